@@ -1,0 +1,43 @@
+"""Waybill: an order management system with an offline-first PWA."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import load_config
+from .extensions import csrf, db, login_manager, migrate, socketio
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: config from the environment (overridable), extensions, blueprints."""
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"),
+                template_folder=str(PROJECT_ROOT / "pwa" / "templates"),
+                static_folder=str(PROJECT_ROOT / "pwa" / "static"), static_url_path="/static")
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    from .adapters import orm, records  # noqa: F401  (tables must be known before migrations run)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    socketio.init_app(app, async_mode="threading", message_queue=app.config["REDIS_URL"])
+
+    from . import bootstrap
+    bootstrap.wire(app)
+
+    from .api import init_api
+    from .health import bp as health_bp
+    from .web import init_web
+    init_api(app)
+    init_web(app)
+    app.register_blueprint(health_bp)
+
+    from .cli import register_cli
+    register_cli(app)
+    return app

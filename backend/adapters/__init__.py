@@ -1,0 +1,1 @@
+"""Adapters: the database, and later realtime, push, storage, carriers and mail."""

@@ -1,0 +1,31 @@
+"""Writes domain events to the outbox and order changes to the audit trail, inside the caller's transaction."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .records import AuditEvent, OutboxEvent
+
+
+def _json_safe(data: dict) -> dict:
+    """Enums and other str-like values become plain strings for the JSON column."""
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
+
+
+def write_events(session, events) -> None:
+    """Stage one outbox row per event, and one audit row per order event, in the open transaction."""
+    for event in events:
+        data = _json_safe(event.data)
+        session.add(OutboxEvent(event_id=event.event_id, name=event.name,
+                                aggregate_type=event.aggregate_type, aggregate_id=event.aggregate_id,
+                                aggregate_version=event.aggregate_version, payload=data,
+                                occurred_at=event.occurred_at))
+        if event.aggregate_type == "order":
+            session.add(AuditEvent(order_id=event.aggregate_id, actor_id=data.get("actor_id"),
+                                   action=event.name, from_status=data.get("from_status"),
+                                   to_status=data.get("to_status"), data=data,
+                                   created_at=event.occurred_at))
+
+
+def with_aggregate_id(event, aggregate_id):
+    """An event recorded before its aggregate had an id, completed after the insert."""
+    return event if event.aggregate_id is not None else replace(event, aggregate_id=aggregate_id)

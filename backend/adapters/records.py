@@ -1,0 +1,98 @@
+"""Rows that belong to the application, not the domain: users, tokens, outbox, audit, idempotency."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .orm import UTCDateTime, now_utc
+
+user_warehouses = sa.Table(
+    "user_warehouse", db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("warehouse_id", sa.ForeignKey("warehouse.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: owner, manager, floor, driver or customer."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    warehouse_ids_rows = relationship("Warehouse", secondary=user_warehouses, lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
+        return self.active
+
+    @property
+    def warehouse_ids(self) -> set[int]:
+        """Warehouses a floor user is scoped to."""
+        return {w.id for w in self.warehouse_ids_rows}
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only its SHA-256 is stored, so a database leak leaks no token."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    last_used_at = mapped_column(UTCDateTime)
+    revoked_at = mapped_column(UTCDateTime)
+    user = relationship(User, lazy="joined")
+
+
+class OutboxEvent(db.Model):
+    """A domain event written in the same transaction as the change; a relay publishes it later."""
+
+    __tablename__ = "outbox_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    aggregate_type: Mapped[str] = mapped_column(sa.String(32))
+    aggregate_id: Mapped[int | None] = mapped_column()
+    aggregate_version: Mapped[int] = mapped_column()
+    payload = mapped_column(sa.JSON, nullable=False)
+    occurred_at = mapped_column(UTCDateTime, nullable=False)
+    published_at = mapped_column(UTCDateTime)
+    publish_seq: Mapped[int | None] = mapped_column(unique=True)
+    __table_args__ = (sa.Index("ix_outbox_event_unpublished", "published_at", "id"),)
+
+
+class AuditEvent(db.Model):
+    """Who changed what on an order, and when: one row per change, never updated."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str | None] = mapped_column(sa.String(20))
+    data = mapped_column(sa.JSON, nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    actor = relationship(User, lazy="joined")
+
+
+class IdempotencyKey(db.Model):
+    """A client's Idempotency-Key for order creation, stored with the order it produced."""
+
+    __tablename__ = "idempotency_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(sa.String(255))
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)

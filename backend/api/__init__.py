@@ -1,0 +1,79 @@
+"""The JSON API under /api/v1: flask-smorest blueprints, problem+json errors, bearer tokens."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from ..domain.errors import DomainError
+from ..extensions import csrf
+from ..identity import actor_for
+from .problems import flatten_errors, problem
+from .schemas import ProblemSchema
+
+log = logging.getLogger(__name__)
+
+
+def wants_api(path: str) -> bool:
+    """True for requests answered in JSON (the API), False for pages."""
+    return path.startswith("/api/")
+
+
+class WaybillApi(Api):
+    """flask-smorest's Api, answering every API error as application/problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema  # documents the problem shape as every operation's default response
+
+    def handle_http_exception(self, error: HTTPException):
+        """HTTP errors: problem+json under /api, an HTML page elsewhere."""
+        if error.code >= 500:
+            log.exception("unhandled error", exc_info=getattr(error, "original_exception", None) or error)
+        if not wants_api(request.path):
+            return render_template("error.html", error=error), error.code
+        data = getattr(error, "data", None) or {}
+        errors = flatten_errors(data["messages"]) if "messages" in data else data.get("errors")
+        detail = data.get("message") or (error.description if error.code < 500 else
+                                         "Something went wrong on our side; nothing was saved.")
+        if errors and set(errors) == {"_schema"}:
+            detail = " ".join(errors.pop("_schema"))  # e.g. "Invalid JSON body."
+        elif errors:
+            detail = data.get("message") or "Some fields are not valid; see errors."
+        headers = dict(data.get("headers") or {})
+        if error.code == 401:
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="waybill"')
+        return problem(error.code, error.name, detail, code=data.get("code"), errors=errors, headers=headers)
+
+
+def current_actor():
+    """The API caller as a domain Actor (set by the bearer-token check)."""
+    return actor_for(g.api_user)
+
+
+def handle_domain_error(error: DomainError):
+    """Domain rule broken: problem+json with its stable code (pages handle their own)."""
+    errors = {error.field: [error.message]} if error.field else None
+    extra = {"details": error.details} if error.details else {}
+    return problem(error.status, error.code.replace(".", " ").replace("_", " ").capitalize(), error.message,
+                   code=error.code, errors=errors, **extra)
+
+
+def init_api(app: Flask) -> WaybillApi:
+    """Register the API blueprints, the bearer scheme and the error handlers."""
+    api = WaybillApi(app, spec_kwargs={"info": {"description": "Waybill order management API. "
+                                                "Authenticate with a bearer token from POST /api/v1/auth/tokens."}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    from . import auth, catalogue, customers, orders, stock
+    for module in (auth, catalogue, customers, orders, stock):
+        csrf.exempt(module.blp)  # bearer tokens, not cookies: no CSRF exposure
+        api.register_blueprint(module.blp)
+    app.register_error_handler(DomainError, _domain_or_page_error)
+    return api
+
+
+def _domain_or_page_error(error: DomainError):
+    if wants_api(request.path):
+        return handle_domain_error(error)
+    return render_template("error.html", error=error), error.status

@@ -1,0 +1,89 @@
+"""Bearer-token authentication for the API, and the token endpoints."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ..adapters.records import ApiToken, User
+from ..domain.events import utcnow
+from ..extensions import db
+from ..passwords import verify_password
+from .schemas import TokenCreatedSchema, TokenRequestSchema, TokenSchema
+
+blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Sign in for API tokens")
+
+TOKEN_PREFIX = "wb_"
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token: enough for 256 random bits, and cheap on every request."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token for `user`; the plain value is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain))
+    db.session.add(token)
+    db.session.commit()
+    return token, plain
+
+
+def authenticate() -> None:
+    """Resolve the request's bearer token to g.api_user, or answer 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        abort(401, message="Send an API token: 'Authorization: Bearer <token>' (POST /api/v1/auth/tokens).")
+    token = db.session.execute(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(value.strip()))
+                               ).scalar_one_or_none()
+    if token is None or token.revoked_at is not None or not token.user.active:
+        abort(401, message="This token is unknown, revoked, or its user is deactivated.")
+    g.api_user = token.user
+    g.api_token = token
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    """API tokens of the signed-in user."""
+
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(201, TokenCreatedSchema)
+    @blp.doc(security=[])
+    def post(self, data):
+        """Exchange e-mail and password for a bearer token (shown once)."""
+        user = db.session.execute(sa.select(User).where(User.email == data["email"].lower())).scalar_one_or_none()
+        if user is None or not user.active or not verify_password(user, data["password"]):
+            abort(401, message="Wrong e-mail or password.")
+        token, plain = issue_token(user, data.get("name", ""))
+        return {"id": token.id, "token": plain, "name": token.name, "created_at": token.created_at,
+                "user": {"id": user.id, "email": user.email, "role": user.role}}
+
+    @blp.response(200, TokenSchema(many=True))
+    def get(self):
+        """List your tokens (never their values)."""
+        authenticate()
+        return db.session.execute(sa.select(ApiToken).where(ApiToken.user_id == g.api_user.id)
+                                  .order_by(ApiToken.id)).scalars().all()
+
+
+@blp.route("/tokens/<int:token_id>")
+class TokenItem(MethodView):
+    """One API token."""
+
+    @blp.response(204)
+    def delete(self, token_id):
+        """Revoke one of your tokens; it stops working at once."""
+        authenticate()
+        token = db.session.get(ApiToken, token_id)
+        if token is None or token.user_id != g.api_user.id:
+            abort(404, message="No such token.")
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            db.session.commit()
+        return ""

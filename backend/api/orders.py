@@ -1,0 +1,115 @@
+"""Orders API: create (idempotent), list, read, and the decisions on an order."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ..bootstrap import bus
+from ..domain import commands
+from ..domain.access import ensure_visible
+from ..extensions import db
+from ..queries.orders import list_orders, order_history
+from ..services.unit_of_work import SqlAlchemyUnitOfWork
+from . import current_actor
+from .auth import authenticate
+from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,
+                      OrderSchema, PaymentReceivedSchema, ReasonSchema)
+
+blp = Blueprint("api_orders", __name__, url_prefix="/api/v1/orders", description="Orders")
+blp.before_request(authenticate)
+
+
+def _address_or_none(data):
+    return dict(data) if data else None
+
+
+def _place_command(data: dict) -> commands.PlaceOrder:
+    """Build the PlaceOrder command from a validated body and the Idempotency-Key header."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 255 and key.isprintable()):
+        abort(400, message="Idempotency-Key must be 1-255 printable characters.",
+              errors={"Idempotency-Key": ["Must be 1-255 printable characters."]})
+    fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return commands.PlaceOrder(
+        customer_id=data.get("customer_id"), channel=data["channel"],
+        lines=tuple((line["sku"], line["quantity"]) for line in data["lines"]),
+        shipping_address=dict(data["shipping_address"]), billing_address=_address_or_none(data["billing_address"]),
+        payment_method=data["payment_method"], channel_order_id=data["channel_order_id"],
+        card_fingerprint=data["card_fingerprint"], address_check=data["address_check"], notes=data["notes"],
+        idempotency_key=key, request_fingerprint=fingerprint)
+
+
+@blp.route("")
+class Orders(MethodView):
+    """The order collection."""
+
+    @blp.arguments(OrderCreateSchema)
+    @blp.response(201, OrderSchema)
+    @blp.alt_response(200, schema=OrderSchema, description="A retried request (same Idempotency-Key): the first order")
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255},
+                          "description": "Retrying with the same key returns the first order instead of a new one"}])
+    def post(self, data):
+        """Place an order: prices, tax and shipping come from the catalogue; stock is reserved at once."""
+        order, created = bus().handle(_place_command(data), current_actor())
+        headers = {"Location": f"/api/v1/orders/{order.id}"}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return order, (201 if created else 200), headers
+
+    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.response(200, OrderPageSchema)
+    def get(self, filters):
+        """List orders you may see, newest first, filtered and paged."""
+        return list_orders(db.session, current_actor(), **filters)
+
+
+@blp.route("/<int:order_id>")
+class OrderItem(MethodView):
+    """One order."""
+
+    @blp.response(200, OrderSchema)
+    def get(self, order_id):
+        """Read an order (customers only their own)."""
+        order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
+        ensure_visible(current_actor(), order)
+        return order
+
+
+@blp.route("/<int:order_id>/history")
+class OrderHistory(MethodView):
+    """The audit trail of an order."""
+
+    @blp.response(200, AuditEventSchema(many=True))
+    def get(self, order_id):
+        """Every change to the order: who, what, when."""
+        order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
+        ensure_visible(current_actor(), order)
+        return order_history(db.session, order_id)
+
+
+def _decision(path: str, schema, build, summary: str):
+    """Register POST /orders/<id>/<path> that runs one command and returns the order."""
+    def view(data, order_id):
+        return bus().handle(build(order_id, data), current_actor())
+    view.__name__ = "order_" + path.replace("/", "_").replace("-", "_")
+    view.__doc__ = summary
+    blp.route(f"/<int:order_id>/{path}", methods=["POST"])(
+        blp.arguments(schema)(blp.response(200, OrderSchema)(view)))
+
+
+_decision("accept", ReasonSchema, lambda oid, d: commands.AcceptOrder(oid),
+          "Accept a placed order (owner, manager); it becomes allocated or backordered.")
+_decision("reject", ReasonSchema, lambda oid, d: commands.RejectOrder(oid, d["reason"]),
+          "Reject a placed order (owner, manager); its stock is released.")
+_decision("cancel", ReasonSchema, lambda oid, d: commands.CancelOrder(oid, d["reason"]),
+          "Cancel an order before it ships; customers may cancel their own until it is accepted.")
+_decision("payment-hold/release", NoteSchema, lambda oid, d: commands.ReleasePaymentHold(oid, d["note"]),
+          "Release a payment hold after checking it (owner, manager).")
+_decision("payment-hold/reject", ReasonSchema, lambda oid, d: commands.RejectPaymentHold(oid, d["reason"]),
+          "Reject an order on payment hold (owner, manager); its stock is released.")
+_decision("payment-received", PaymentReceivedSchema, lambda oid, d: commands.RecordPaymentReceived(oid, d["reference"]),
+          "Record that a bank transfer arrived (owner, manager).")

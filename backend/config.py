@@ -1,0 +1,82 @@
+"""Configuration read from the environment; nothing here is evaluated at import time by views."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer setting, failing loudly on a typo rather than silently using the default."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a misconfigured deployment should not start
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _tax_rates(raw: str) -> dict[str, int]:
+    """Parse 'GB:2000,DE:1900' into {'GB': 2000, 'DE': 1900} (basis points)."""
+    rates: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        country, _, bps = part.partition(":")
+        rates[country.strip().upper()] = int(bps)
+    return rates
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment; in development, one generated once into instance/ (never git)."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    instance = Path(instance_path)
+    default_db = f"sqlite:///{instance / 'waybill.db'}"
+    database_url = os.environ.get("DATABASE_URL", default_db)
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "MAX_CONTENT_LENGTH": _env_int("WAYBILL_MAX_BODY_BYTES", 1024 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("WAYBILL_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # a phone left on a form overnight must still submit it
+        "WAYBILL_CURRENCY": os.environ.get("WAYBILL_CURRENCY", "GBP").upper(),
+        "WAYBILL_TAX_RATES": _tax_rates(os.environ.get("WAYBILL_TAX_RATES", "GB:2000,DE:1900,FR:2000,US:0")),
+        "WAYBILL_DEFAULT_TAX_BPS": _env_int("WAYBILL_DEFAULT_TAX_BPS", 2000),
+        "WAYBILL_SHIPPING_BASE_MINOR": _env_int("WAYBILL_SHIPPING_BASE_MINOR", 495),
+        "WAYBILL_SHIPPING_PER_KG_MINOR": _env_int("WAYBILL_SHIPPING_PER_KG_MINOR", 100),
+        "WAYBILL_FREE_SHIPPING_OVER_MINOR": _env_int("WAYBILL_FREE_SHIPPING_OVER_MINOR", 10000),
+        "WAYBILL_SPLIT_MIN_LINE_MINOR": _env_int("WAYBILL_SPLIT_MIN_LINE_MINOR", 2000),
+        "WAYBILL_ALLOCATION_STRATEGY": os.environ.get("WAYBILL_ALLOCATION_STRATEGY", "nearest_first"),
+        "WAYBILL_RISK_MAX_ORDER_MINOR": _env_int("WAYBILL_RISK_MAX_ORDER_MINOR", 100000),
+        "WAYBILL_RISK_VELOCITY_LIMIT": _env_int("WAYBILL_RISK_VELOCITY_LIMIT", 5),
+        "WAYBILL_RISK_VELOCITY_WINDOW_MINUTES": _env_int("WAYBILL_RISK_VELOCITY_WINDOW_MINUTES", 60),
+        "WAYBILL_DEMO_PASSWORD": os.environ.get("WAYBILL_DEMO_PASSWORD", "demo-pass-2026"),
+        # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
+        "API_TITLE": "Waybill API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

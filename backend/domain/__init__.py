@@ -1,0 +1,1 @@
+"""The Waybill domain: plain Python, no framework imports (a test enforces it)."""

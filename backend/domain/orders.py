@@ -1,0 +1,167 @@
+"""The Order aggregate and THE status transition table: the one place an order's status changes."""
+from __future__ import annotations
+
+from enum import Enum
+
+from .errors import IllegalTransition
+from .events import DomainEvent, utcnow
+
+
+class OrderStatus(str, Enum):
+    """Every status an order can be in."""
+
+    PLACED = "placed"
+    PAYMENT_HOLD = "payment_hold"
+    AWAITING_PAYMENT = "awaiting_payment"
+    ACCEPTED = "accepted"
+    BACKORDERED = "backordered"
+    ALLOCATED = "allocated"
+    PICKING = "picking"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+S = OrderStatus
+# The whole life of an order. Anything not listed here is illegal.
+TRANSITIONS: dict[OrderStatus, frozenset] = {
+    S.PLACED: frozenset({S.PAYMENT_HOLD, S.AWAITING_PAYMENT, S.ACCEPTED, S.REJECTED, S.CANCELLED}),
+    S.PAYMENT_HOLD: frozenset({S.PLACED, S.REJECTED, S.CANCELLED}),
+    S.AWAITING_PAYMENT: frozenset({S.PLACED, S.REJECTED, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
+    S.BACKORDERED: frozenset({S.ALLOCATED, S.CANCELLED}),
+    S.ALLOCATED: frozenset({S.PICKING, S.BACKORDERED, S.CANCELLED}),
+    S.PICKING: frozenset({S.PACKED, S.ALLOCATED, S.CANCELLED}),
+    S.PACKED: frozenset({S.SHIPPED, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED}),
+    S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.SHIPPED}),
+    S.DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+
+# Statuses in which stock is still promised to the order and must be released if it ends.
+HOLDS_STOCK = frozenset({S.PLACED, S.PAYMENT_HOLD, S.AWAITING_PAYMENT, S.ACCEPTED, S.BACKORDERED,
+                         S.ALLOCATED, S.PICKING, S.PACKED})
+# Statuses a customer may still cancel from without asking the shop.
+CUSTOMER_CANCELLABLE = frozenset({S.PLACED, S.PAYMENT_HOLD, S.AWAITING_PAYMENT})
+
+
+class OrderLine:
+    """A product, quantity and the price charged, plus where its units are reserved."""
+
+    def __init__(self, product_id: int, sku: str, name: str, quantity: int, unit_price_minor: int,
+                 net_minor: int, tax_minor: int):
+        self.product_id = product_id
+        self.sku = sku
+        self.name = name
+        self.quantity = quantity
+        self.unit_price_minor = unit_price_minor
+        self.net_minor = net_minor
+        self.tax_minor = tax_minor
+        self.allocations = []
+
+    @property
+    def allocated_quantity(self) -> int:
+        """Units of this line reserved in some warehouse."""
+        return sum(a.quantity for a in self.allocations)
+
+    @property
+    def missing_quantity(self) -> int:
+        """Units still without stock (backordered)."""
+        return self.quantity - self.allocated_quantity
+
+
+class LineAllocation:
+    """Units of a line reserved in one warehouse."""
+
+    def __init__(self, warehouse_id: int, quantity: int):
+        self.warehouse_id = warehouse_id
+        self.quantity = quantity
+
+
+class Order:
+    """An order: its lines, money, addresses, payment and status, changed only by `transition`."""
+
+    def __init__(self, *, customer_id: int, channel: str, currency: str, payment_method: str,
+                 payment_status: str, shipping_address: dict, billing_address: dict,
+                 subtotal_minor: int, shipping_minor: int, tax_minor: int, total_minor: int,
+                 tracking_token: str, channel_order_id: str | None = None, notes: str = "",
+                 card_fingerprint: str | None = None, created_by_id: int | None = None):
+        self.customer_id = customer_id
+        self.channel = channel
+        self.channel_order_id = channel_order_id
+        self.currency = currency
+        self.payment_method = payment_method
+        self.payment_status = payment_status
+        self.shipping_address = shipping_address
+        self.billing_address = billing_address
+        self.subtotal_minor = subtotal_minor
+        self.shipping_minor = shipping_minor
+        self.tax_minor = tax_minor
+        self.total_minor = total_minor
+        self.tracking_token = tracking_token
+        self.notes = notes
+        self.card_fingerprint = card_fingerprint
+        self.created_by_id = created_by_id
+        self.status = OrderStatus.PLACED.value
+        self.hold_reasons = []
+        self.shortages = []
+        self.version = 1
+        self.lines = []
+        self.created_at = utcnow()
+        self.updated_at = self.created_at
+        self.events = []
+
+    # -- queries ---------------------------------------------------------------------------
+    @property
+    def state(self) -> OrderStatus:
+        """The status as an enum."""
+        return OrderStatus(self.status)
+
+    @property
+    def number(self) -> str:
+        """The human order number shown on pages and documents."""
+        return f"WB-{self.id:06d}" if getattr(self, "id", None) else "WB-(new)"
+
+    @property
+    def fully_allocated(self) -> bool:
+        """Every unit of every line has stock reserved."""
+        return all(line.missing_quantity == 0 for line in self.lines)
+
+    def can_transition(self, to: OrderStatus) -> bool:
+        """True if the transition table allows moving to `to` from here."""
+        return OrderStatus(to) in TRANSITIONS[self.state]
+
+    # -- the one mutator of status -----------------------------------------------------------
+    def transition(self, to: OrderStatus, *, actor_id: int | None, reason: str = "", **data) -> DomainEvent:
+        """Move to `to` if the table allows it, bump the version and record the event."""
+        to = OrderStatus(to)
+        if to not in TRANSITIONS[self.state]:
+            raise IllegalTransition(
+                f"Order {self.number} is {self.state.value.replace('_', ' ')} and cannot become "
+                f"{to.value.replace('_', ' ')}.",
+                details={"from": self.status, "to": to.value,
+                         "allowed": sorted(s.value for s in TRANSITIONS[self.state])})
+        previous = self.status
+        self.status = to.value
+        self.version += 1
+        self.updated_at = utcnow()
+        return self.record(f"order.{to.value}", actor_id=actor_id, from_status=previous,
+                           to_status=to.value, reason=reason, **data)
+
+    def record(self, name: str, *, actor_id: int | None, **data) -> DomainEvent:
+        """Append a domain event about this order; the unit of work writes it to the outbox."""
+        event = DomainEvent(name=name, aggregate_type="order", aggregate_id=getattr(self, "id", None),
+                            aggregate_version=self.version, data={"actor_id": actor_id, **data})
+        self.pending_events().append(event)
+        return event
+
+    def pending_events(self) -> list:
+        """Events recorded and not yet collected (orders loaded from storage start with none)."""
+        if not hasattr(self, "events") or self.events is None:
+            self.events = []
+        return self.events

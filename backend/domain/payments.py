@@ -1,0 +1,100 @@
+"""Payment methods and the risk rules that put an order on payment hold."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class PaymentMethod(str, Enum):
+    """How the customer pays."""
+
+    CARD = "card"
+    PAYPAL = "paypal"
+    BANK_TRANSFER = "bank_transfer"
+    CASH_ON_DELIVERY = "cash_on_delivery"
+
+
+class PaymentStatus(str, Enum):
+    """Where the money is."""
+
+    AUTHORIZED = "authorized"        # card/PayPal: the gateway holds the funds
+    AWAITING_FUNDS = "awaiting_funds"  # bank transfer: nothing received yet
+    PAID = "paid"
+    COLLECT_ON_DELIVERY = "collect_on_delivery"
+    VOIDED = "voided"                # order rejected or cancelled before capture
+
+
+class AddressCheck(str, Enum):
+    """What the address verification service said (AVS result from the gateway)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not_checked"
+
+
+@dataclass(frozen=True)
+class RiskPolicy:
+    """Thresholds for the payment verification rules."""
+
+    max_order_minor: int
+    velocity_limit: int
+    velocity_window_minutes: int
+
+
+@dataclass(frozen=True)
+class RiskFacts:
+    """What is known about an order when it arrives."""
+
+    total_minor: int
+    billing_country: str
+    shipping_country: str
+    customer_recent_orders: int      # orders by this customer inside the window, this one excluded
+    card_recent_orders: int          # orders with this card fingerprint inside the window
+    address_check: AddressCheck = AddressCheck.NOT_CHECKED
+
+
+@dataclass(frozen=True)
+class HoldReason:
+    """Why an order waits for a person: a stable code and a sentence."""
+
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        """JSON-safe form stored on the order."""
+        return {"code": self.code, "message": self.message}
+
+
+def assess_risk(policy: RiskPolicy, facts: RiskFacts) -> list[HoldReason]:
+    """Every rule that fires, so the manager sees all the reasons at once."""
+    reasons = []
+    if facts.total_minor > policy.max_order_minor:
+        reasons.append(HoldReason("risk.order_value",
+                                  f"Order value {facts.total_minor / 100:.2f} is above the "
+                                  f"{policy.max_order_minor / 100:.2f} review threshold."))
+    if facts.billing_country.upper() != facts.shipping_country.upper():
+        reasons.append(HoldReason("risk.country_mismatch",
+                                  f"Billing country {facts.billing_country} differs from shipping "
+                                  f"country {facts.shipping_country}."))
+    if facts.customer_recent_orders >= policy.velocity_limit:
+        reasons.append(HoldReason("risk.customer_velocity",
+                                  f"Customer placed {facts.customer_recent_orders} orders in the last "
+                                  f"{policy.velocity_window_minutes} minutes."))
+    if facts.card_recent_orders >= policy.velocity_limit:
+        reasons.append(HoldReason("risk.card_velocity",
+                                  f"This card was used for {facts.card_recent_orders} orders in the last "
+                                  f"{policy.velocity_window_minutes} minutes."))
+    if facts.address_check == AddressCheck.FAILED:
+        reasons.append(HoldReason("risk.address_check_failed",
+                                  "The card issuer's address check failed."))
+    return reasons
+
+
+def initial_payment_status(method: PaymentMethod) -> PaymentStatus:
+    """Card and PayPal arrive authorized; bank transfer waits for funds; COD is collected at the door."""
+    return {
+        PaymentMethod.CARD: PaymentStatus.AUTHORIZED,
+        PaymentMethod.PAYPAL: PaymentStatus.AUTHORIZED,
+        PaymentMethod.BANK_TRANSFER: PaymentStatus.AWAITING_FUNDS,
+        PaymentMethod.CASH_ON_DELIVERY: PaymentStatus.COLLECT_ON_DELIVERY,
+    }[PaymentMethod(method)]

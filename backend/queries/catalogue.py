@@ -1,0 +1,64 @@
+"""Catalogue and stock reads."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..domain.catalogue import BinLocation, Customer, Product, Warehouse
+from ..domain.stock import StockLevel, StockMovement
+
+
+def list_products(session, *, q: str | None = None, active: bool | None = None) -> list[Product]:
+    """Products by SKU, optionally filtered by a search term and active flag."""
+    query = sa.select(Product).order_by(Product.sku)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(Product.sku).like(like), sa.func.lower(Product.name).like(like)))
+    if active is not None:
+        query = query.where(Product.active.is_(active))
+    return session.execute(query).scalars().all()
+
+
+def list_warehouses(session, ids=None) -> list[Warehouse]:
+    """Warehouses, optionally only the given ids."""
+    query = sa.select(Warehouse).order_by(Warehouse.id)
+    if ids is not None:
+        query = query.where(Warehouse.id.in_(sorted(ids)))
+    return session.execute(query).scalars().all()
+
+
+def bins_of(session, warehouse_id: int) -> list[BinLocation]:
+    """Bin locations of a warehouse in walking order (by code)."""
+    return session.execute(sa.select(BinLocation).where(BinLocation.warehouse_id == warehouse_id)
+                           .order_by(BinLocation.code)).scalars().all()
+
+
+def stock_levels(session, *, warehouse_ids=None, product_id=None) -> list[StockLevel]:
+    """Stock levels, optionally limited to warehouses and a product."""
+    query = sa.select(StockLevel).order_by(StockLevel.warehouse_id, StockLevel.product_id)
+    if warehouse_ids is not None:
+        query = query.where(StockLevel.warehouse_id.in_(sorted(warehouse_ids)))
+    if product_id:
+        query = query.where(StockLevel.product_id == product_id)
+    return session.execute(query).scalars().all()
+
+
+def movements(session, *, warehouse_ids=None, product_id=None, page: int = 1, page_size: int = 50) -> dict:
+    """A page of the ledger, newest first."""
+    query = sa.select(StockMovement)
+    if warehouse_ids is not None:
+        query = query.where(StockMovement.warehouse_id.in_(sorted(warehouse_ids)))
+    if product_id:
+        query = query.where(StockMovement.product_id == product_id)
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    items = session.execute(query.order_by(StockMovement.id.desc()).limit(page_size)
+                            .offset((page - 1) * page_size)).scalars().all()
+    return {"items": items, "page": page, "page_size": page_size, "total": total}
+
+
+def list_customers(session, q: str | None = None) -> list[Customer]:
+    """Customers by name, optionally searched by name or e-mail."""
+    query = sa.select(Customer).order_by(Customer.name, Customer.id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(Customer.name).like(like), Customer.email.like(like)))
+    return session.execute(query.limit(500)).scalars().all()

@@ -1,0 +1,26 @@
+"""`make run`: serve Waybill on the embedded default (SQLite, in-process Socket.IO, threading)."""
+from __future__ import annotations
+
+import os
+
+from . import create_app
+from .extensions import socketio
+
+
+def main() -> None:
+    """Print where to go and who to sign in as, then serve until Ctrl-C."""
+    app = create_app()
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    password = app.config["WAYBILL_DEMO_PASSWORD"]
+    print(f"\n  Waybill is running at http://{host}:{port}/\n")
+    print("  Demo accounts (password for all: %s):" % password)
+    for role in ("owner", "manager", "floor", "driver", "customer"):
+        print(f"    {role:<9} {role}@example.com")
+    print("\n  API: http://%s:%d/api/v1/openapi.json   Stop with Ctrl-C.\n" % (host, port), flush=True)
+    # Werkzeug's threaded server is the embedded default; production runs gunicorn (see README).
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Services: one handler per command, each inside a unit of work."""

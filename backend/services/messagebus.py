@@ -1,0 +1,57 @@
+"""The message bus: every entry point hands it a command and an actor; it runs the one handler."""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..domain import commands
+from ..domain.errors import DomainError
+from . import catalogue, orders, stock
+
+HANDLERS = {
+    commands.PlaceOrder: orders.place_order,
+    commands.AcceptOrder: orders.accept_order,
+    commands.RejectOrder: orders.reject_order,
+    commands.CancelOrder: orders.cancel_order,
+    commands.ReleasePaymentHold: orders.release_payment_hold,
+    commands.RejectPaymentHold: orders.reject_payment_hold,
+    commands.RecordPaymentReceived: orders.record_payment_received,
+    commands.AdjustStock: stock.adjust_stock,
+    commands.CreateProduct: catalogue.create_product,
+    commands.UpdateProduct: catalogue.update_product,
+    commands.CreateWarehouse: catalogue.create_warehouse,
+    commands.CreateCustomer: catalogue.create_customer,
+}
+
+
+class ConflictingWrite(DomainError):
+    """A concurrent request wrote the same unique thing first (and is not a replay we can return)."""
+
+    code = "conflict"
+    status = 409
+
+
+class MessageBus:
+    """Runs a command's handler in a fresh unit of work."""
+
+    def __init__(self, uow_factory, settings):
+        self.uow_factory = uow_factory
+        self.settings = settings
+
+    def handle(self, command, actor):
+        """Run the handler; a unique-key race is retried once so a replay finds the winner's row."""
+        handler = HANDLERS[type(command)]
+        for attempt in (1, 2):
+            with self.uow_factory() as uow:
+                try:
+                    return handler(command, actor, uow, self.settings)
+                except IntegrityError as exc:
+                    uow.rollback()
+                    if attempt == 2:
+                        raise ConflictingWrite("Someone else saved the same thing at the same moment; "
+                                               "reload and try again.") from exc
+                except OperationalError as exc:
+                    # PostgreSQL deadlock or serialization failure: safe to run the handler again.
+                    uow.rollback()
+                    if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
+                        raise
+        raise AssertionError("unreachable")

@@ -1,0 +1,213 @@
+"""Order handlers: place, accept, reject, cancel, and the payment hold decisions."""
+from __future__ import annotations
+
+import secrets
+
+from ..domain import commands
+from ..domain.access import Actor, Role, ensure_visible, require_role
+from ..domain.catalogue import Channel
+from ..domain.errors import DomainError, Forbidden, InvalidOrder
+from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, LineAllocation, Order, OrderLine, OrderStatus
+from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskFacts, assess_risk,
+                               initial_payment_status)
+from ..domain.pricing import quote
+from . import reservations
+
+
+class IdempotencyConflict(DomainError):
+    """The same Idempotency-Key was used before for a different request."""
+
+    code = "idempotency.key_reused"
+    status = 422
+
+
+def _customer_for(actor: Actor, cmd: commands.PlaceOrder, uow):
+    """Customers order for themselves; the office may order for any customer."""
+    if actor.role == Role.CUSTOMER:
+        if cmd.customer_id not in (None, actor.customer_id):
+            raise Forbidden("Customers can only place orders for themselves.")
+        customer_id = actor.customer_id
+    else:
+        require_role(actor, Role.OWNER, Role.MANAGER)
+        customer_id = cmd.customer_id
+    customer = uow.catalogue.customer(customer_id) if customer_id is not None else None
+    if customer is None:
+        raise InvalidOrder("No such customer.", field="customer_id")
+    return customer
+
+
+def _priced_items(cmd, uow):
+    """Catalogue products for the requested SKUs, every unknown SKU reported at once."""
+    products = uow.catalogue.products_by_sku(sku for sku, _ in cmd.lines)
+    unknown = [(i, sku) for i, (sku, _) in enumerate(cmd.lines) if sku not in products]
+    if unknown:
+        index, sku = unknown[0]
+        raise InvalidOrder(f"Unknown or inactive product {sku!r}.", field=f"lines.{index}.sku",
+                           details={"unknown_skus": [s for _, s in unknown]})
+    return [(products[sku], qty) for sku, qty in cmd.lines]
+
+
+def _replayed(actor, cmd, uow):
+    """The order a retried request already created (Idempotency-Key or channel order id), if any."""
+    if cmd.idempotency_key and actor.user_id is not None:
+        stored = uow.idempotency.find(actor.user_id, cmd.idempotency_key)
+        if stored is not None:
+            if stored.request_hash != cmd.request_fingerprint:
+                raise IdempotencyConflict("This Idempotency-Key was already used for a different order.",
+                                          field="Idempotency-Key")
+            return uow.orders.get(stored.order_id)
+    if cmd.channel_order_id:
+        return uow.orders.by_channel_order_id(cmd.channel, cmd.channel_order_id)
+    return None
+
+
+def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[Order, bool]:
+    """Price, risk-check and reserve stock for a new order; returns (order, created)."""
+    existing = _replayed(actor, cmd, uow)
+    if existing is not None:
+        ensure_visible(actor, existing)
+        return existing, False
+    customer = _customer_for(actor, cmd, uow)
+    try:
+        channel = Channel(cmd.channel).value
+        method = PaymentMethod(cmd.payment_method)
+        address_check = AddressCheck(cmd.address_check)
+    except ValueError as exc:
+        raise InvalidOrder(str(exc)) from exc
+    shipping = cmd.shipping_address
+    billing = cmd.billing_address or shipping
+    priced = quote(_priced_items(cmd, uow), currency=settings.currency, country=shipping["country"],
+                   tax=settings.tax, shipping=settings.shipping)
+    facts = RiskFacts(
+        total_minor=priced.total.amount, billing_country=billing["country"], shipping_country=shipping["country"],
+        customer_recent_orders=uow.orders.recent_count(minutes=settings.risk.velocity_window_minutes,
+                                                       customer_id=customer.id),
+        card_recent_orders=(uow.orders.recent_count(minutes=settings.risk.velocity_window_minutes,
+                                                    card_fingerprint=cmd.card_fingerprint)
+                            if cmd.card_fingerprint else 0),
+        address_check=address_check)
+    order = Order(customer_id=customer.id, channel=channel, channel_order_id=cmd.channel_order_id,
+                  currency=settings.currency, payment_method=method.value,
+                  payment_status=initial_payment_status(method).value, shipping_address=dict(shipping),
+                  billing_address=dict(billing), subtotal_minor=priced.subtotal.amount,
+                  shipping_minor=priced.shipping.amount, tax_minor=priced.tax.amount,
+                  total_minor=priced.total.amount, tracking_token=secrets.token_urlsafe(24),
+                  notes=cmd.notes, card_fingerprint=cmd.card_fingerprint, created_by_id=actor.user_id)
+    for line in priced.lines:
+        order.lines.append(OrderLine(line.product_id, line.sku, line.name, line.quantity,
+                                     line.unit_price.amount, line.net.amount, line.tax.amount))
+    uow.orders.add(order)
+    uow.track(order)
+    uow.flush()  # the order id is needed by the ledger rows below
+    if cmd.idempotency_key and actor.user_id is not None:
+        uow.idempotency.store(actor.user_id, cmd.idempotency_key, cmd.request_fingerprint, order.id)
+    reservations.reserve_order(order, uow, settings, actor)
+    order.record("order.placed", actor_id=actor.user_id, number=order.number, status=order.status,
+                 total_minor=order.total_minor, currency=order.currency, channel=order.channel,
+                 customer_id=order.customer_id, shortages=order.shortages)
+    reasons = assess_risk(settings.risk, facts)
+    if reasons:
+        order.hold_reasons = [r.as_dict() for r in reasons]
+        order.transition(OrderStatus.PAYMENT_HOLD, actor_id=actor.user_id, reason="payment verification",
+                         hold_reasons=order.hold_reasons)
+    elif method == PaymentMethod.BANK_TRANSFER:
+        order.transition(OrderStatus.AWAITING_PAYMENT, actor_id=actor.user_id, reason="waiting for bank transfer")
+    uow.commit()
+    return order, True
+
+
+def _locked_visible(order_id: int, actor: Actor, uow) -> Order:
+    """Load and lock an order the actor may see, or raise NotFound."""
+    order = uow.orders.get(order_id, for_update=True)
+    ensure_visible(actor, order)
+    return uow.track(order)
+
+
+def accept_order(cmd: commands.AcceptOrder, actor: Actor, uow, settings) -> Order:
+    """Accept a placed order: allocated if all its stock is reserved, else backordered."""
+    require_role(actor, Role.OWNER, Role.MANAGER)
+    order = _locked_visible(cmd.order_id, actor, uow)
+    order.transition(OrderStatus.ACCEPTED, actor_id=actor.user_id)
+    if not order.fully_allocated:
+        reservations.reserve_order(order, uow, settings, actor)  # stock may have arrived since intake
+    if order.fully_allocated:
+        order.transition(OrderStatus.ALLOCATED, actor_id=actor.user_id)
+    else:
+        order.transition(OrderStatus.BACKORDERED, actor_id=actor.user_id, reason="not enough stock",
+                         shortages=order.shortages)
+    uow.commit()
+    return order
+
+
+def _end_order(order: Order, to: OrderStatus, actor: Actor, uow, reason: str) -> None:
+    """Reject or cancel: release every reserved unit and void the payment in the same transaction."""
+    held_stock = order.state in HOLDS_STOCK
+    order.transition(to, actor_id=actor.user_id, reason=reason)
+    if held_stock:
+        reservations.release_order(order, uow, actor)
+    if order.payment_status != PaymentStatus.PAID.value:
+        order.payment_status = PaymentStatus.VOIDED.value
+    uow.commit()
+
+
+def reject_order(cmd: commands.RejectOrder, actor: Actor, uow, settings) -> Order:
+    """Refuse a placed order (owner or manager)."""
+    require_role(actor, Role.OWNER, Role.MANAGER)
+    order = _locked_visible(cmd.order_id, actor, uow)
+    _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason)
+    return order
+
+
+def cancel_order(cmd: commands.CancelOrder, actor: Actor, uow, settings) -> Order:
+    """Cancel before shipping; a customer may cancel their own order until it is accepted."""
+    order = _locked_visible(cmd.order_id, actor, uow)
+    if actor.role == Role.CUSTOMER:
+        if order.state not in CUSTOMER_CANCELLABLE:
+            raise Forbidden("This order is already being prepared; please contact the shop to cancel it.",
+                            code="order.cancel_needs_shop")
+    else:
+        require_role(actor, Role.OWNER, Role.MANAGER)
+    _end_order(order, OrderStatus.CANCELLED, actor, uow, cmd.reason)
+    return order
+
+
+def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow, settings) -> Order:
+    """A manager checked the held payment and lets the order go on to acceptance."""
+    require_role(actor, Role.OWNER, Role.MANAGER)
+    order = _locked_visible(cmd.order_id, actor, uow)
+    if order.state != OrderStatus.PAYMENT_HOLD:
+        raise DomainError(f"Order {order.number} is not on payment hold.", code="order.not_on_hold")
+    order.transition(OrderStatus.PLACED, actor_id=actor.user_id, reason=cmd.note or "payment hold released",
+                     released_reasons=order.hold_reasons)
+    order.hold_reasons = []
+    if order.payment_method == PaymentMethod.BANK_TRANSFER.value and order.payment_status != PaymentStatus.PAID.value:
+        order.transition(OrderStatus.AWAITING_PAYMENT, actor_id=actor.user_id, reason="waiting for bank transfer")
+    uow.commit()
+    return order
+
+
+def reject_payment_hold(cmd: commands.RejectPaymentHold, actor: Actor, uow, settings) -> Order:
+    """A manager judges a held payment bad: the order is rejected and its stock released."""
+    require_role(actor, Role.OWNER, Role.MANAGER)
+    order = _locked_visible(cmd.order_id, actor, uow)
+    if order.state != OrderStatus.PAYMENT_HOLD:
+        raise DomainError(f"Order {order.number} is not on payment hold.", code="order.not_on_hold")
+    _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason or "payment rejected")
+    return order
+
+
+def record_payment_received(cmd: commands.RecordPaymentReceived, actor: Actor, uow, settings) -> Order:
+    """Bank transfer funds arrived: the order goes on to acceptance."""
+    require_role(actor, Role.OWNER, Role.MANAGER)
+    order = _locked_visible(cmd.order_id, actor, uow)
+    if order.payment_status == PaymentStatus.PAID.value:
+        raise DomainError(f"Order {order.number} is already paid.", code="payment.already_paid")
+    if order.payment_method != PaymentMethod.BANK_TRANSFER.value:
+        raise DomainError("Only bank transfer orders wait for funds.", code="payment.not_bank_transfer")
+    order.payment_status = PaymentStatus.PAID.value
+    if order.state == OrderStatus.AWAITING_PAYMENT:
+        order.transition(OrderStatus.PLACED, actor_id=actor.user_id, reason="funds received", reference=cmd.reference)
+    else:
+        order.record("order.payment_received", actor_id=actor.user_id, reference=cmd.reference)
+    uow.commit()
+    return order

@@ -1,0 +1,38 @@
+"""Stock handlers: adjustments and receipts, each one ledger movement."""
+from __future__ import annotations
+
+from ..domain import commands
+from ..domain.access import Actor, Role, require_role, require_warehouse
+from ..domain.errors import NotFound, StockError
+from ..domain.stock import MovementReason, StockLevel
+from .reservations import stock_event
+
+MANUAL_REASONS = {MovementReason.RECEIVED, MovementReason.ADJUSTMENT, MovementReason.COUNT,
+                  MovementReason.EXPECTED}
+
+
+def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow, settings) -> StockLevel:
+    """Apply a manual stock change (receipt, correction, expected delivery) to one level."""
+    require_role(actor, Role.OWNER, Role.MANAGER, Role.FLOOR)
+    require_warehouse(actor, cmd.warehouse_id)
+    reason = MovementReason(cmd.reason)
+    if reason not in MANUAL_REASONS:
+        raise StockError(f"'{reason.value}' movements are made by orders, not by hand.", code="stock.reason_not_manual",
+                         field="reason")
+    if cmd.on_hand_delta == 0 and cmd.incoming_delta == 0:
+        raise StockError("Nothing to change: both deltas are zero.", code="stock.empty_adjustment", field="on_hand_delta")
+    if uow.catalogue.warehouse(cmd.warehouse_id) is None:
+        raise NotFound("No such warehouse.", field="warehouse_id")
+    if uow.catalogue.product(cmd.product_id) is None:
+        raise NotFound("No such product.", field="product_id")
+    level = uow.stock.lock_level(cmd.warehouse_id, cmd.product_id)
+    if level is None:
+        level = StockLevel(cmd.warehouse_id, cmd.product_id)
+        uow.stock.add_level(level)
+        uow.flush()
+    movement = level.apply(reason, on_hand_delta=cmd.on_hand_delta, incoming_delta=cmd.incoming_delta,
+                           note=cmd.note, actor_id=actor.user_id)
+    uow.stock.add_movement(movement)
+    uow.publish(stock_event("stock.adjusted", level, movement, None))
+    uow.commit()
+    return level

@@ -1,0 +1,57 @@
+"""The unit of work: one transaction, its repositories, and the outbox written with the change."""
+from __future__ import annotations
+
+from ..adapters.outbox import with_aggregate_id, write_events
+from ..adapters.repositories import (CatalogueRepository, IdempotencyRepository, OrderRepository,
+                                     StockRepository)
+
+
+class SqlAlchemyUnitOfWork:
+    """Open with `with uow:`; nothing is kept unless `commit()` is called."""
+
+    def __init__(self, session):
+        self.session = session
+        self.orders = OrderRepository(session)
+        self.stock = StockRepository(session)
+        self.catalogue = CatalogueRepository(session)
+        self.idempotency = IdempotencyRepository(session)
+        self._seen = []
+        self._loose_events = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.rollback()
+
+    def track(self, aggregate):
+        """Remember an aggregate whose recorded events must reach the outbox on commit."""
+        if aggregate is not None and all(a is not aggregate for a in self._seen):
+            self._seen.append(aggregate)
+        return aggregate
+
+    def publish(self, event) -> None:
+        """Queue an event that belongs to no tracked aggregate (stock, catalogue)."""
+        self._loose_events.append(event)
+
+    def flush(self) -> None:
+        """Send pending inserts so new rows get their ids."""
+        self.session.flush()
+
+    def commit(self) -> None:
+        """Write the collected events to the outbox and audit trail, then commit all in one go."""
+        self.session.flush()
+        events = list(self._loose_events)
+        for aggregate in self._seen:
+            events.extend(with_aggregate_id(e, aggregate.id) for e in aggregate.pending_events())
+            aggregate.pending_events().clear()
+        write_events(self.session, events)
+        self._loose_events.clear()
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Throw away everything not committed."""
+        self.session.rollback()
+        self._loose_events.clear()
+        for aggregate in self._seen:
+            aggregate.pending_events().clear()

@@ -1,0 +1,39 @@
+"""Server-rendered pages (htmx): sign-in, orders. The full PWA grows here."""
+from __future__ import annotations
+
+from flask import Flask
+
+from ..adapters.records import User
+from ..extensions import db, login_manager
+
+
+def init_web(app: Flask) -> None:
+    """Register page blueprints and the session user loader."""
+    from . import auth, orders
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(orders.bp)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        """The session's user, if still active."""
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @app.after_request
+    def vary_on_htmx(response):
+        """Pages branch on HX-Request, so caches must key on it too."""
+        response.vary.add("HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.jinja_env.filters["money"] = format_money
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    """1234, 'GBP' -> '£12.34' (symbol for common currencies, code otherwise)."""
+    symbols = {"GBP": "£", "EUR": "€", "USD": "$"}
+    sign = "-" if amount_minor < 0 else ""
+    value = f"{abs(amount_minor) // 100:,}.{abs(amount_minor) % 100:02d}"
+    return f"{sign}{symbols[currency]}{value}" if currency in symbols else f"{sign}{value} {currency}"
