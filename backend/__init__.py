@@ -4,11 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import load_config
 from .extensions import csrf, db, login_manager, migrate, socketio
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in URLs: a positive 32-bit integer, so an absurd id is a 404, not a database error."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    app.url_map.converters["id"] = IdConverter
 
     from .adapters import orm, records  # noqa: F401  (tables must be known before migrations run)
 

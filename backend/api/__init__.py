@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, g, render_template, request
 from flask_smorest import Api
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
@@ -63,6 +64,8 @@ def init_api(app: Flask) -> WaybillApi:
     """Register the API blueprints, the bearer scheme and the error handlers."""
     api = WaybillApi(app, spec_kwargs={"info": {"description": "Waybill order management API. "
                                                 "Authenticate with a bearer token from POST /api/v1/auth/tokens."}})
+    from .. import IdConverter
+    api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     from . import auth, catalogue, customers, orders, stock
@@ -70,7 +73,19 @@ def init_api(app: Flask) -> WaybillApi:
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no CSRF exposure
         api.register_blueprint(module.blp)
     app.register_error_handler(DomainError, _domain_or_page_error)
+    app.register_error_handler(DataError, _value_the_database_refused)
     return api
+
+
+def _value_the_database_refused(error: DataError):
+    """Safety net behind validation: a value the database cannot store is the client's 422, never a 500."""
+    from ..extensions import db
+    db.session.rollback()
+    log.warning("database refused a value that validation let through: %s", error.orig)
+    if wants_api(request.path):
+        return problem(422, "Unprocessable Entity", "A value is out of range or malformed; nothing was saved.",
+                       code="invalid_value")
+    return render_template("error.html", error=error), 422
 
 
 def _domain_or_page_error(error: DomainError):

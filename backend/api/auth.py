@@ -72,7 +72,7 @@ class Tokens(MethodView):
                                   .order_by(ApiToken.id)).scalars().all()
 
 
-@blp.route("/tokens/<int:token_id>")
+@blp.route("/tokens/<id:token_id>")
 class TokenItem(MethodView):
     """One API token."""
 

@@ -38,7 +38,7 @@ class Products(MethodView):
         return bus().handle(commands.CreateProduct(attributes=data, **core), current_actor())
 
 
-@blp.route("/products/<int:product_id>")
+@blp.route("/products/<id:product_id>")
 class ProductItem(MethodView):
     """One product."""
 
@@ -76,7 +76,7 @@ class Warehouses(MethodView):
                                                      data["longitude"], tuple(data["bins"])), current_actor())
 
 
-@blp.route("/warehouses/<int:warehouse_id>")
+@blp.route("/warehouses/<id:warehouse_id>")
 class WarehouseItem(MethodView):
     """One warehouse."""
 
@@ -93,7 +93,7 @@ class WarehouseItem(MethodView):
         return warehouse
 
 
-@blp.route("/warehouses/<int:warehouse_id>/bins")
+@blp.route("/warehouses/<id:warehouse_id>/bins")
 class WarehouseBins(MethodView):
     """Bin locations of a warehouse."""
 

@@ -53,7 +53,7 @@ class MyCustomer(MethodView):
         return customer
 
 
-@blp.route("/<int:customer_id>")
+@blp.route("/<id:customer_id>")
 class CustomerItem(MethodView):
     """One customer."""
 

@@ -67,7 +67,7 @@ class Orders(MethodView):
         return list_orders(db.session, current_actor(), **filters)
 
 
-@blp.route("/<int:order_id>")
+@blp.route("/<id:order_id>")
 class OrderItem(MethodView):
     """One order."""
 
@@ -79,7 +79,7 @@ class OrderItem(MethodView):
         return order
 
 
-@blp.route("/<int:order_id>/history")
+@blp.route("/<id:order_id>/history")
 class OrderHistory(MethodView):
     """The audit trail of an order."""
 
@@ -97,7 +97,7 @@ def _decision(path: str, schema, build, summary: str):
         return bus().handle(build(order_id, data), current_actor())
     view.__name__ = "order_" + path.replace("/", "_").replace("-", "_")
     view.__doc__ = summary
-    blp.route(f"/<int:order_id>/{path}", methods=["POST"])(
+    blp.route(f"/<id:order_id>/{path}", methods=["POST"])(
         blp.arguments(schema)(blp.response(200, OrderSchema)(view)))
 
 

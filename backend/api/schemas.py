@@ -8,7 +8,25 @@ from ..domain.orders import OrderStatus
 from ..domain.payments import AddressCheck, PaymentMethod
 from ..domain.stock import MovementReason
 
-SKU = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; larger values cannot exist
+ID_RANGE = validate.Range(1, MAX_ID, error="Not a valid id.")
+
+
+class Text(fields.String):
+    """A string without NUL characters (PostgreSQL text cannot store them; they are never meaningful)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Must not contain NUL characters.")
+        return text
+
+
+class Email(fields.Email, Text):
+    """An e-mail address, NUL-free like every other string."""
+
+
+SKU = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
                                                             error="Use 1-64 letters, digits, '.', '_' or '-'."))
 COUNTRY = validate.Regexp(r"^[A-Za-z]{2}$", error="Use a two-letter ISO 3166 country code.")
 CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Use a three-letter ISO 4217 currency code.")
@@ -21,13 +39,13 @@ def _enum(enum_cls):
 class AddressSchema(Schema):
     """A postal address; coordinates are optional and improve warehouse choice."""
 
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    line1 = fields.String(required=True, validate=validate.Length(1, 200))
-    line2 = fields.String(load_default="", validate=validate.Length(0, 200))
-    city = fields.String(required=True, validate=validate.Length(1, 100))
-    postcode = fields.String(required=True, validate=validate.Length(1, 20))
-    country = fields.String(required=True, validate=COUNTRY)
-    phone = fields.String(load_default="", validate=validate.Length(0, 40))
+    name = Text(required=True, validate=validate.Length(1, 200))
+    line1 = Text(required=True, validate=validate.Length(1, 200))
+    line2 = Text(load_default="", validate=validate.Length(0, 200))
+    city = Text(required=True, validate=validate.Length(1, 100))
+    postcode = Text(required=True, validate=validate.Length(1, 20))
+    country = Text(required=True, validate=COUNTRY)
+    phone = Text(load_default="", validate=validate.Length(0, 40))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
 
@@ -35,61 +53,61 @@ class AddressSchema(Schema):
 class ProblemSchema(Schema):
     """RFC 9457 problem details (application/problem+json)."""
 
-    type = fields.String()
-    title = fields.String()
+    type = Text()
+    title = Text()
     status = fields.Integer()
-    detail = fields.String()
-    code = fields.String(metadata={"description": "Stable machine-readable error code"})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+    detail = Text()
+    code = Text(metadata={"description": "Stable machine-readable error code"})
+    errors = fields.Dict(keys=Text(), values=fields.List(Text()),
                          metadata={"description": "Field path -> messages"})
 
 
 # -- auth ------------------------------------------------------------------------------------
 class TokenRequestSchema(Schema):
-    email = fields.Email(required=True)
-    password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)
-    name = fields.String(load_default="", validate=validate.Length(0, 100))
+    email = Email(required=True)
+    password = Text(required=True, validate=validate.Length(1, 200), load_only=True)
+    name = Text(load_default="", validate=validate.Length(0, 100))
 
 
 class UserBriefSchema(Schema):
     id = fields.Integer()
-    email = fields.String()
-    role = fields.String()
+    email = Text()
+    role = Text()
 
 
 class TokenSchema(Schema):
     id = fields.Integer()
-    name = fields.String()
+    name = Text()
     created_at = fields.DateTime()
     last_used_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
 
 
 class TokenCreatedSchema(TokenSchema):
-    token = fields.String(metadata={"description": "The bearer token; shown only once"})
+    token = Text(metadata={"description": "The bearer token; shown only once"})
     user = fields.Nested(UserBriefSchema)
 
 
 # -- catalogue -------------------------------------------------------------------------------
 class ProductFields(Schema):
-    name = fields.String(validate=validate.Length(1, 200))
-    brand = fields.String(validate=validate.Length(0, 100))
-    category = fields.String(validate=validate.Length(0, 100))
+    name = Text(validate=validate.Length(1, 200))
+    brand = Text(validate=validate.Length(0, 100))
+    category = Text(validate=validate.Length(0, 100))
     price_minor = fields.Integer(strict=True, validate=validate.Range(0, 10**12),
                                  metadata={"description": "Unit price before tax, minor units"})
     weight_g = fields.Integer(strict=True, validate=validate.Range(0, 10**7))
     length_mm = fields.Integer(strict=True, validate=validate.Range(0, 10**5))
     width_mm = fields.Integer(strict=True, validate=validate.Range(0, 10**5))
     height_mm = fields.Integer(strict=True, validate=validate.Range(0, 10**5))
-    barcode = fields.String(allow_none=True, validate=validate.Length(1, 64))
+    barcode = Text(allow_none=True, validate=validate.Length(1, 64))
     active = fields.Boolean()
 
 
 class ProductCreateSchema(ProductFields):
     sku = SKU
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    name = Text(required=True, validate=validate.Length(1, 200))
     price_minor = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10**12))
-    currency = fields.String(required=True, validate=CURRENCY)
+    currency = Text(required=True, validate=CURRENCY)
 
 
 class ProductSchema(ProductCreateSchema):
@@ -98,29 +116,29 @@ class ProductSchema(ProductCreateSchema):
 
 
 class ProductQuerySchema(Schema):
-    q = fields.String(validate=validate.Length(1, 100), metadata={"description": "SKU or name contains"})
+    q = Text(validate=validate.Length(1, 100), metadata={"description": "SKU or name contains"})
     active = fields.Boolean()
 
 
 class WarehouseCreateSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9-]{1,32}$"))
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    code = Text(required=True, validate=validate.Regexp(r"^[A-Z0-9-]{1,32}$"))
+    name = Text(required=True, validate=validate.Length(1, 200))
     address = fields.Nested(AddressSchema, required=True)
     latitude = fields.Float(required=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(required=True, validate=validate.Range(-180, 180))
-    bins = fields.List(fields.String(validate=validate.Length(1, 32)), load_default=list,
+    bins = fields.List(Text(validate=validate.Length(1, 32)), load_default=list,
                        validate=validate.Length(max=10000))
 
 
 class BinSchema(Schema):
     id = fields.Integer()
-    code = fields.String()
+    code = Text()
 
 
 class WarehouseSchema(Schema):
     id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
+    code = Text()
+    name = Text()
     address = fields.Dict()
     latitude = fields.Float()
     longitude = fields.Float()
@@ -128,9 +146,9 @@ class WarehouseSchema(Schema):
 
 
 class CustomerCreateSchema(Schema):
-    email = fields.Email(required=True)
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    phone = fields.String(load_default="", validate=validate.Length(0, 40))
+    email = Email(required=True)
+    name = Text(required=True, validate=validate.Length(1, 200))
+    phone = Text(load_default="", validate=validate.Length(0, 40))
     addresses = fields.List(fields.Nested(AddressSchema), load_default=list, validate=validate.Length(max=20))
 
 
@@ -141,8 +159,8 @@ class CustomerSchema(CustomerCreateSchema):
 
 # -- stock -----------------------------------------------------------------------------------
 class StockQuerySchema(Schema):
-    warehouse_id = fields.Integer(validate=validate.Range(min=1))
-    product_id = fields.Integer(validate=validate.Range(min=1))
+    warehouse_id = fields.Integer(validate=ID_RANGE)
+    product_id = fields.Integer(validate=ID_RANGE)
 
 
 class StockLevelSchema(Schema):
@@ -157,7 +175,7 @@ class StockLevelSchema(Schema):
 
 
 class MovementQuerySchema(StockQuerySchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
@@ -165,11 +183,11 @@ class MovementSchema(Schema):
     id = fields.Integer()
     warehouse_id = fields.Integer()
     product_id = fields.Integer()
-    reason = fields.String()
+    reason = Text()
     on_hand_delta = fields.Integer()
     reserved_delta = fields.Integer()
     incoming_delta = fields.Integer()
-    note = fields.String()
+    note = Text()
     order_id = fields.Integer(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
@@ -183,14 +201,14 @@ class MovementPageSchema(Schema):
 
 
 class AdjustmentSchema(Schema):
-    warehouse_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    product_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    reason = fields.String(required=True, validate=validate.OneOf(
+    warehouse_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    product_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    reason = Text(required=True, validate=validate.OneOf(
         [MovementReason.RECEIVED.value, MovementReason.ADJUSTMENT.value, MovementReason.COUNT.value,
          MovementReason.EXPECTED.value]))
     on_hand_delta = fields.Integer(load_default=0, strict=True, validate=validate.Range(-10**6, 10**6))
     incoming_delta = fields.Integer(load_default=0, strict=True, validate=validate.Range(-10**6, 10**6))
-    note = fields.String(load_default="", validate=validate.Length(0, 500))
+    note = Text(load_default="", validate=validate.Length(0, 500))
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -200,17 +218,17 @@ class OrderLineInSchema(Schema):
 
 
 class OrderCreateSchema(Schema):
-    customer_id = fields.Integer(strict=True, validate=validate.Range(min=1),
+    customer_id = fields.Integer(strict=True, validate=ID_RANGE,
                                  metadata={"description": "Required for staff; customers order for themselves"})
-    channel = fields.String(load_default=Channel.API.value, validate=_enum(Channel))
-    channel_order_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100))
+    channel = Text(load_default=Channel.API.value, validate=_enum(Channel))
+    channel_order_id = Text(load_default=None, allow_none=True, validate=validate.Length(1, 100))
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(1, 200))
     shipping_address = fields.Nested(AddressSchema, required=True)
     billing_address = fields.Nested(AddressSchema, load_default=None, allow_none=True)
-    payment_method = fields.String(required=True, validate=_enum(PaymentMethod))
-    card_fingerprint = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
-    address_check = fields.String(load_default=AddressCheck.NOT_CHECKED.value, validate=_enum(AddressCheck))
-    notes = fields.String(load_default="", validate=validate.Length(0, 2000))
+    payment_method = Text(required=True, validate=_enum(PaymentMethod))
+    card_fingerprint = Text(load_default=None, allow_none=True, validate=validate.Length(1, 64))
+    address_check = Text(load_default=AddressCheck.NOT_CHECKED.value, validate=_enum(AddressCheck))
+    notes = Text(load_default="", validate=validate.Length(0, 2000))
 
     @validates_schema
     def _one_line_per_sku(self, data, **kwargs):
@@ -227,8 +245,8 @@ class AllocationSchema(Schema):
 class OrderLineSchema(Schema):
     id = fields.Integer()
     product_id = fields.Integer()
-    sku = fields.String()
-    name = fields.String()
+    sku = Text()
+    name = Text()
     quantity = fields.Integer()
     unit_price_minor = fields.Integer()
     net_minor = fields.Integer()
@@ -239,33 +257,33 @@ class OrderLineSchema(Schema):
 
 class OrderSchema(Schema):
     id = fields.Integer()
-    number = fields.String()
-    status = fields.String(metadata={"enum": [s.value for s in OrderStatus]})
+    number = Text()
+    status = Text(metadata={"enum": [s.value for s in OrderStatus]})
     version = fields.Integer()
     customer_id = fields.Integer()
-    channel = fields.String()
-    channel_order_id = fields.String(allow_none=True)
-    currency = fields.String()
+    channel = Text()
+    channel_order_id = Text(allow_none=True)
+    currency = Text()
     subtotal_minor = fields.Integer()
     shipping_minor = fields.Integer()
     tax_minor = fields.Integer()
     total_minor = fields.Integer()
-    payment_method = fields.String()
-    payment_status = fields.String()
+    payment_method = Text()
+    payment_status = Text()
     shipping_address = fields.Dict()
     billing_address = fields.Dict()
     hold_reasons = fields.List(fields.Dict())
     shortages = fields.List(fields.Dict())
-    notes = fields.String()
+    notes = Text()
     lines = fields.List(fields.Nested(OrderLineSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
 
 class OrderQuerySchema(Schema):
-    status = fields.List(fields.String(validate=_enum(OrderStatus)), metadata={"description": "Repeatable"})
-    customer_id = fields.Integer(validate=validate.Range(min=1))
-    channel = fields.String(validate=_enum(Channel))
+    status = fields.List(Text(validate=_enum(OrderStatus)), metadata={"description": "Repeatable"})
+    customer_id = fields.Integer(validate=ID_RANGE)
+    channel = Text(validate=_enum(Channel))
     created_from = fields.AwareDateTime(default_timezone=None)
     created_to = fields.AwareDateTime(default_timezone=None)
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100000))
@@ -280,22 +298,22 @@ class OrderPageSchema(Schema):
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(0, 500))
+    reason = Text(load_default="", validate=validate.Length(0, 500))
 
 
 class NoteSchema(Schema):
-    note = fields.String(load_default="", validate=validate.Length(0, 500))
+    note = Text(load_default="", validate=validate.Length(0, 500))
 
 
 class PaymentReceivedSchema(Schema):
-    reference = fields.String(load_default="", validate=validate.Length(0, 100))
+    reference = Text(load_default="", validate=validate.Length(0, 100))
 
 
 class AuditEventSchema(Schema):
     id = fields.Integer()
-    action = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String(allow_none=True)
+    action = Text()
+    from_status = Text(allow_none=True)
+    to_status = Text(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     data = fields.Dict()
     created_at = fields.DateTime()

@@ -89,7 +89,7 @@ def _visible_order(order_id: int):
     return order
 
 
-@bp.get("/<int:order_id>")
+@bp.get("/<id:order_id>")
 @login_required
 def show(order_id: int):
     """One order: lines, money, addresses, payment, stock and its history."""
@@ -99,7 +99,7 @@ def show(order_id: int):
                            history=order_history(db.session, order.id) if actor.is_office else [])
 
 
-@bp.post("/<int:order_id>/decision")
+@bp.post("/<id:order_id>/decision")
 @login_required
 def decide(order_id: int):
     """Apply a decision from the order page; errors are shown on the page, never a crash."""

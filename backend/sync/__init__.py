@@ -1,0 +1,1 @@
+"""Offline sync: push commands, pull changes, upload blobs (next issue)."""
