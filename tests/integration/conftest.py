@@ -62,3 +62,9 @@ def pg_app(pg_session_app):
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
             conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(pg_app):
+    """Tests written against `app` (the service tier) run here on PostgreSQL instead of SQLite."""
+    return pg_app
