@@ -1,11 +1,14 @@
 """The JSON API under /api/v1: flask-smorest blueprints, problem+json errors, bearer tokens."""
 from __future__ import annotations
 
+import json
 import logging
 
+import flask_smorest
 from flask import Flask, g, render_template, request
 from flask_smorest import Api
 from sqlalchemy.exc import DataError
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
@@ -20,6 +23,26 @@ log = logging.getLogger(__name__)
 def wants_api(path: str) -> bool:
     """True for requests answered in JSON (the API), False for pages."""
     return path.startswith("/api/")
+
+
+class JsonBodyParser(FlaskParser):
+    """webargs' Flask parser, treating every JSON body Python cannot decode as invalid JSON (400)."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as exc:
+            # json.loads raises these instead of JSONDecodeError for nesting deeper than the stack and
+            # for integers over Python's 4300-digit limit: the client's malformed input, not a 500.
+            raise json.JSONDecodeError(f"Undecodable JSON: {type(exc).__name__}", "<request body>", 0) from exc
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with our parser (its documented way to customise argument parsing)."""
+
+    ARGUMENTS_PARSER = JsonBodyParser()
 
 
 class WaybillApi(Api):
@@ -42,6 +65,8 @@ class WaybillApi(Api):
         elif errors:
             detail = data.get("message") or "Some fields are not valid; see errors."
         headers = dict(data.get("headers") or {})
+        if getattr(error, "valid_methods", None):  # RFC 9110: a 405 must say which methods are allowed
+            headers.setdefault("Allow", ", ".join(error.valid_methods))
         if error.code == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="waybill"')
         return problem(error.code, error.name, detail, code=data.get("code"), errors=errors, headers=headers)

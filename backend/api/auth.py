@@ -7,12 +7,13 @@ import secrets
 import sqlalchemy as sa
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from ..adapters.records import ApiToken, User
 from ..domain.events import utcnow
 from ..extensions import db
 from ..passwords import verify_password
+from . import Blueprint
 from .schemas import TokenCreatedSchema, TokenRequestSchema, TokenSchema
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Sign in for API tokens")

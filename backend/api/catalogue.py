@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..bootstrap import bus
 from ..domain import commands
@@ -11,7 +10,7 @@ from ..domain.catalogue import Product, Warehouse
 from ..domain.errors import NotFound
 from ..extensions import db
 from ..queries.catalogue import bins_of, list_products, list_warehouses
-from . import current_actor
+from . import Blueprint, current_actor
 from .auth import authenticate
 from .schemas import (BinSchema, ProductCreateSchema, ProductFields, ProductQuerySchema, ProductSchema,
                       WarehouseCreateSchema, WarehouseSchema)

@@ -6,7 +6,7 @@ import json
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from ..bootstrap import bus
 from ..domain import commands
@@ -14,7 +14,7 @@ from ..domain.access import ensure_visible
 from ..extensions import db
 from ..queries.orders import list_orders, order_history
 from ..services.unit_of_work import SqlAlchemyUnitOfWork
-from . import current_actor
+from . import Blueprint, current_actor
 from .auth import authenticate
 from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,
                       OrderSchema, PaymentReceivedSchema, ReasonSchema)

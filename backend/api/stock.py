@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE, Role, require_role, require_warehouse
 from ..extensions import db
 from ..queries.catalogue import movements, stock_levels
-from . import current_actor
+from . import Blueprint, current_actor
 from .auth import authenticate
 from .schemas import (AdjustmentSchema, MovementPageSchema, MovementQuerySchema, StockLevelSchema,
                       StockQuerySchema)

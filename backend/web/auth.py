@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from ..adapters.records import User
 from ..extensions import db
@@ -18,13 +18,18 @@ bp = Blueprint("auth", __name__)
 class SignInForm(FlaskForm):
     """E-mail and password."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    # No Email() validator: it needs the email_validator package, and a malformed address simply
+    # matches no account, which the password check already answers with "Wrong e-mail or password".
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths are followed after sign-in (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines from URLs ("/\t/evil.example" becomes "//evil.example"), and a
+    # newline cannot go into a header at all, so any whitespace or control character is refused.
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target)):
         return target
     return url_for("orders.index")
 

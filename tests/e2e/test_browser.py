@@ -1,0 +1,143 @@
+"""Real Chromium on a 360 px phone against a served Waybill: signing in, deciding, layout and labels.
+
+Debian's /usr/bin/chromium is driven by Playwright's own sync API (no pytest-playwright, never
+`playwright install`); `make test` installs Chromium through scripts/ensure-chromium.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+# The flags TOOLCHAIN.md records as working for root on a closed network.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                  "--disable-default-apps", "--disable-extensions", "--no-pings"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+# Every visible form control must have a label a screen reader announces.
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length)
+                && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+  .map(el => el.outerHTML)"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (launching is the slow part)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium (make test does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A fresh 360x740 touch-screen page on the live server; fails the test on any script error."""
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+@pytest.fixture
+def orders(live_server):
+    """One order of casey's and one of robin's, both placed."""
+    world = live_server.world
+    return {"casey": world.place([("MUG", 1)]), "robin": world.place([("LAMP", 1)], customer="robin")}
+
+
+def _number(order_id: int) -> str:
+    return f"WB-{order_id:06d}"
+
+
+def _sign_in(page, email: str) -> None:
+    """Type e-mail and password into the labelled fields and tap Sign in, as a person would."""
+    page.goto("/sign-in")
+    page.get_by_label("E-mail").press_sequentially(email)
+    page.get_by_label("Password").press_sequentially(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).tap()
+    expect(page).to_have_url(re.compile(r"/orders/$"))
+
+
+def _scroll_width(page) -> int:
+    return page.evaluate("document.scrollingElement.scrollWidth")
+
+
+def test_the_owner_signs_in_on_a_phone_opens_an_order_and_accepts_it(phone, live_server, orders):
+    _sign_in(phone, live_server.world.emails["owner"])
+    expect(phone.locator("#order-list")).to_contain_text(_number(orders["casey"]))
+    phone.get_by_role("link", name=re.compile(_number(orders["casey"]))).tap()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("placed")
+    phone.get_by_role("button", name="Accept", exact=True).tap()
+    expect(phone.locator("h1 .status")).to_have_text("allocated")
+    expect(phone.get_by_role("status")).to_contain_text("Done.")
+
+
+def test_a_wrong_password_is_shown_next_to_the_field(phone, live_server):
+    phone.goto("/sign-in")
+    phone.get_by_label("E-mail").press_sequentially(live_server.world.emails["owner"])
+    phone.get_by_label("Password").press_sequentially("not-the-password")
+    phone.get_by_role("button", name="Sign in", exact=True).tap()
+    expect(phone.locator("#password-error")).to_have_text("Wrong e-mail or password.")
+    expect(phone.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+
+
+def test_the_sign_in_page_does_not_scroll_sideways_at_360_px(phone):
+    phone.goto("/sign-in")
+    assert _scroll_width(phone) <= 360
+
+
+def test_the_order_list_does_not_scroll_sideways_at_360_px(phone, live_server, orders):
+    _sign_in(phone, live_server.world.emails["owner"])
+    assert _scroll_width(phone) <= 360
+
+
+def test_the_order_page_does_not_scroll_sideways_at_360_px(phone, live_server, orders):
+    _sign_in(phone, live_server.world.emails["owner"])
+    phone.goto(f"/orders/{orders['robin']}")
+    expect(phone.get_by_role("heading", level=1)).to_contain_text(_number(orders["robin"]))
+    assert _scroll_width(phone) <= 360
+
+
+def test_every_input_on_the_sign_in_page_has_a_label(phone):
+    phone.goto("/sign-in")
+    assert phone.evaluate(UNLABELLED_CONTROLS) == []
+
+
+def test_every_input_on_the_order_page_has_a_label(phone, live_server, orders):
+    _sign_in(phone, live_server.world.emails["owner"])
+    phone.goto(f"/orders/{orders['casey']}")
+    assert phone.get_by_label("Reason (optional)").count() == 2  # reject and cancel both ask for one
+    assert phone.evaluate(UNLABELLED_CONTROLS) == []
+
+
+def test_the_customer_sees_only_their_own_orders(phone, live_server, orders):
+    _sign_in(phone, live_server.world.emails["customer"])
+    order_list = phone.locator("#order-list")
+    expect(order_list).to_contain_text(_number(orders["casey"]))
+    expect(order_list).not_to_contain_text(_number(orders["robin"]))
+    expect(order_list).to_contain_text("1 order")
+
+
+def test_a_tab_swaps_in_its_list_without_leaving_the_page(phone, live_server, orders):
+    _sign_in(phone, live_server.world.emails["owner"])
+    phone.evaluate("window.__stillHere = true")  # gone if the tab caused a full page load
+    phone.get_by_role("link", name="Holds").tap()
+    expect(phone).to_have_url(re.compile(r"view=holds"))
+    expect(phone.locator("#order-list")).to_contain_text("No orders here.")
+    assert phone.evaluate("window.__stillHere") is True
