@@ -29,8 +29,8 @@ def create_user(email: str, password: str, role: str, *, name: str = "", custome
         raise AccountError("Floor staff must be assigned to at least one warehouse.")
     user = User(email=email, name=name or email.split("@")[0].title(), password_hash=hash_password(password),
                 role=role, customer_id=customer_id, active=True)
-    user.warehouse_ids_rows = [db.session.get(Warehouse, wid) for wid in warehouse_ids]
-    if any(w is None for w in user.warehouse_ids_rows):
+    user.warehouses = [db.session.get(Warehouse, wid) for wid in warehouse_ids]
+    if any(w is None for w in user.warehouses):
         raise AccountError("Unknown warehouse id.")
     db.session.add(user)
     db.session.commit()

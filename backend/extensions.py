@@ -15,7 +15,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# expire_on_commit=False: a handler's result (the order just placed) is rendered straight from
+# memory after commit instead of being reloaded with three more SELECTs and a new transaction.
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import sqlalchemy as sa
+
 from .records import AuditEvent, OutboxEvent
 
 
@@ -12,18 +14,25 @@ def _json_safe(data: dict) -> dict:
 
 
 def write_events(session, events) -> None:
-    """Stage one outbox row per event, and one audit row per order event, in the open transaction."""
+    """Insert one outbox row per event, and one audit row per order event, in the open transaction.
+
+    Plain multi-row INSERTs: these rows are never read back in the request, so building ORM objects
+    for them would only cost time on every write.
+    """
+    outbox_rows, audit_rows = [], []
     for event in events:
         data = _json_safe(event.data)
-        session.add(OutboxEvent(event_id=event.event_id, name=event.name,
-                                aggregate_type=event.aggregate_type, aggregate_id=event.aggregate_id,
-                                aggregate_version=event.aggregate_version, payload=data,
-                                occurred_at=event.occurred_at))
+        outbox_rows.append({"event_id": event.event_id, "name": event.name, "aggregate_type": event.aggregate_type,
+                            "aggregate_id": event.aggregate_id, "aggregate_version": event.aggregate_version,
+                            "payload": data, "occurred_at": event.occurred_at})
         if event.aggregate_type == "order":
-            session.add(AuditEvent(order_id=event.aggregate_id, actor_id=data.get("actor_id"),
-                                   action=event.name, from_status=data.get("from_status"),
-                                   to_status=data.get("to_status"), data=data,
-                                   created_at=event.occurred_at))
+            audit_rows.append({"order_id": event.aggregate_id, "actor_id": data.get("actor_id"),
+                               "action": event.name, "from_status": data.get("from_status"),
+                               "to_status": data.get("to_status"), "data": data, "created_at": event.occurred_at})
+    if outbox_rows:
+        session.execute(sa.insert(OutboxEvent.__table__), outbox_rows)
+    if audit_rows:
+        session.execute(sa.insert(AuditEvent.__table__), audit_rows)
 
 
 def with_aggregate_id(event, aggregate_id):

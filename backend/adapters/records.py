@@ -27,7 +27,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"))
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-    warehouse_ids_rows = relationship("Warehouse", secondary=user_warehouses, lazy="selectin")
+    warehouses = relationship("Warehouse", secondary=user_warehouses, lazy="select")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
@@ -36,7 +36,7 @@ class User(UserMixin, db.Model):
     @property
     def warehouse_ids(self) -> set[int]:
         """Warehouses a floor user is scoped to."""
-        return {w.id for w in self.warehouse_ids_rows}
+        return {w.id for w in self.warehouses}
 
 
 class ApiToken(db.Model):

@@ -9,7 +9,7 @@ from ..domain.catalogue import Customer, Product, Warehouse
 from ..domain.events import utcnow
 from ..domain.orders import Order
 from ..domain.stock import StockLevel, StockMovement
-from .orm import orders, stock_levels
+from .orm import customers, orders, stock_levels, stock_movements, warehouses
 from .records import IdempotencyKey
 
 
@@ -35,16 +35,18 @@ class OrderRepository:
         return self.session.execute(sa.select(Order).where(
             orders.c.channel == channel, orders.c.channel_order_id == channel_order_id)).scalar_one_or_none()
 
-    def recent_count(self, *, minutes: int, customer_id: int | None = None,
-                     card_fingerprint: str | None = None) -> int:
-        """Orders in the last `minutes` for a customer or a card (payment velocity rule)."""
+    def customer_recent_orders(self, customer_id: int, *, minutes: int) -> int | None:
+        """The customer's orders in the last `minutes`, or None if there is no such customer (one query)."""
         since = utcnow() - timedelta(minutes=minutes)
-        query = sa.select(sa.func.count()).select_from(orders).where(orders.c.created_at >= since)
-        if customer_id is not None:
-            query = query.where(orders.c.customer_id == customer_id)
-        if card_fingerprint is not None:
-            query = query.where(orders.c.card_fingerprint == card_fingerprint)
-        return self.session.execute(query).scalar_one()
+        recent = (sa.select(sa.func.count()).select_from(orders)
+                  .where(orders.c.customer_id == customers.c.id, orders.c.created_at >= since).scalar_subquery())
+        return self.session.execute(sa.select(recent).where(customers.c.id == customer_id)).scalar_one_or_none()
+
+    def card_recent_orders(self, card_fingerprint: str, *, minutes: int) -> int:
+        """Orders paid with this card in the last `minutes` (payment velocity rule)."""
+        since = utcnow() - timedelta(minutes=minutes)
+        return self.session.execute(sa.select(sa.func.count()).select_from(orders).where(
+            orders.c.created_at >= since, orders.c.card_fingerprint == card_fingerprint)).scalar_one()
 
 
 class StockRepository:
@@ -52,6 +54,7 @@ class StockRepository:
 
     def __init__(self, session):
         self.session = session
+        self._movements: list[StockMovement] = []
 
     def lock_levels(self, product_ids) -> list[StockLevel]:
         """Every level of these products, locked in primary-key order.
@@ -65,6 +68,16 @@ class StockRepository:
                  .order_by(stock_levels.c.id).with_for_update().execution_options(populate_existing=True))
         return list(self.session.execute(query).scalars())
 
+    def lock_levels_at_sites(self, product_ids) -> list[tuple[StockLevel, Warehouse]]:
+        """Like lock_levels, for active warehouses only, each level with its warehouse (one query)."""
+        if not product_ids:
+            return []
+        query = (sa.select(StockLevel, Warehouse).join(Warehouse, warehouses.c.id == stock_levels.c.warehouse_id)
+                 .where(stock_levels.c.product_id.in_(sorted(set(product_ids))), warehouses.c.active.is_(True))
+                 .order_by(stock_levels.c.id).with_for_update(of=stock_levels)
+                 .execution_options(populate_existing=True))
+        return [tuple(row) for row in self.session.execute(query)]
+
     def lock_level(self, warehouse_id: int, product_id: int) -> StockLevel | None:
         """One level, locked."""
         query = (sa.select(StockLevel).where(stock_levels.c.warehouse_id == warehouse_id,
@@ -77,8 +90,22 @@ class StockRepository:
         self.session.add(level)
 
     def add_movement(self, movement: StockMovement) -> None:
-        """Append one movement to the ledger."""
-        self.session.add(movement)
+        """Append one movement to the ledger (written by write_pending, in the same transaction)."""
+        self._movements.append(movement)
+
+    def write_pending(self) -> None:
+        """Insert the staged movements in one statement; the ledger is append-only, never read back here."""
+        if self._movements:
+            self.session.execute(sa.insert(stock_movements), [
+                {"warehouse_id": m.warehouse_id, "product_id": m.product_id, "reason": m.reason,
+                 "on_hand_delta": m.on_hand_delta, "reserved_delta": m.reserved_delta,
+                 "incoming_delta": m.incoming_delta, "note": m.note, "order_id": m.order_id,
+                 "actor_id": m.actor_id, "created_at": m.created_at} for m in self._movements])
+            self._movements.clear()
+
+    def discard_pending(self) -> None:
+        """Forget staged movements (the transaction is rolled back)."""
+        self._movements.clear()
 
 
 class CatalogueRepository:
@@ -108,15 +135,6 @@ class CatalogueRepository:
     def warehouse(self, warehouse_id: int) -> Warehouse | None:
         """One warehouse by id."""
         return self.session.get(Warehouse, warehouse_id)
-
-    def active_warehouses(self) -> list[Warehouse]:
-        """Warehouses that may ship."""
-        return list(self.session.execute(sa.select(Warehouse).where(Warehouse.active.is_(True))
-                                         .order_by(Warehouse.id)).scalars())
-
-    def customer(self, customer_id: int) -> Customer | None:
-        """One customer by id."""
-        return self.session.get(Customer, customer_id)
 
     def customer_by_email(self, email: str) -> Customer | None:
         """One customer by e-mail (stored lower-case)."""

@@ -13,7 +13,6 @@ from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
 from ..extensions import csrf
-from ..identity import actor_for
 from .problems import flatten_errors, problem
 from .schemas import ProblemSchema
 
@@ -74,7 +73,7 @@ class WaybillApi(Api):
 
 def current_actor():
     """The API caller as a domain Actor (set by the bearer-token check)."""
-    return actor_for(g.api_user)
+    return g.api_actor
 
 
 def handle_domain_error(error: DomainError):

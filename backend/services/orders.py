@@ -21,8 +21,8 @@ class IdempotencyConflict(DomainError):
     status = 422
 
 
-def _customer_for(actor: Actor, cmd: commands.PlaceOrder, uow):
-    """Customers order for themselves; the office may order for any customer."""
+def _customer_for(actor: Actor, cmd: commands.PlaceOrder, uow, settings) -> tuple[int, int]:
+    """(customer id, their orders in the velocity window): customers order for themselves, the office for anyone."""
     if actor.role == Role.CUSTOMER:
         if cmd.customer_id not in (None, actor.customer_id):
             raise Forbidden("Customers can only place orders for themselves.")
@@ -30,10 +30,11 @@ def _customer_for(actor: Actor, cmd: commands.PlaceOrder, uow):
     else:
         require_role(actor, Role.OWNER, Role.MANAGER)
         customer_id = cmd.customer_id
-    customer = uow.catalogue.customer(customer_id) if customer_id is not None else None
-    if customer is None:
+    recent = (uow.orders.customer_recent_orders(customer_id, minutes=settings.risk.velocity_window_minutes)
+              if customer_id is not None else None)
+    if recent is None:
         raise InvalidOrder("No such customer.", field="customer_id")
-    return customer
+    return customer_id, recent
 
 
 def _priced_items(cmd, uow):
@@ -67,7 +68,7 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[
     if existing is not None:
         ensure_visible(actor, existing)
         return existing, False
-    customer = _customer_for(actor, cmd, uow)
+    customer_id, customer_recent_orders = _customer_for(actor, cmd, uow, settings)
     try:
         channel = Channel(cmd.channel).value
         method = PaymentMethod(cmd.payment_method)
@@ -80,13 +81,12 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[
                    tax=settings.tax, shipping=settings.shipping)
     facts = RiskFacts(
         total_minor=priced.total.amount, billing_country=billing["country"], shipping_country=shipping["country"],
-        customer_recent_orders=uow.orders.recent_count(minutes=settings.risk.velocity_window_minutes,
-                                                       customer_id=customer.id),
-        card_recent_orders=(uow.orders.recent_count(minutes=settings.risk.velocity_window_minutes,
-                                                    card_fingerprint=cmd.card_fingerprint)
+        customer_recent_orders=customer_recent_orders,
+        card_recent_orders=(uow.orders.card_recent_orders(cmd.card_fingerprint,
+                                                          minutes=settings.risk.velocity_window_minutes)
                             if cmd.card_fingerprint else 0),
         address_check=address_check)
-    order = Order(customer_id=customer.id, channel=channel, channel_order_id=cmd.channel_order_id,
+    order = Order(customer_id=customer_id, channel=channel, channel_order_id=cmd.channel_order_id,
                   currency=settings.currency, payment_method=method.value,
                   payment_status=initial_payment_status(method).value, shipping_address=dict(shipping),
                   billing_address=dict(billing), subtotal_minor=priced.subtotal.amount,

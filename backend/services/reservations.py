@@ -23,9 +23,9 @@ def reserve_order(order: Order, uow, settings, actor: Actor) -> None:
         order.shortages = []
         return
     # Lock first, then decide: the policy sees values no other transaction can change under it.
-    levels = uow.stock.lock_levels(line.product_id for _, line in open_lines)
-    warehouses = {w.id: w for w in uow.catalogue.active_warehouses()}
-    by_slot = {(lv.warehouse_id, lv.product_id): lv for lv in levels if lv.warehouse_id in warehouses}
+    locked = uow.stock.lock_levels_at_sites([line.product_id for _, line in open_lines])
+    by_slot = {(lv.warehouse_id, lv.product_id): lv for lv, _ in locked}
+    warehouses = {w.id: w for _, w in locked}
     sites = [Site(w.id, w.latitude, w.longitude, (w.address or {}).get("country", "")) for w in warehouses.values()]
     address = order.shipping_address
     destination = Destination(address.get("country", ""), address.get("latitude"), address.get("longitude"))

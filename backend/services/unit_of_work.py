@@ -45,6 +45,7 @@ class SqlAlchemyUnitOfWork:
         for aggregate in self._seen:
             events.extend(with_aggregate_id(e, aggregate.id) for e in aggregate.pending_events())
             aggregate.pending_events().clear()
+        self.stock.write_pending()
         write_events(self.session, events)
         self._loose_events.clear()
         self.session.commit()
@@ -52,6 +53,7 @@ class SqlAlchemyUnitOfWork:
     def rollback(self) -> None:
         """Throw away everything not committed."""
         self.session.rollback()
+        self.stock.discard_pending()
         self._loose_events.clear()
         for aggregate in self._seen:
             aggregate.pending_events().clear()

@@ -14,6 +14,7 @@ from backend.adapters.repositories import StockRepository
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.errors import DomainError
+from backend.domain.catalogue import Warehouse
 from backend.domain.stock import StockLevel
 from backend.extensions import db
 from tests.factories import LEEDS, Shop
@@ -101,13 +102,14 @@ def test_sixty_concurrent_orders_for_ten_units_reserve_exactly_ten(pg_app):
 def test_the_race_check_catches_overselling_when_the_row_locks_are_removed(pg_app, monkeypatch):
     """Proof the test above can fail: without FOR UPDATE the same race promises more than exists."""
     def unlocked(self, product_ids):
-        rows = list(self.session.execute(
-            sa.select(StockLevel).where(stock_levels.c.product_id.in_(sorted(set(product_ids))))
-            .execution_options(populate_existing=True)).scalars())
+        rows = self.session.execute(
+            sa.select(StockLevel, Warehouse).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .where(stock_levels.c.product_id.in_(sorted(set(product_ids))))
+            .execution_options(populate_existing=True)).all()
         time.sleep(0.2)  # widen the read-then-write window the lock normally closes
-        return rows
+        return [tuple(row) for row in rows]
 
-    monkeypatch.setattr(StockRepository, "lock_levels", unlocked)
+    monkeypatch.setattr(StockRepository, "lock_levels_at_sites", unlocked)
     shop = scarce_shop(pg_app)
     race(pg_app, [place_widget(shop) for _ in range(20)])
     violations = stock_violations(pg_app, shop.products["WIDGET"])
