@@ -1,0 +1,1 @@
+"""Benchmarks of Waybill against bare baselines (see bench/README.md)."""
