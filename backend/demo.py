@@ -56,7 +56,7 @@ def load_demo(password: str) -> None:
         product = run(commands.CreateProduct(sku, name, price, "GBP", {
             "brand": brand, "category": category, "weight_g": grams, "length_mm": l, "width_mm": w,
             "height_mm": h, "barcode": barcode}), SYSTEM)
-        for warehouse_id, units in zip(warehouse_ids, stock):
+        for warehouse_id, units in zip(warehouse_ids, stock, strict=True):
             if units:
                 run(commands.AdjustStock(warehouse_id, product.id, "received", on_hand_delta=units,
                                          note="opening stock"), SYSTEM)

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from backend.accounts import create_user
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.access import SYSTEM
+from backend.domain.errors import DomainError
 from backend.identity import actor_for
 
 PASSWORD = "correct-horse-battery"
@@ -96,3 +99,16 @@ def api_headers(client, email, password=PASSWORD) -> dict:
     response = client.post("/api/v1/auth/tokens", json={"email": email, "password": password})
     assert response.status_code == 201, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def run(app, command, actor):
+    """Handle a command through the bus, as every entry point does."""
+    with app.app_context():
+        return bus().handle(command, actor)
+
+
+def refused(app, command, actor, error=DomainError):
+    """Handle a command that must fail; returns the error raised."""
+    with app.app_context(), pytest.raises(error) as raised:
+        bus().handle(command, actor)
+    return raised.value

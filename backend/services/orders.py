@@ -7,7 +7,7 @@ from ..domain import commands
 from ..domain.access import Actor, Role, ensure_visible, require_role
 from ..domain.catalogue import Channel
 from ..domain.errors import DomainError, Forbidden, InvalidOrder
-from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, LineAllocation, Order, OrderLine, OrderStatus
+from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderLine, OrderStatus
 from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskFacts, assess_risk,
                                initial_payment_status)
 from ..domain.pricing import quote
@@ -171,12 +171,18 @@ def cancel_order(cmd: commands.CancelOrder, actor: Actor, uow, settings) -> Orde
     return order
 
 
-def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow, settings) -> Order:
-    """A manager checked the held payment and lets the order go on to acceptance."""
+def _locked_on_hold(order_id: int, actor: Actor, uow) -> Order:
+    """An order on payment hold, locked, for an owner or manager to decide on."""
     require_role(actor, Role.OWNER, Role.MANAGER)
-    order = _locked_visible(cmd.order_id, actor, uow)
+    order = _locked_visible(order_id, actor, uow)
     if order.state != OrderStatus.PAYMENT_HOLD:
         raise DomainError(f"Order {order.number} is not on payment hold.", code="order.not_on_hold")
+    return order
+
+
+def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow, settings) -> Order:
+    """A manager checked the held payment and lets the order go on to acceptance."""
+    order = _locked_on_hold(cmd.order_id, actor, uow)
     order.transition(OrderStatus.PLACED, actor_id=actor.user_id, reason=cmd.note or "payment hold released",
                      released_reasons=order.hold_reasons)
     order.hold_reasons = []
@@ -188,10 +194,7 @@ def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow, se
 
 def reject_payment_hold(cmd: commands.RejectPaymentHold, actor: Actor, uow, settings) -> Order:
     """A manager judges a held payment bad: the order is rejected and its stock released."""
-    require_role(actor, Role.OWNER, Role.MANAGER)
-    order = _locked_visible(cmd.order_id, actor, uow)
-    if order.state != OrderStatus.PAYMENT_HOLD:
-        raise DomainError(f"Order {order.number} is not on payment hold.", code="order.not_on_hold")
+    order = _locked_on_hold(cmd.order_id, actor, uow)
     _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason or "payment rejected")
     return order
 

@@ -7,10 +7,10 @@ from backend.adapters.records import AuditEvent, IdempotencyKey, OutboxEvent
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.access import Actor, Role
-from backend.domain.errors import DomainError, Forbidden, InvalidOrder, NotFound
+from backend.domain.errors import Forbidden, InvalidOrder, NotFound
 from backend.domain.orders import Order
 from backend.extensions import db
-from tests.factories import LEEDS, LONDON, standard_shop
+from tests.factories import LEEDS, LONDON, refused, run, standard_shop
 
 
 @pytest.fixture
@@ -36,19 +36,6 @@ def api_manager(shop):
     """A manager with a real account: Idempotency-Keys belong to a user."""
     _, email = shop.user("manager")
     return shop.actor(email)
-
-
-def run(app, command, actor):
-    """Handle a command through the bus, as every entry point does."""
-    with app.app_context():
-        bus().handle(command, actor)
-
-
-def refused(app, command, actor, error=DomainError):
-    """Handle a command that must fail; returns the error raised."""
-    with app.app_context(), pytest.raises(error) as raised:
-        bus().handle(command, actor)
-    return raised.value
 
 
 def place(app, shop, actor, lines, **extra):

@@ -4,12 +4,11 @@ import sqlalchemy as sa
 
 from backend.adapters.orm import stock_levels, stock_movements
 from backend.adapters.records import OutboxEvent
-from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.access import Actor, Role
-from backend.domain.errors import DomainError, Forbidden
+from backend.domain.errors import Forbidden
 from backend.extensions import db
-from tests.factories import standard_shop
+from tests.factories import refused, run, standard_shop
 
 
 @pytest.fixture
@@ -25,19 +24,6 @@ MANAGER = Actor(user_id=None, role=Role.MANAGER)
 def floor_man(shop):
     """Floor staff assigned to Manchester only."""
     return Actor(user_id=None, role=Role.FLOOR, warehouse_ids=frozenset({shop.warehouses["MAN"]}))
-
-
-def run(app, command, actor):
-    """Handle a command through the bus, as every entry point does."""
-    with app.app_context():
-        bus().handle(command, actor)
-
-
-def refused(app, command, actor, error=DomainError):
-    """Handle a command that must fail; returns the error raised."""
-    with app.app_context(), pytest.raises(error) as raised:
-        bus().handle(command, actor)
-    return raised.value
 
 
 def adjust(shop, code, sku, delta, reason="adjustment"):
