@@ -6,11 +6,13 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import abort
 
 from ..adapters.records import ApiToken, User, user_warehouses
+from ..adapters.sqlite import fresh_write
 from ..domain.access import Actor, Role
 from ..domain.events import utcnow
 from ..extensions import db
@@ -32,9 +34,11 @@ def hash_token(token: str) -> str:
 def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     """Create a token for `user`; the plain value is returned once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain))
-    db.session.add(token)
-    db.session.commit()
+    user_id = user.id
+    with fresh_write(db.session) as session:
+        token = ApiToken(user_id=user_id, name=name, token_hash=hash_token(plain))
+        session.add(token)
+        session.commit()
     return token, plain
 
 
@@ -68,8 +72,12 @@ def _note_token_use(token_id: int, last_used_at) -> None:
     """Record when a token was last used, at most every few minutes (not a write per request)."""
     now = utcnow()
     if last_used_at is None or now - last_used_at > TOKEN_USE_GRANULARITY:
-        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        db.session.commit()
+        try:
+            with fresh_write(db.session) as session:
+                session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+                session.commit()
+        except OperationalError:  # a usage note is not worth failing the request over (e.g. a busy SQLite)
+            db.session.rollback()
 
 
 @blp.route("/tokens")
@@ -108,6 +116,8 @@ class TokenItem(MethodView):
         if token is None or token.user_id != g.api_actor.user_id:
             abort(404, message="No such token.")
         if token.revoked_at is None:
-            token.revoked_at = utcnow()
-            db.session.commit()
+            with fresh_write(db.session) as session:
+                session.execute(sa.update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+                                .values(revoked_at=utcnow()))
+                session.commit()
         return ""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..adapters.outbox import with_aggregate_id, write_events
+from ..adapters.sqlite import fresh_write
 from ..adapters.repositories import (CatalogueRepository, IdempotencyRepository, OrderRepository,
                                      StockRepository)
 
@@ -19,10 +20,17 @@ class SqlAlchemyUnitOfWork:
         self._loose_events = []
 
     def __enter__(self):
+        # End any read transaction this request opened (e.g. the token lookup): the change starts on
+        # fresh data, and on SQLite as a write transaction from its first statement.
+        self._write = fresh_write(self.session)
+        self._write.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.rollback()
+        try:
+            self.rollback()
+        finally:
+            self._write.__exit__(*exc)
 
     def track(self, aggregate):
         """Remember an aggregate whose recorded events must reach the outbox on commit."""
