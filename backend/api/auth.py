@@ -84,7 +84,7 @@ def _note_token_use(token_id: int, last_used_at) -> None:
 class Tokens(MethodView):
     """API tokens of the signed-in user."""
 
-    @blp.arguments(TokenRequestSchema)
+    @blp.arguments(TokenRequestSchema())
     @blp.response(201, TokenCreatedSchema)
     @blp.doc(security=[])
     def post(self, data):

@@ -23,13 +23,13 @@ blp.before_request(authenticate)
 class Products(MethodView):
     """The product catalogue."""
 
-    @blp.arguments(ProductQuerySchema, location="query")
+    @blp.arguments(ProductQuerySchema(), location="query")
     @blp.response(200, ProductSchema(many=True))
     def get(self, filters):
         """List products (everyone signed in may browse the catalogue)."""
         return list_products(db.session, **filters)
 
-    @blp.arguments(ProductCreateSchema)
+    @blp.arguments(ProductCreateSchema())
     @blp.response(201, ProductSchema)
     def post(self, data):
         """Add a product (owner, manager)."""
@@ -49,7 +49,7 @@ class ProductItem(MethodView):
             raise NotFound("No such product.")
         return product
 
-    @blp.arguments(ProductFields)
+    @blp.arguments(ProductFields())
     @blp.response(200, ProductSchema)
     def patch(self, changes, product_id):
         """Change a product's details (owner, manager); SKU and currency cannot change."""
@@ -67,7 +67,7 @@ class Warehouses(MethodView):
         require_role(actor, *STAFF)
         return list_warehouses(db.session, None if actor.role != Role.FLOOR else actor.warehouse_ids)
 
-    @blp.arguments(WarehouseCreateSchema)
+    @blp.arguments(WarehouseCreateSchema())
     @blp.response(201, WarehouseSchema)
     def post(self, data):
         """Open a warehouse with its bins (owner, manager)."""

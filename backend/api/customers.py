@@ -29,7 +29,7 @@ class Customers(MethodView):
         require_role(current_actor(), *OFFICE)
         return list_customers(db.session, filters.get("q"))
 
-    @blp.arguments(CustomerCreateSchema)
+    @blp.arguments(CustomerCreateSchema())
     @blp.response(201, CustomerSchema)
     def post(self, data):
         """Register a customer (owner, manager)."""

@@ -47,7 +47,7 @@ def _place_command(data: dict) -> commands.PlaceOrder:
 class Orders(MethodView):
     """The order collection."""
 
-    @blp.arguments(OrderCreateSchema)
+    @blp.arguments(OrderCreateSchema())
     @blp.response(201, OrderSchema)
     @blp.alt_response(200, schema=OrderSchema, description="A retried request (same Idempotency-Key): the first order")
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255},
@@ -60,7 +60,7 @@ class Orders(MethodView):
             headers["Idempotent-Replayed"] = "true"
         return order, (201 if created else 200), headers
 
-    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.arguments(OrderQuerySchema(), location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, filters):
         """List orders you may see, newest first, filtered and paged."""
@@ -98,7 +98,7 @@ def _decision(path: str, schema, build, summary: str):
     view.__name__ = "order_" + path.replace("/", "_").replace("-", "_")
     view.__doc__ = summary
     blp.route(f"/<id:order_id>/{path}", methods=["POST"])(
-        blp.arguments(schema)(blp.response(200, OrderSchema)(view)))
+        blp.arguments(schema())(blp.response(200, OrderSchema)(view)))
 
 
 _decision("accept", ReasonSchema, lambda oid, d: commands.AcceptOrder(oid),

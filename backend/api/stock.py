@@ -32,7 +32,7 @@ def _warehouse_scope(filters: dict):
 class StockLevels(MethodView):
     """Stock levels per warehouse and product."""
 
-    @blp.arguments(StockQuerySchema, location="query")
+    @blp.arguments(StockQuerySchema(), location="query")
     @blp.response(200, StockLevelSchema(many=True))
     def get(self, filters):
         """On hand, reserved, available and incoming units."""
@@ -43,7 +43,7 @@ class StockLevels(MethodView):
 class StockMovements(MethodView):
     """The append-only stock ledger."""
 
-    @blp.arguments(MovementQuerySchema, location="query")
+    @blp.arguments(MovementQuerySchema(), location="query")
     @blp.response(200, MovementPageSchema)
     def get(self, filters):
         """Movements newest first; levels always equal the sum of these."""
@@ -55,7 +55,7 @@ class StockMovements(MethodView):
 class StockAdjustments(MethodView):
     """Manual stock changes."""
 
-    @blp.arguments(AdjustmentSchema)
+    @blp.arguments(AdjustmentSchema())
     @blp.response(201, StockLevelSchema)
     def post(self, data):
         """Receive, correct or announce stock in one warehouse (office, or floor staff in their warehouse)."""
