@@ -48,3 +48,11 @@ def order_history(session, order_id: int) -> list[AuditEvent]:
     """The audit trail of one order, oldest first."""
     return session.execute(sa.select(AuditEvent).where(AuditEvent.order_id == order_id)
                            .order_by(AuditEvent.id)).scalars().all()
+
+
+def work_queue(session, actor: Actor, statuses, *, limit: int = 100) -> dict:
+    """Orders in `statuses` the caller may see, oldest first (the order work is done in), with the total."""
+    query = _scoped(sa.select(Order), actor).where(orders.c.status.in_(list(statuses)))
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    items = session.execute(query.order_by(orders.c.created_at, orders.c.id).limit(limit)).scalars().all()
+    return {"items": items, "total": total}

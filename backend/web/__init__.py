@@ -1,4 +1,4 @@
-"""Server-rendered pages (htmx): sign-in, orders. The full PWA grows here."""
+"""Server-rendered pages (htmx): sign-in, role homes, orders, and the PWA shell (manifest, worker, offline)."""
 from __future__ import annotations
 
 from flask import Flask
@@ -9,9 +9,11 @@ from ..extensions import db, login_manager
 
 def init_web(app: Flask) -> None:
     """Register page blueprints and the session user loader."""
-    from . import auth, orders
+    from . import auth, home, orders, pwa
     app.register_blueprint(auth.bp)
     app.register_blueprint(orders.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(pwa.bp)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."
 

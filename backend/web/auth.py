@@ -9,6 +9,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from ..adapters.records import User
+from ..domain.access import Role
 from ..extensions import db
 from ..passwords import verify_password
 
@@ -31,6 +32,21 @@ def _safe_next(target: str | None) -> str:
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
             and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target)):
         return target
+    return home_url(current_user)
+
+
+def home_url(user) -> str:
+    """Where a person starts: floor staff their pick queue, drivers their run, everyone else the orders.
+
+    The one place that decides it, for sign-in and the start URL alike.
+    """
+    if not user.is_authenticated:
+        return url_for("auth.sign_in")
+    role = Role(user.role)
+    if role == Role.FLOOR:
+        return url_for("home.floor")
+    if role == Role.DRIVER:
+        return url_for("home.driver")
     return url_for("orders.index")
 
 
@@ -38,7 +54,7 @@ def _safe_next(target: str | None) -> str:
 def sign_in():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
-        return redirect(url_for("orders.index"))
+        return redirect(home_url(current_user))
     form = SignInForm()
     if form.validate_on_submit():
         user = db.session.execute(sa.select(User).where(User.email == form.email.data.lower())).scalar_one_or_none()
@@ -56,10 +72,14 @@ def sign_out():
     """Sign out and forget the session."""
     logout_user()
     flash("You are signed out.")
-    return redirect(url_for("auth.sign_in"))
+    response = redirect(url_for("auth.sign_in"))
+    # Pages kept in the browser's caches belong to the person who just left (the worker's own caches
+    # are emptied by app.js before this form is sent).
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.get("/")
 def home():
-    """The start URL: orders for the signed-in, sign-in for everyone else."""
-    return redirect(url_for("orders.index" if current_user.is_authenticated else "auth.sign_in"))
+    """The start URL: each role's home page for the signed-in, sign-in for everyone else."""
+    return redirect(home_url(current_user))

@@ -1,4 +1,4 @@
-"""E2E fixtures: a shop with a user (and API token) per role, row counters, and a live server for Chromium.
+"""E2E fixtures: a shop with a user (and API token) per role, row counters, a live server and Chromium.
 
 The users and their tokens are made once per run in a template database; each test gets its own
 copy of that file, exactly as the root conftest does with the bare migrated schema.
@@ -10,9 +10,11 @@ import shutil
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from backend.adapters.records import User
@@ -209,3 +211,43 @@ def live_server(tmp_path, world_template):
         server.server_close()
         thread.join(timeout=10)
         _dispose(application)
+
+
+# -- Chromium (Debian's /usr/bin/chromium through Playwright's own sync API; never `playwright install`) --
+CHROMIUM = "/usr/bin/chromium"
+# The flags TOOLCHAIN.md records as working for root on a closed network.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                  "--disable-default-apps", "--disable-extensions", "--no-pings"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+# Every visible form control must have a label a screen reader announces.
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length)
+                && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+  .map(el => el.outerHTML)"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (launching is the slow part)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium (make test does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A fresh 360x740 touch-screen page on the live server; fails the test on any script error."""
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == []

@@ -1,57 +1,19 @@
 """Real Chromium on a 360 px phone against a served Waybill: signing in, deciding, layout and labels.
 
-Debian's /usr/bin/chromium is driven by Playwright's own sync API (no pytest-playwright, never
-`playwright install`); `make test` installs Chromium through scripts/ensure-chromium.
+The `browser` and `phone` fixtures (Debian's Chromium through Playwright's own sync API) live in
+tests/e2e/conftest.py, shared with test_pwa.py.
 """
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
+from tests.e2e.conftest import UNLABELLED_CONTROLS
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-# The flags TOOLCHAIN.md records as working for root on a closed network.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                  "--disable-default-apps", "--disable-extensions", "--no-pings"]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-
-# Every visible form control must have a label a screen reader announces.
-UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea')]
-  .filter(el => el.type !== 'hidden')
-  .filter(el => !(el.labels && el.labels.length)
-                && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML)"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (launching is the slow part)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium (make test does)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    """A fresh 360x740 touch-screen page on the live server; fails the test on any script error."""
-    context = browser.new_context(base_url=live_server.url, **PHONE)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == []
 
 
 @pytest.fixture

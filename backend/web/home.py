@@ -1,0 +1,39 @@
+"""Role home pages: floor staff see their warehouses' pick queue, drivers their deliveries."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from ..domain.access import Role, require_role
+from ..domain.orders import OrderStatus
+from ..extensions import db
+from ..identity import actor_for
+from ..queries.catalogue import list_warehouses
+from ..queries.orders import work_queue
+
+bp = Blueprint("home", __name__)
+
+PICK_STATUSES = (OrderStatus.ALLOCATED.value, OrderStatus.PICKING.value)
+DELIVERY_STATUSES = (OrderStatus.OUT_FOR_DELIVERY.value,)
+
+
+@bp.get("/floor")
+@login_required
+def floor():
+    """Allocated and picking orders with stock in the signed-in floor user's warehouses, oldest first."""
+    actor = actor_for(current_user)
+    require_role(actor, Role.FLOOR, Role.OWNER, Role.MANAGER)
+    # The office sees every warehouse's queue; floor staff only their own.
+    warehouses = list_warehouses(db.session, None if actor.is_office else actor.warehouse_ids)
+    queue = work_queue(db.session, actor, PICK_STATUSES)
+    return render_template("home/floor.html", warehouses=warehouses, queue=queue,
+                           assigned=actor.is_office or bool(actor.warehouse_ids))
+
+
+@bp.get("/driver")
+@login_required
+def driver():
+    """Orders out for delivery that the signed-in driver may see (none until runs assign them)."""
+    actor = actor_for(current_user)
+    require_role(actor, Role.DRIVER, Role.OWNER, Role.MANAGER)
+    return render_template("home/driver.html", queue=work_queue(db.session, actor, DELIVERY_STATUSES))

@@ -1,0 +1,132 @@
+/* Waybill's service worker. Hand-written, no build step; served at /sw.js so its scope is the whole site.
+ *
+ * - install: precache the shell (offline page, CSS, htmx, app.js, manifest, icons) under CACHE_VERSION.
+ * - activate: delete every cache of an older version.
+ * - fetch: only same-origin GETs are touched, never /api/. Page loads go to the network first (a copy of
+ *   each page that loaded is kept); after NAVIGATION_TIMEOUT_MS a kept copy is shown instead, and when the
+ *   network fails the kept copy or else the offline page. Static files come from the cache first.
+ * - message "clear-caches": sign-out asks for every cache to go, so the next person on this phone
+ *   cannot read the last one's pages; the (impersonal) shell is then fetched again.
+ *
+ * CACHE_VERSION is stamped by the server (backend/web/pwa.py) from a hash of the static files: when any
+ * changes, the changed worker installs, fetches the new files and, on activation, drops the old ones.
+ */
+const CACHE_VERSION = "dev";
+const CACHE_PREFIX = "waybill-";
+const STATIC_CACHE = `${CACHE_PREFIX}static-${CACHE_VERSION}`;
+const PAGES_CACHE = `${CACHE_PREFIX}pages-${CACHE_VERSION}`;
+const OFFLINE_URL = "/offline";
+const NAVIGATION_TIMEOUT_MS = 3000;
+
+const PRECACHE = [
+  OFFLINE_URL,
+  "/static/css/app.css",
+  "/static/vendor/htmx-2.0.11/htmx.min.js",
+  "/static/js/app.js",
+  "/manifest.webmanifest",
+  "/static/icons/icon-192.png",
+  "/static/icons/icon-512.png",
+  "/static/icons/icon-maskable-512.png",
+  "/static/icons/apple-touch-icon.png",
+];
+
+async function precache() {
+  const cache = await caches.open(STATIC_CACHE);
+  // cache: "reload" skips the HTTP cache, so a new version never precaches an old file.
+  await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })));
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const keep = new Set([STATIC_CACHE, PAGES_CACHE]);
+    const names = await caches.keys();
+    await Promise.all(names.filter((name) => name.startsWith(CACHE_PREFIX) && !keep.has(name))
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "clear-caches") return;
+  const reply = event.ports && event.ports[0];
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((name) => name.startsWith(CACHE_PREFIX)).map((name) => caches.delete(name)));
+    if (reply) reply.postMessage({ type: "caches-cleared" });
+    // The shell holds nothing personal; fetch it again so the offline page keeps working after sign-out.
+    await precache().catch(() => {});
+  })());
+});
+
+/** Worth keeping: a complete 200 answer the server did not mark as never-store. */
+function cacheable(response) {
+  if (!response || response.status !== 200 || response.type !== "basic") return false;
+  const cacheControl = response.headers.get("Cache-Control") || "";
+  return !/no-store/i.test(cacheControl);
+}
+
+function isStatic(url) {
+  return url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest";
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  // POSTs (sign-in, decisions) and every other write go straight to the server, untouched.
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  // The API is live data with its own auth; a cached answer would be wrong, so never intercept it.
+  if (url.pathname.startsWith("/api/") || url.pathname === "/sw.js") return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigation(event));
+  } else if (isStatic(url)) {
+    event.respondWith(staticAsset(event));
+  }
+  // Anything else (htmx fragment requests) goes to the network as usual.
+});
+
+/** Network first; a kept copy after the timeout or on failure; the offline page as the last resort. */
+async function navigation(event) {
+  const request = event.request;
+  const network = fetch(request).then((response) => {
+    if (cacheable(response)) {
+      const copy = response.clone();
+      event.waitUntil(caches.open(PAGES_CACHE).then((cache) => cache.put(request, copy)));
+    }
+    return response;
+  });
+  network.catch(() => {});  // handled below; this stops an "unhandled rejection" while the timer wins
+  const timedOut = new Promise((resolve) => setTimeout(() => resolve("timeout"), NAVIGATION_TIMEOUT_MS));
+  try {
+    const first = await Promise.race([network, timedOut]);
+    if (first !== "timeout") return first;
+    // Slow network: show the kept copy if there is one, otherwise keep waiting for the server
+    // (slow is not offline, and the offline page would tell the person something false).
+    const kept = await keptCopy(request);
+    return kept || await network;
+  } catch (error) {
+    return (await keptCopy(request)) || (await caches.match(OFFLINE_URL)) || Response.error();
+  }
+}
+
+async function keptCopy(request) {
+  const cache = await caches.open(PAGES_CACHE);
+  // Only whole pages are stored here, so Vary (HX-Request, Cookie) cannot mix up variants.
+  return cache.match(request, { ignoreVary: true });
+}
+
+/** Cache first for static files; fetched and kept when missing. */
+async function staticAsset(event) {
+  const cached = await caches.match(event.request, { ignoreVary: true });
+  if (cached) return cached;
+  const response = await fetch(event.request);
+  if (cacheable(response)) {
+    const copy = response.clone();
+    event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.put(event.request, copy)));
+  }
+  return response;
+}
