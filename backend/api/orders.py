@@ -103,6 +103,8 @@ def _decision(path: str, schema, build, summary: str):
 
 _decision("accept", ReasonSchema, lambda oid, d: commands.AcceptOrder(oid),
           "Accept a placed order (owner, manager); it becomes allocated or backordered.")
+_decision("allocate", ReasonSchema, lambda oid, d: commands.RetryAllocation(oid),
+          "Try again to reserve stock for a backordered order (owner, manager); allocated once nothing is missing.")
 _decision("reject", ReasonSchema, lambda oid, d: commands.RejectOrder(oid, d["reason"]),
           "Reject a placed order (owner, manager); its stock is released.")
 _decision("cancel", ReasonSchema, lambda oid, d: commands.CancelOrder(oid, d["reason"]),

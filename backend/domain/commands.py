@@ -30,6 +30,13 @@ class AcceptOrder:
 
 
 @dataclass(frozen=True)
+class RetryAllocation:
+    """Try again to find stock for a backordered order (after a delivery, a transfer, a correction)."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
 class RejectOrder:
     """The owner or a manager refuses a placed order; its stock goes back."""
 

@@ -153,8 +153,15 @@ class Order:
         return self.record(f"order.{to.value}", actor_id=actor_id, from_status=previous,
                            to_status=to.value, reason=reason, **data)
 
-    def record(self, name: str, *, actor_id: int | None, **data) -> DomainEvent:
-        """Append a domain event about this order; the unit of work writes it to the outbox."""
+    def record(self, name: str, *, actor_id: int | None, changed: bool = False, **data) -> DomainEvent:
+        """Append a domain event about this order; the unit of work writes it to the outbox.
+
+        `changed=True` when the event reports a change other than a status (e.g. new reservations),
+        so the version still moves and a phone holding the old version notices.
+        """
+        if changed:
+            self.version += 1
+            self.updated_at = utcnow()
         event = DomainEvent(name=name, aggregate_type="order", aggregate_id=getattr(self, "id", None),
                             aggregate_version=self.version, data={"actor_id": actor_id, **data})
         self.pending_events().append(event)

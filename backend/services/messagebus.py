@@ -10,6 +10,7 @@ from . import catalogue, orders, stock
 HANDLERS = {
     commands.PlaceOrder: orders.place_order,
     commands.AcceptOrder: orders.accept_order,
+    commands.RetryAllocation: orders.retry_allocation,
     commands.RejectOrder: orders.reject_order,
     commands.CancelOrder: orders.cancel_order,
     commands.ReleasePaymentHold: orders.release_payment_hold,

@@ -128,15 +128,38 @@ def accept_order(cmd: commands.AcceptOrder, actor: Actor, uow, settings) -> Orde
     require_role(actor, Role.OWNER, Role.MANAGER)
     order = _locked_visible(cmd.order_id, actor, uow)
     order.transition(OrderStatus.ACCEPTED, actor_id=actor.user_id)
-    if not order.fully_allocated:
-        reservations.reserve_order(order, uow, settings, actor)  # stock may have arrived since intake
-    if order.fully_allocated:
-        order.transition(OrderStatus.ALLOCATED, actor_id=actor.user_id)
-    else:
-        order.transition(OrderStatus.BACKORDERED, actor_id=actor.user_id, reason="not enough stock",
-                         shortages=order.shortages)
+    _allocate_or_backorder(order, uow, settings, actor)
     uow.commit()
     return order
+
+
+def retry_allocation(cmd: commands.RetryAllocation, actor: Actor, uow, settings) -> Order:
+    """Reserve what has arrived for a backordered order; it becomes allocated once nothing is missing."""
+    require_role(actor, Role.OWNER, Role.MANAGER)
+    order = _locked_visible(cmd.order_id, actor, uow)
+    if order.state != OrderStatus.BACKORDERED:
+        raise DomainError(f"Order {order.number} is not backordered.", code="order.not_backordered")
+    _allocate_or_backorder(order, uow, settings, actor)
+    uow.commit()
+    return order
+
+
+def _allocate_or_backorder(order: Order, uow, settings, actor: Actor) -> None:
+    """Reserve any missing stock (it may have arrived since intake), then allocated or backordered."""
+    missing_before = sum(line.missing_quantity for line in order.lines)
+    if missing_before:
+        reservations.reserve_order(order, uow, settings, actor)
+    if order.fully_allocated:
+        order.transition(OrderStatus.ALLOCATED, actor_id=actor.user_id)
+    elif order.state != OrderStatus.BACKORDERED:
+        order.transition(OrderStatus.BACKORDERED, actor_id=actor.user_id, reason="not enough stock",
+                         shortages=order.shortages)
+    elif sum(line.missing_quantity for line in order.lines) < missing_before:
+        order.record("order.backorder_reduced", actor_id=actor.user_id, changed=True, shortages=order.shortages)
+    else:
+        raise DomainError(f"Still no stock for order {order.number}: "
+                          + ", ".join(f"{s['sku']} {s['missing']} missing" for s in order.shortages) + ".",
+                          code="order.still_backordered", details={"shortages": order.shortages})
 
 
 def _end_order(order: Order, to: OrderStatus, actor: Actor, uow, reason: str) -> None:

@@ -19,7 +19,7 @@ bp = Blueprint("orders", __name__, url_prefix="/orders")
 
 FILTERS = {"open": ["placed", "payment_hold", "awaiting_payment", "accepted", "backordered", "allocated",
                     "picking", "packed"],
-           "to_accept": ["placed"], "holds": ["payment_hold"],
+           "to_accept": ["placed"], "attention": ["payment_hold", "backordered"],
            "shipping": ["shipped", "out_for_delivery"], "done": ["delivered", "cancelled", "rejected"]}
 
 
@@ -34,7 +34,7 @@ class DecisionForm(Schema):
     """A decision on an order from the order page."""
 
     action = fields.String(required=True, validate=validate.OneOf(
-        ["accept", "reject", "cancel", "release_hold", "reject_hold", "payment_received"]))
+        ["accept", "reject", "cancel", "release_hold", "reject_hold", "payment_received", "retry_allocation"]))
     reason = fields.String(load_default="", validate=validate.Length(0, 500))
     csrf_token = fields.String(load_default="")
 
@@ -46,6 +46,7 @@ ACTIONS = {
     "release_hold": lambda oid, reason: commands.ReleasePaymentHold(oid, reason),
     "reject_hold": lambda oid, reason: commands.RejectPaymentHold(oid, reason),
     "payment_received": lambda oid, reason: commands.RecordPaymentReceived(oid, reason),
+    "retry_allocation": lambda oid, reason: commands.RetryAllocation(oid),
 }
 
 
@@ -60,6 +61,8 @@ def available_actions(actor, order) -> list[tuple[str, str]]:
             options += [("release_hold", "Release payment hold"), ("reject_hold", "Reject payment")]
         if state == OrderStatus.AWAITING_PAYMENT:
             options += [("payment_received", "Funds received")]
+        if state == OrderStatus.BACKORDERED:
+            options += [("retry_allocation", "Try to allocate again")]
         if order.can_transition(OrderStatus.CANCELLED):
             options.append(("cancel", "Cancel order"))
         return options
@@ -79,7 +82,7 @@ def index():
     status = None if args["view"] == "all" else FILTERS[args["view"]]
     page = list_orders(db.session, actor_for(current_user), status=status, page=args["page"], page_size=20)
     template = "orders/_list.html" if request.headers.get("HX-Request") else "orders/index.html"
-    return render_template(template, page=page, view=args["view"], views=["open", "to_accept", "holds",
+    return render_template(template, page=page, view=args["view"], views=["open", "to_accept", "attention",
                                                                            "shipping", "done", "all"])
 
 

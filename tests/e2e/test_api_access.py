@@ -9,6 +9,9 @@ import itertools
 
 import pytest
 
+from backend.bootstrap import bus
+from backend.domain import commands
+
 from backend.adapters.records import User
 from backend.api.auth import issue_token
 from backend.extensions import db
@@ -89,6 +92,8 @@ MATRIX = [
     ("POST", "/orders/{held_order}/payment-hold/release", _no_fields, 200, 200, 403, 403, 403),
     ("POST", "/orders/{held_order}/payment-hold/reject", _no_fields, 200, 200, 403, 403, 403),
     ("POST", "/orders/{bank_order}/payment-received", _no_fields, 200, 200, 403, 403, 403),
+    # No stock has arrived, so the office hears what is still missing (409); nobody else may ask.
+    ("POST", "/orders/{backordered_order}/allocate", _no_fields, 409, 409, 403, 403, 403),
 ]
 CASES = [pytest.param(method, path, body, role, expected, id=f"{method} {path} as {role}")
          for method, path, body, *statuses in MATRIX for role, expected in zip(ROLES, statuses)]
@@ -117,6 +122,11 @@ class Targets(dict):
             return world.place([("MUG", 1)], billing_address={**LEEDS, "country": "FR"})
         if key == "bank_order":
             return world.place([("MUG", 1)], method="bank_transfer")
+        if key == "backordered_order":
+            order_id = world.place([("LAMP", 10)])  # only 8 lamps exist (London)
+            with world.shop.app.app_context():
+                bus().handle(commands.AcceptOrder(order_id), world.actor("owner"))
+            return order_id
         if key in ("own_token", "someone_elses_token"):
             who = self.role if key == "own_token" else "other_customer"
             with world.shop.app.app_context():

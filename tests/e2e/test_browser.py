@@ -99,7 +99,7 @@ def test_the_customer_sees_only_their_own_orders(phone, live_server, orders):
 def test_a_tab_swaps_in_its_list_without_leaving_the_page(phone, live_server, orders):
     _sign_in(phone, live_server.world.emails["owner"])
     phone.evaluate("window.__stillHere = true")  # gone if the tab caused a full page load
-    phone.get_by_role("link", name="Holds").tap()
-    expect(phone).to_have_url(re.compile(r"view=holds"))
+    phone.get_by_role("link", name="Attention").tap()
+    expect(phone).to_have_url(re.compile(r"view=attention"))
     expect(phone.locator("#order-list")).to_contain_text("No orders here.")
     assert phone.evaluate("window.__stillHere") is True

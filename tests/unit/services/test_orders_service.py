@@ -50,7 +50,7 @@ def order_view(app, order_id) -> dict:
     """What the shop sees of an order, read back from the database."""
     with app.app_context():
         order = db.session.get(Order, order_id)
-        return {"status": order.status, "payment_status": order.payment_status,
+        return {"status": order.status, "payment_status": order.payment_status, "version": order.version,
                 "hold_reasons": [r["code"] for r in order.hold_reasons],
                 "shortages": [(s["sku"], s["missing"]) for s in order.shortages],
                 "allocations": sorted((line.sku, a.warehouse_id, a.quantity)
@@ -140,6 +140,54 @@ def test_stock_arriving_before_acceptance_lets_the_order_be_allocated(app, shop,
     view = order_view(app, order_id)
     assert (view["status"], view["shortages"]) == ("allocated", [])
     assert view["allocations"] == sorted([("LAMP", shop.warehouses["LON"], 8), ("LAMP", shop.warehouses["MAN"], 2)])
+
+
+def backordered_lamp_order(app, shop, manager, quantity=10) -> int:
+    """An accepted order for more lamps than exist (8 in London): backordered."""
+    order_id = shop.place(manager, [("LAMP", quantity)])
+    run(app, commands.AcceptOrder(order_id), manager)
+    return order_id
+
+
+def test_retrying_a_backorder_after_stock_arrives_allocates_it(app, shop, manager):
+    order_id = backordered_lamp_order(app, shop, manager)
+    shop.stock("LAMP", "MAN", 2)
+    run(app, commands.RetryAllocation(order_id), manager)
+    view = order_view(app, order_id)
+    assert (view["status"], view["shortages"]) == ("allocated", [])
+    assert reserved(app, shop) == {("LON", "LAMP"): 8, ("MAN", "LAMP"): 2}
+
+
+def test_retrying_a_backorder_with_part_of_the_stock_keeps_it_backordered_with_less_missing(app, shop, manager):
+    order_id = backordered_lamp_order(app, shop, manager)
+    version = order_view(app, order_id)["version"]
+    shop.stock("LAMP", "MAN", 1)
+    run(app, commands.RetryAllocation(order_id), manager)
+    view = order_view(app, order_id)
+    assert (view["status"], view["shortages"]) == ("backordered", [("LAMP", 1)])
+    assert view["version"] == version + 1
+    with app.app_context():
+        names = db.session.execute(sa.select(AuditEvent.action).where(AuditEvent.order_id == order_id)).scalars().all()
+    assert names[-1] == "order.backorder_reduced"
+
+
+def test_retrying_a_backorder_with_no_new_stock_says_what_is_missing_and_changes_nothing(app, shop, manager):
+    order_id = backordered_lamp_order(app, shop, manager)
+    before = (order_view(app, order_id), row_counts(app))
+    error = refused(app, commands.RetryAllocation(order_id), manager)
+    assert error.code == "order.still_backordered"
+    assert "LAMP 2 missing" in error.message
+    assert (order_view(app, order_id), row_counts(app)) == before
+
+
+def test_only_a_backordered_order_can_be_retried(app, shop, manager):
+    order_id = shop.place(manager, [("MUG", 1)])
+    assert refused(app, commands.RetryAllocation(order_id), manager).code == "order.not_backordered"
+
+
+def test_a_customer_cannot_retry_allocation(app, shop, manager, casey):
+    order_id = backordered_lamp_order(app, shop, manager)
+    refused(app, commands.RetryAllocation(order_id), casey, Forbidden)
 
 
 def test_accepting_an_order_twice_is_an_illegal_transition(app, shop, manager):
