@@ -96,3 +96,31 @@ class IdempotencyKey(db.Model):
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"))
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)
+
+
+class Device(db.Model):
+    """A phone's offline queue: whose it is and how far the server has replayed it."""
+
+    __tablename__ = "device"
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)  # client-generated UUID
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    last_processed_seq: Mapped[int] = mapped_column(default=0)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    last_seen_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+
+class SyncCommand(db.Model):
+    """One replayed offline command: the idempotency record and the audit trail of what it did."""
+
+    __tablename__ = "sync_command"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    command_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    device_id: Mapped[str] = mapped_column(sa.ForeignKey("device.id"), index=True)
+    seq: Mapped[int] = mapped_column()
+    type: Mapped[str] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column()
+    payload = mapped_column(sa.JSON, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(32))
+    outcome = mapped_column(sa.JSON, nullable=False)
+    occurred_at = mapped_column(UTCDateTime)
+    received_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)

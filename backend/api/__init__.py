@@ -92,8 +92,9 @@ def init_api(app: Flask) -> WaybillApi:
     api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
+    from ..sync import api as sync_api
     from . import auth, catalogue, customers, orders, stock
-    for module in (auth, catalogue, customers, orders, stock):
+    for module in (auth, catalogue, customers, orders, stock, sync_api):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no CSRF exposure
         api.register_blueprint(module.blp)
     app.register_error_handler(DomainError, _domain_or_page_error)

@@ -38,12 +38,19 @@ class MessageBus:
         self.uow_factory = uow_factory
         self.settings = settings
 
-    def handle(self, command, actor):
-        """Run the handler; a unique-key race is retried once so a replay finds the winner's row."""
+    def handle(self, command, actor, hooks=None):
+        """Run the handler; a unique-key race is retried once so a replay finds the winner's row.
+
+        `hooks` join the handler's transaction: `started(uow)` runs first, `committing(uow, events)`
+        just before the commit (the offline replay records the command and the device's progress there).
+        """
         handler = HANDLERS[type(command)]
         for attempt in (1, 2):
             with self.uow_factory() as uow:
                 try:
+                    if hooks is not None:
+                        uow.hooks = hooks
+                        hooks.started(uow)
                     return handler(command, actor, uow, self.settings)
                 except IntegrityError as exc:
                     uow.rollback()

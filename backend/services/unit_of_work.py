@@ -12,6 +12,7 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, session):
         self.session = session
+        self.hooks = None  # optional: started(uow) and committing(uow, events), e.g. the offline replay
         self.orders = OrderRepository(session)
         self.stock = StockRepository(session)
         self.catalogue = CatalogueRepository(session)
@@ -54,6 +55,8 @@ class SqlAlchemyUnitOfWork:
             events.extend(with_aggregate_id(e, aggregate.id) for e in aggregate.pending_events())
             aggregate.pending_events().clear()
         self.stock.write_pending()
+        if self.hooks is not None:
+            self.hooks.committing(self, events)
         write_events(self.session, events)
         self._loose_events.clear()
         self.session.commit()

@@ -1,0 +1,28 @@
+"""Devices and the log of replayed offline commands (the idempotency store of the sync protocol)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..domain.events import utcnow
+from .records import Device, SyncCommand
+
+
+def lock_device(session, device_id: str) -> Device | None:
+    """The device row, locked: one device's commands are replayed one at a time, in order."""
+    return session.execute(sa.select(Device).where(Device.id == device_id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def find_command(session, command_id: str) -> SyncCommand | None:
+    """A command already replayed, by its client-generated id."""
+    return session.execute(sa.select(SyncCommand).where(SyncCommand.command_id == command_id)).scalar_one_or_none()
+
+
+def record_command(session, device: Device, envelope: dict, status: str, outcome: dict) -> None:
+    """Store a command's outcome and move the device's progress on, in the caller's transaction."""
+    session.add(SyncCommand(command_id=envelope["id"], device_id=device.id, seq=envelope["seq"],
+                            type=envelope["type"], version=envelope["v"], payload=envelope["payload"],
+                            status=status, outcome=outcome, occurred_at=envelope.get("occurred_at")))
+    device.last_processed_seq = max(device.last_processed_seq, envelope["seq"])
+    device.last_seen_at = utcnow()
+    session.flush()

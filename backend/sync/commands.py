@@ -1,0 +1,29 @@
+"""The offline command types a phone may send: name + version -> payload schema -> domain command.
+
+Never change what a name and version mean once phones have them queued: add a new version instead.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..api.schemas import ID_RANGE, Text
+from ..domain import commands
+from ..domain.stock import MovementReason
+
+
+class StockAdjustV1(Schema):
+    """Floor staff record a counted difference or a delivery on the shelf (a fact, as a delta)."""
+
+    warehouse_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    product_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    reason = Text(required=True, validate=validate.OneOf([MovementReason.RECEIVED.value,
+                                                          MovementReason.ADJUSTMENT.value, MovementReason.COUNT.value]))
+    on_hand_delta = fields.Integer(required=True, strict=True, validate=validate.Range(-10**6, 10**6))
+    note = Text(load_default="", validate=validate.Length(0, 500))
+
+
+# (type, version) -> (payload schema, builder of the domain command)
+COMMAND_TYPES = {
+    ("stock.adjust", 1): (StockAdjustV1(), lambda p: commands.AdjustStock(
+        p["warehouse_id"], p["product_id"], p["reason"], on_hand_delta=p["on_hand_delta"], note=p["note"])),
+}
