@@ -8,6 +8,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from flask import g, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -16,6 +19,7 @@ from ..adapters.sqlite import fresh_write
 from ..domain.access import Actor, Role
 from ..domain.events import utcnow
 from ..extensions import db
+from ..identity import actor_for
 from ..passwords import verify_password
 from . import Blueprint
 from .schemas import TokenCreatedSchema, TokenRequestSchema, TokenSchema
@@ -43,12 +47,15 @@ def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 
 
 def authenticate() -> None:
-    """Resolve the request's bearer token to g.api_actor, or answer 401.
+    """Resolve the caller to g.api_actor: a bearer token, or the PWA's own session cookie; else 401.
 
     One narrow query (token joined to its user) runs on every API call, so it selects columns, not
     ORM objects; floor staff pay one more for their warehouses.
     """
     header = request.headers.get("Authorization", "")
+    if not header and current_user.is_authenticated:
+        _authenticate_session()
+        return
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         abort(401, message="Send an API token: 'Authorization: Bearer <token>' (POST /api/v1/auth/tokens).")
@@ -66,6 +73,16 @@ def authenticate() -> None:
     g.api_actor = Actor(user_id=row.user_id, role=Role(row.role), customer_id=row.customer_id,
                         warehouse_ids=warehouse_ids)
     _note_token_use(row.id, row.last_used_at)
+
+
+def _authenticate_session() -> None:
+    """The signed-in page calling the API (the offline queue): a cookie, so CSRF is checked on writes."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError:
+            abort(403, message="Missing or stale CSRF token; reload the page and try again.")
+    g.api_actor = actor_for(current_user)
 
 
 def _note_token_use(token_id: int, last_used_at) -> None:

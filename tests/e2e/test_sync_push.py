@@ -130,3 +130,16 @@ def test_a_push_above_256_kb_is_refused_before_it_is_read(client, floor):
     command = adjust(floor, 1, 1)
     command["base"] = {"padding": "x" * (300 * 1024)}
     assert push(client, floor, [command]).status_code == 413
+
+
+def test_the_signed_in_page_may_push_with_its_session_and_csrf_token(app, client, world, floor):
+    from tests.e2e.conftest import sign_in
+    sign_in(client, world.emails["floor"])
+    page = client.get("/orders/").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    ok = client.post("/api/v1/sync/push", headers={"X-CSRFToken": token},
+                     json={"device_id": floor["device"], "commands": [adjust(floor, 1, 1)]})
+    forged = client.post("/api/v1/sync/push",
+                         json={"device_id": floor["device"], "commands": [adjust(floor, 2, 1)]})
+    assert ok.status_code == 200 and ok.get_json()["results"][0]["status"] == "applied"
+    assert forged.status_code == 403
