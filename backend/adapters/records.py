@@ -67,7 +67,12 @@ class OutboxEvent(db.Model):
     occurred_at = mapped_column(UTCDateTime, nullable=False)
     published_at = mapped_column(UTCDateTime)
     publish_seq: Mapped[int | None] = mapped_column(unique=True)
-    __table_args__ = (sa.Index("ix_outbox_event_unpublished", "published_at", "id"),)
+    # PostgreSQL fills in the writing transaction's id (pg_current_xact_id): the pull cursor's watermark
+    # needs it, because ids are taken at insert and transactions commit in another order. SQLite has
+    # one writer at a time, so there the id alone orders commits and this stays empty.
+    txid: Mapped[int | None] = mapped_column(sa.BigInteger, server_default=sa.FetchedValue())
+    __table_args__ = (sa.Index("ix_outbox_event_unpublished", "published_at", "id"),
+                      sa.Index("ix_outbox_event_txid_id", "txid", "id"))
 
 
 class AuditEvent(db.Model):

@@ -69,3 +69,15 @@ def ensure_visible(actor: Actor, order) -> None:
     """Raise NotFound (not Forbidden: existence is not leaked) if the actor cannot see the order."""
     if order is None or not can_view_order(actor, order):
         raise NotFound("No such order.")
+
+
+def can_see_change(actor: Actor, aggregate_type: str, data: dict) -> bool:
+    """Which domain events a phone may pull: the office all, floor staff stock in their warehouses.
+
+    Drivers get their runs' changes once runs exist; until then nothing is theirs to pull.
+    """
+    if actor.is_office:
+        return True
+    if actor.role == Role.FLOOR:
+        return aggregate_type == "stock_level" and data.get("warehouse_id") in actor.warehouse_ids
+    return False

@@ -8,9 +8,12 @@ from marshmallow import Schema, fields, validate
 
 from ..api import Blueprint, current_actor
 from ..api.auth import authenticate
+from ..api.schemas import StockLevelSchema, Text
 from ..bootstrap import bus
-from ..domain.access import Role, require_role
+from ..domain.access import Role, can_see_change, require_role
 from ..extensions import db
+from ..queries.catalogue import stock_levels
+from ..queries.changes import changes_after, head, parse_cursor
 from .replay import register_device, replay
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync for floor staff and drivers")
@@ -64,3 +67,65 @@ class Push(MethodView):
         if register_device(db.session, actor, device_id) is None:
             abort(403, message="This device's queue belongs to another user; sign in as them to send it.")
         return replay(bus(), db.session, actor, device_id, data["commands"])
+
+
+class PullQuerySchema(Schema):
+    cursor = Text(load_default=None, metadata={"description": "From the last pull; leave out for a fresh snapshot"})
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 500))
+
+
+class ChangeSchema(Schema):
+    event_id = fields.String()
+    name = fields.String()
+    aggregate_type = fields.String()
+    aggregate_id = fields.Integer(allow_none=True)
+    aggregate_version = fields.Integer()
+    payload = fields.Dict()
+    occurred_at = fields.DateTime()
+
+
+class SnapshotSchema(Schema):
+    stock_levels = fields.List(fields.Nested(StockLevelSchema))
+
+
+class PullResultSchema(Schema):
+    reset = fields.Boolean(metadata={"description": "True: replace local data with `snapshot`, then pull from `cursor`"})
+    snapshot = fields.Nested(SnapshotSchema)
+    changes = fields.List(fields.Nested(ChangeSchema))
+    cursor = fields.String()
+    has_more = fields.Boolean()
+
+
+def _snapshot(actor) -> dict:
+    """What a phone starts from: the stock levels it may see (runs and pick lists join with their issues)."""
+    if actor.is_office:
+        return {"stock_levels": stock_levels(db.session)}
+    if actor.role == Role.FLOOR:
+        return {"stock_levels": stock_levels(db.session, warehouse_ids=actor.warehouse_ids)}
+    return {"stock_levels": []}
+
+
+@blp.route("/pull")
+class Pull(MethodView):
+    """Download of what changed in the caller's scope."""
+
+    @blp.arguments(PullQuerySchema(), location="query")
+    @blp.response(200, PullResultSchema())
+    def get(self, args):
+        """Changes after the cursor (never skipping one that commits late); no cursor: a fresh snapshot."""
+        actor = current_actor()
+        require_role(actor, Role.FLOOR, Role.DRIVER, Role.OWNER, Role.MANAGER)
+        db.session.rollback()  # one snapshot for everything below (REPEATABLE READ on PostgreSQL)
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        if args["cursor"] is None:
+            return {"reset": True, "snapshot": _snapshot(actor), "changes": [], "cursor": head(db.session),
+                    "has_more": False}
+        position = parse_cursor(args["cursor"])
+        if position is None:
+            abort(400, message="This cursor was not issued by this server; pull without one to start afresh.",
+                  errors={"cursor": ["Not a valid cursor."]})
+        page = changes_after(db.session, position, args["limit"])
+        # The cursor moves past events the caller may not see too: they are skipped, not waited for.
+        visible = [e for e in page.events if can_see_change(actor, e["aggregate_type"], e["payload"])]
+        return {"reset": False, "changes": visible, "cursor": page.cursor, "has_more": page.has_more}
