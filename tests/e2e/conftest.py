@@ -213,7 +213,7 @@ def live_server(tmp_path, world_template):
         _dispose(application)
 
 
-# -- Chromium (Debian's /usr/bin/chromium through Playwright's own sync API; never `playwright install`) --
+# -- Chromium (Debian's /usr/bin/chromium through Playwright's own sync API; no browser download) --
 CHROMIUM = "/usr/bin/chromium"
 # The flags TOOLCHAIN.md records as working for root on a closed network.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
