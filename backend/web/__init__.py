@@ -9,10 +9,12 @@ from ..extensions import db, login_manager
 
 def init_web(app: Flask) -> None:
     """Register page blueprints and the session user loader."""
-    from . import auth, home, orders, pwa
+    from . import auth, floor, home, orders, pwa, sync
     app.register_blueprint(auth.bp)
     app.register_blueprint(orders.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(floor.bp)
+    app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."

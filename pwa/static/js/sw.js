@@ -1,6 +1,7 @@
 /* Waybill's service worker. Hand-written, no build step; served at /sw.js so its scope is the whole site.
  *
- * - install: precache the shell (offline page, CSS, htmx, app.js, manifest, icons) under CACHE_VERSION.
+ * - install: precache the shell (offline page, CSS, htmx, app.js, the command log's offline.js and outbox.js,
+ *   manifest, icons) under CACHE_VERSION, so offline pages can still write to the log.
  * - activate: delete every cache of an older version.
  * - fetch: only same-origin GETs are touched, never /api/. Page loads go to the network first (a copy of
  *   each page that loaded is kept); after NAVIGATION_TIMEOUT_MS a kept copy is shown instead, and when the
@@ -23,6 +24,8 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/vendor/htmx-2.0.11/htmx.min.js",
   "/static/js/app.js",
+  "/static/js/offline.js",
+  "/static/js/outbox.js",
   "/manifest.webmanifest",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",

@@ -1,0 +1,307 @@
+/* What people see of the command log (SYNC.md, "What people see"), on every signed-in page:
+ *
+ * - the sync chip: "Synced" / "Offline – N waiting" / "Sending N" / "N needs attention", counted from
+ *   IndexedDB, in words (colour only helps), announced politely;
+ * - forms marked data-offline="stock.adjust" are written to the log instead of posted, and their row
+ *   says "Saved on this phone" only once the write has completed, then "Waiting to send";
+ * - when a row's commands have their outcome, the row is fetched again from the server (its truth);
+ * - the "Needs attention" list of commands the server refused, each dismissed only by a person;
+ * - "Sync now" buttons, and sign-out held back while this person's changes wait to be sent.
+ *
+ * Without IndexedDB (or signed out) nothing here runs and the forms post the ordinary way.
+ */
+import * as outbox from "./outbox.js";
+
+const REASON_WORDS = { count: "count", adjustment: "correction", received: "goods received" };
+const CHANGE_PATTERN = /^[+-]?\d{1,7}$/;
+const MAX_CHANGE = 1000000;
+
+const userId = document.querySelector('meta[name="waybill-user"]')?.content;
+const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content;
+let latest = { waiting: 0, sending: 0, attention: 0 };
+let pendingKeys = null;  // rows with commands not yet answered, as of the last render
+
+function signed(n) {
+  return n > 0 ? `+${n}` : String(n);
+}
+
+function plural(n, one, many) {
+  return n === 1 ? one : many;
+}
+
+/** The chip's words for the counts; the state attribute only picks a colour. */
+export function chipText({ waiting, sending, attention }, online, paused) {
+  let text;
+  let state = "synced";
+  if (sending) {
+    text = waiting ? `Sending ${sending} of ${sending + waiting}` : `Sending ${sending}`;
+    state = "sending";
+  } else if (waiting) {
+    state = "waiting";
+    if (!online) text = `Offline – ${waiting} waiting`;
+    else if (paused === "sign-in") text = `${waiting} waiting – sign in again to send`;
+    else if (paused) text = `${waiting} waiting – not accepted, reload the page`;
+    else text = `${waiting} waiting`;
+  }
+  if (attention) {
+    const words = `${attention} ${plural(attention, "needs", "need")} attention`;
+    text = text ? `${text} · ${words}` : words;
+    state = "attention";
+  }
+  return { text: text || "Synced", state };
+}
+
+async function renderChip(counts) {
+  const chip = document.querySelector("[data-sync-chip]");
+  const label = document.getElementById("sync-status");
+  if (!chip || !label) return;
+  const { text, state } = chipText(counts, navigator.onLine, outbox.pausedReason());
+  if (label.textContent !== text) label.textContent = text;
+  chip.dataset.state = state;
+  chip.hidden = false;
+}
+
+// -- rows of the stock page ------------------------------------------------------------------------
+function rowKey(payload) {
+  return `${payload.warehouse_id}-${payload.product_id}`;
+}
+
+function rowFor(key) {
+  return document.getElementById(`stock-${key}`);
+}
+
+function setRowStatus(row, text) {
+  const status = row && row.querySelector("[data-row-status]");
+  if (status) status.textContent = text;
+}
+
+function renderBadges(pending) {
+  const byRow = new Map();
+  for (const command of pending.filter((c) => c.type === "stock.adjust")) {
+    const key = rowKey(command.payload);
+    const entry = byRow.get(key) || { count: 0, delta: 0 };
+    entry.count += 1;
+    entry.delta += command.payload.on_hand_delta;
+    byRow.set(key, entry);
+  }
+  document.querySelectorAll("[data-stock-row]").forEach((row) => {
+    const key = `${row.dataset.warehouseId}-${row.dataset.productId}`;
+    let badge = row.querySelector("[data-row-badge]");
+    const entry = byRow.get(key);
+    if (!entry) { if (badge) badge.remove(); return; }
+    if (!badge) {
+      badge = document.createElement("p");
+      badge.className = "badge pending";
+      badge.dataset.rowBadge = "";
+      row.querySelector("[data-row-status]").before(badge);
+    }
+    const many = entry.count > 1 ? ` (${entry.count} changes)` : "";
+    badge.textContent = `Waiting to send: ${signed(entry.delta)}${many}`;
+  });
+  return new Set(byRow.keys());
+}
+
+/** Rows whose commands all have an outcome now show the server's numbers again. */
+async function refreshRows(keys, outcomes) {
+  const levels = document.getElementById("stock-levels");
+  if (!levels || !keys.length || !navigator.onLine) return;
+  let fresh;
+  try {
+    const response = await fetch("/floor/stock", { credentials: "same-origin", headers: { "HX-Request": "true" } });
+    if (!response.ok) return;
+    fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch (error) {
+    return;  // offline again: the row keeps its old numbers until the next refresh
+  }
+  for (const key of keys) {
+    const row = rowFor(key);
+    const replacement = fresh.getElementById(`stock-${key}`);
+    if (!row || !replacement) continue;
+    // Only the numbers and the version they belong to change: the form keeps what someone may be typing.
+    row.querySelector(".levels").replaceWith(document.importNode(replacement.querySelector(".levels"), true));
+    row.querySelector('input[name="version"]').value = replacement.querySelector('input[name="version"]').value;
+    setRowStatus(row, outcomes.get(key) || "");
+  }
+}
+
+// -- the "Needs attention" list --------------------------------------------------------------------
+function describe(command) {
+  const p = command.payload || {};
+  const what = `${signed(p.on_hand_delta)} (${REASON_WORDS[p.reason] || p.reason})`;
+  const when = new Date(command.occurred_at).toLocaleString();
+  return `${command.label || command.type}: ${what}, recorded on this phone ${when}`;
+}
+
+function renderAttention(rejected) {
+  document.querySelectorAll("[data-needs-attention]").forEach((section) => {
+    const list = section.querySelector("[data-attention-list]");
+    section.hidden = rejected.length === 0;
+    list.replaceChildren(...rejected.map((command) => {
+      const item = document.createElement("li");
+      item.className = "attention-item";
+      const title = document.createElement("p");
+      title.className = "attention-what";
+      title.textContent = describe(command);
+      const why = document.createElement("p");
+      const outcome = command.outcome || {};
+      const details = Object.entries(outcome.errors || {}).map(([field, msgs]) => `${field}: ${[].concat(msgs).join(" ")}`);
+      why.textContent = `Not recorded. Waybill said: ${[outcome.message || "refused", ...details].join(" ")}`;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Dismiss";
+      button.setAttribute("aria-label", `Dismiss ${command.label || ""} ${signed((command.payload || {}).on_hand_delta)}`.trim());
+      button.addEventListener("click", () => outbox.dismiss(command.id));
+      item.append(title, why, button);
+      return item;
+    }));
+  });
+  document.querySelectorAll("[data-nothing-needs-attention]").forEach((p) => { p.hidden = rejected.length > 0; });
+}
+
+// -- rendering everything from the log, one pass at a time -----------------------------------------
+let rendering = null;
+let renderAgain = false;
+
+function render() {
+  if (rendering) { renderAgain = true; return rendering; }
+  rendering = (async () => {
+    try {
+      do {
+        renderAgain = false;
+        await renderOnce();
+      } while (renderAgain);
+    } catch (error) {
+      console.warn("Waybill: could not read the command log", error);
+    } finally {
+      rendering = null;
+    }
+  })();
+  return rendering;
+}
+
+async function renderOnce() {
+  const [queued, sending, rejected, counts] = await Promise.all([
+    outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING), outbox.list(outbox.REJECTED), outbox.counts()]);
+  latest = counts;
+  await renderChip(counts);
+  renderAttention(rejected);
+  const now = renderBadges([...queued, ...sending]);
+  const before = pendingKeys;
+  pendingKeys = now;
+  if (before) {
+    const answered = [...before].filter((key) => !now.has(key));
+    const refusedKeys = new Set(rejected.filter((c) => c.type === "stock.adjust").map((c) => rowKey(c.payload)));
+    const outcomes = new Map(answered.map((key) => [key, refusedKeys.has(key)
+      ? "Not recorded: see Needs attention." : "Recorded on the server."]));
+    await refreshRows(answered, outcomes);
+  }
+}
+
+// -- the count form --------------------------------------------------------------------------------
+function showFieldError(form, name, message) {
+  const input = form.elements[name];
+  const id = `${input.id}-error`;
+  let error = document.getElementById(id);
+  if (!message) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+    if (error) error.remove();
+    return;
+  }
+  if (!error) {
+    error = document.createElement("p");
+    error.className = "field-error";
+    error.id = id;
+    input.after(error);
+  }
+  error.textContent = message;
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", id);
+}
+
+/** The form's command, or null after showing what to fix (the same limits as the server's schema). */
+function readCountForm(form) {
+  const raw = form.elements.change.value.trim();
+  const change = Number(raw);
+  let problem = "";
+  if (!CHANGE_PATTERN.test(raw)) problem = "Enter a whole number, like 3 or -2.";
+  else if (change === 0) problem = "Enter the difference you found; 0 changes nothing.";
+  else if (Math.abs(change) > MAX_CHANGE) problem = `Enter a change between -${MAX_CHANGE} and ${MAX_CHANGE}.`;
+  showFieldError(form, "change", problem);
+  if (problem) { form.elements.change.focus(); return null; }
+  const row = form.closest("[data-stock-row]");
+  const warehouseId = Number(form.elements.warehouse_id.value);
+  const productId = Number(form.elements.product_id.value);
+  const version = Number(form.elements.version && form.elements.version.value) || null;
+  return {
+    type: "stock.adjust", v: 1,
+    base: { stock_level: { warehouse_id: warehouseId, product_id: productId, version } },
+    payload: { warehouse_id: warehouseId, product_id: productId, reason: form.elements.reason.value,
+               on_hand_delta: change, note: form.elements.note.value.trim().slice(0, 500) },
+    label: row ? `${row.dataset.sku} in ${row.dataset.warehouseCode}` : "",
+  };
+}
+
+async function onCountSubmit(event) {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.dataset.offline !== "stock.adjust") return;
+  event.preventDefault();
+  const command = readCountForm(form);
+  if (!command) return;
+  const row = form.closest("[data-stock-row]");
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;  // one tap, one command
+  try {
+    await outbox.enqueue(command);
+    form.elements.change.value = "";
+    form.elements.note.value = "";
+    setRowStatus(row, `Saved on this phone: ${signed(command.payload.on_hand_delta)}.`);
+  } catch (error) {
+    console.warn("Waybill: could not save the change on this phone", error);
+    if (navigator.onLine) {
+      form.submit();  // the log is unusable (storage full or blocked): post it the ordinary way
+      return;
+    }
+    setRowStatus(row, "Could not save this on the phone, and there is no connection: nothing was recorded. Try again.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// -- sign-out and "Sync now" -----------------------------------------------------------------------
+function holdSignOutWhilePending(event) {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches("[data-sign-out]")) return;
+  const pending = latest.waiting + latest.sending;
+  if (!pending) return;
+  // Runs before app.js's own sign-out handler (capture on window): the queue belongs to this person.
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  let notice = document.getElementById("sign-out-held");
+  if (!notice) {
+    notice = document.createElement("p");
+    notice.id = "sign-out-held";
+    notice.className = "flash flash-error";
+    notice.setAttribute("role", "alert");
+    document.getElementById("main").prepend(notice);
+  }
+  notice.textContent = `${pending} ${plural(pending, "change is", "changes are")} still waiting to be sent from this ` +
+    "phone. Sign out once the chip says Synced (they are sent as soon as there is a connection).";
+}
+
+function start() {
+  if (!userId || !outbox.supported()) return;
+  outbox.configure({ userId, csrfToken });
+  document.addEventListener("submit", onCountSubmit);
+  window.addEventListener("submit", holdSignOutWhilePending, true);
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest("[data-sync-now]")) outbox.flush({ manual: true });
+  });
+  outbox.onChange(render);
+  window.addEventListener("online", render);
+  window.addEventListener("offline", render);
+  render();
+  outbox.startFlushing();
+}
+
+start();

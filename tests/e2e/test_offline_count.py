@@ -1,0 +1,196 @@
+"""The first offline write, in real Chromium on a 360 px phone: floor staff record stock counts on
+/floor/stock with or without a signal; each count is written to the phone's command log, survives a
+reload and a closed page, and reaches the server exactly once when the phone is back online."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from backend.adapters.orm import stock_levels
+from backend.adapters.records import SyncCommand
+from backend.extensions import db
+from tests.e2e.conftest import UNLABELLED_CONTROLS
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((_, reject) =>
+  setTimeout(() => reject(new Error('the service worker did not activate within 10 s')), 10000))])"""
+
+
+def _sign_in(page, email: str, lands_on: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("E-mail").press_sequentially(email)
+    page.get_by_label("Password").press_sequentially(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).tap()
+    expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
+
+
+def _controlled_by_the_worker(page) -> None:
+    """Wait until the worker is active, then reload so this page is fetched (and kept) through it."""
+    # evaluate() has no timeout of its own: a worker that never activates must fail the test, not hang it.
+    page.evaluate(WORKER_READY)
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def _chip(page):
+    return page.locator("#sync-status")
+
+
+def _row(page, sku: str):
+    return page.locator(f'[data-stock-row][data-sku="{sku}"]')
+
+
+def _record(page, sku: str, change: str, reason: str = "count", note: str = "") -> None:
+    """Fill and send one product's count form, and wait until the phone says it is saved."""
+    row = _row(page, sku)
+    row.get_by_label("Change").fill(change)
+    row.get_by_label("Reason").select_option(reason)
+    if note:
+        row.get_by_label("Note (optional)").fill(note)
+    row.get_by_role("button", name=f"Record {sku}").tap()
+    shown = change if change.startswith("-") else f"+{change}"
+    expect(row.locator("[data-row-status]")).to_have_text(f"Saved on this phone: {shown}.")
+
+
+def _on_hand(live_server, sku: str, warehouse: str = "LON") -> int:
+    shop = live_server.world.shop
+    with live_server.app.app_context():
+        return db.session.execute(sa.select(stock_levels.c.on_hand).where(
+            stock_levels.c.warehouse_id == shop.warehouses[warehouse],
+            stock_levels.c.product_id == shop.products[sku])).scalar_one()
+
+
+def _sync_commands(live_server) -> list[tuple[str, dict]]:
+    """(status, payload) of every command the server replayed, in the order it stored them."""
+    with live_server.app.app_context():
+        return [(c.status, c.payload) for c in
+                db.session.execute(sa.select(SyncCommand).order_by(SyncCommand.id)).scalars()]
+
+
+@pytest.fixture
+def stock_page(phone, live_server):
+    """The floor user (LON) on /floor/stock, served through the worker once so it is kept for offline use."""
+    _sign_in(phone, live_server.world.emails["floor"], "/floor")
+    phone.get_by_role("link", name="Stock and counts").tap()
+    expect(phone).to_have_url(re.compile(r"/floor/stock$"))
+    _controlled_by_the_worker(phone)
+    expect(_chip(phone)).to_have_text("Synced")
+    return phone
+
+
+def test_two_counts_made_offline_reach_the_server_exactly_once_after_a_reload_and_a_new_page(stock_page,
+                                                                                           live_server):
+    mugs, lamps = _on_hand(live_server, "MUG"), _on_hand(live_server, "LAMP")
+    context = stock_page.context
+    context.set_offline(True)
+    _record(stock_page, "MUG", "-3", note="two broken, one missing")
+    _record(stock_page, "LAMP", "2", reason="adjustment")
+    expect(_chip(stock_page)).to_have_text("Offline – 2 waiting")
+    expect(_row(stock_page, "MUG").locator("[data-row-badge]")).to_have_text("Waiting to send: -3")
+
+    assert stock_page.reload().from_service_worker
+    expect(_chip(stock_page)).to_have_text("Offline – 2 waiting")
+    expect(_row(stock_page, "LAMP").locator("[data-row-badge]")).to_have_text("Waiting to send: +2")
+
+    stock_page.close()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/floor/stock")
+    expect(_chip(page)).to_have_text("Offline – 2 waiting")
+    context.set_offline(False)
+    expect(_chip(page)).to_have_text("Synced")
+
+    assert (_on_hand(live_server, "MUG"), _on_hand(live_server, "LAMP")) == (mugs - 3, lamps + 2)
+    assert [(status, p["on_hand_delta"], p["reason"]) for status, p in _sync_commands(live_server)] == \
+        [("applied", -3, "count"), ("applied", 2, "adjustment")]
+    # Once answered, the row shows the server's numbers again instead of the prediction.
+    expect(_row(page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs - 3))
+    expect(_row(page, "MUG").locator("[data-row-badge]")).to_have_count(0)
+    assert errors == []
+
+
+def test_a_count_made_online_is_sent_at_once_and_the_row_shows_the_new_stock(stock_page, live_server):
+    mugs = _on_hand(live_server, "MUG")
+    _record(stock_page, "MUG", "5", reason="received")
+    expect(_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs + 5))
+    expect(_row(stock_page, "MUG").locator("[data-row-status]")).to_have_text("Recorded on the server.")
+    expect(_chip(stock_page)).to_have_text("Synced")
+    assert _on_hand(live_server, "MUG") == mugs + 5
+
+
+def test_a_refused_count_needs_attention_with_the_servers_words_and_does_not_block_the_next(stock_page,
+                                                                                              live_server):
+    mugs = _on_hand(live_server, "MUG")
+    stock_page.context.set_offline(True)
+    _record(stock_page, "MUG", f"-{mugs + 10}")  # more than is on the shelf: the server must refuse it
+    _record(stock_page, "MUG", "-1")             # queued behind the refused one
+    expect(_chip(stock_page)).to_have_text("Offline – 2 waiting")
+    stock_page.context.set_offline(False)
+
+    expect(_chip(stock_page)).to_have_text("1 needs attention")
+    attention = stock_page.locator("#needs-attention")
+    expect(attention).to_be_visible()
+    expect(attention).to_contain_text(f"MUG in LON: -{mugs + 10} (count)")
+    expect(attention).to_contain_text("Not recorded. Waybill said: on hand would go below zero (-10)")
+    expect(_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs - 1))
+    assert _on_hand(live_server, "MUG") == mugs - 1
+    assert [status for status, _ in _sync_commands(live_server)] == ["rejected", "applied"]
+
+
+def test_a_refused_count_stays_until_a_person_dismisses_it(stock_page, live_server):
+    _record(stock_page, "LAMP", "-1000")
+    expect(_chip(stock_page)).to_have_text("1 needs attention")
+    stock_page.reload()
+    expect(_chip(stock_page)).to_have_text("1 needs attention")
+    stock_page.get_by_role("link", name="1 needs attention").tap()
+    expect(stock_page).to_have_url(re.compile(r"/sync$"))
+    stock_page.locator("#needs-attention").get_by_role("button", name="Dismiss").tap()
+    expect(_chip(stock_page)).to_have_text("Synced")
+    expect(stock_page.locator("#needs-attention")).to_be_hidden()
+    expect(stock_page.get_by_text("Nothing needs attention.")).to_be_visible()
+
+
+def test_a_queue_whose_session_has_ended_pauses_and_keeps_its_counts(stock_page, live_server):
+    mugs = _on_hand(live_server, "MUG")
+    stock_page.context.set_offline(True)
+    _record(stock_page, "MUG", "-2")
+    stock_page.context.clear_cookies()  # the session ended while the phone was offline
+    stock_page.context.set_offline(False)
+    expect(_chip(stock_page)).to_have_text("1 waiting – sign in again to send")
+    expect(_row(stock_page, "MUG").locator("[data-row-badge]")).to_have_text("Waiting to send: -2")
+    assert _on_hand(live_server, "MUG") == mugs
+    assert _sync_commands(live_server) == []
+
+
+def test_a_change_of_zero_is_explained_at_the_field_and_not_queued(stock_page):
+    row = _row(stock_page, "MUG")
+    row.get_by_label("Change").fill("0")
+    row.get_by_role("button", name="Record MUG").tap()
+    expect(row.locator(".field-error")).to_have_text("Enter the difference you found; 0 changes nothing.")
+    expect(row.get_by_label("Change")).to_have_attribute("aria-invalid", "true")
+    expect(_chip(stock_page)).to_have_text("Synced")
+    assert stock_page.evaluate("""() => new Promise((resolve) => {
+      const open = indexedDB.open('waybill-outbox');
+      open.onsuccess = () => { const count = open.result.transaction('commands').objectStore('commands').count();
+                               count.onsuccess = () => resolve(count.result); };
+    })""") == 0
+
+
+def test_sign_out_waits_while_counts_are_waiting_to_be_sent(stock_page):
+    stock_page.context.set_offline(True)
+    _record(stock_page, "MUG", "-1")
+    expect(_chip(stock_page)).to_have_text("Offline – 1 waiting")
+    stock_page.get_by_role("button", name="Sign out").tap()
+    expect(stock_page.get_by_role("alert")).to_contain_text("1 change is still waiting to be sent")
+    expect(stock_page).to_have_url(re.compile(r"/floor/stock$"))
+
+
+def test_the_stock_page_labels_every_control_and_fits_a_360_px_phone(stock_page):
+    assert stock_page.evaluate(UNLABELLED_CONTROLS) == []
+    assert stock_page.evaluate("document.scrollingElement.scrollWidth") <= 360
