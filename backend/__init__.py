@@ -30,12 +30,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
 
     from .adapters import orm, records  # noqa: F401  (tables must be known before migrations run)
+    from .adapters import push_records  # noqa: F401  (web push tables)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from .realtime import socket  # noqa: F401  (its handlers register on the shared Socket.IO object)
     socketio.init_app(app, async_mode="threading", message_queue=app.config["REDIS_URL"])
+    # This app's own Socket.IO server: the shared extension object points at the newest app's only.
+    app.extensions["waybill.socketio_server"] = socketio.server
 
     from . import bootstrap
     bootstrap.wire(app)

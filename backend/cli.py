@@ -15,6 +15,8 @@ def register_cli(app: Flask) -> None:
     """Attach the Waybill command groups to the app's CLI."""
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(outbox)
+    app.cli.add_command(push)
 
 
 @click.group()
@@ -75,6 +77,76 @@ def demo_accounts():
     password = current_app.config["WAYBILL_DEMO_PASSWORD"]
     for role in ("owner", "manager", "floor", "driver", "customer"):
         click.echo(f"  {role:<9} {role}@example.com  /  {password}")
+
+
+@click.group()
+def outbox():
+    """The transactional outbox."""
+
+
+@outbox.command("relay")
+@click.option("--idle", default=0.25, show_default=True, help="Seconds to rest when nothing is waiting.")
+@with_appcontext
+def outbox_relay(idle):
+    """Publish committed events to Socket.IO until stopped (run one or more; one publishes at a time)."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from .adapters.realtime import SocketIOPublisher
+    from .extensions import db
+    from .realtime.relay import OutboxRelay
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException("A relay in its own process reaches web processes only through Redis: "
+                                   "set REDIS_URL (make run publishes from a thread instead).")
+    relay = OutboxRelay(lambda: Session(db.engine, expire_on_commit=False),
+                        SocketIOPublisher.for_app(current_app))
+    click.echo("Outbox relay running; Ctrl-C stops it.")
+    try:
+        relay.run_until(threading.Event(), idle_seconds=idle)
+    except KeyboardInterrupt:
+        click.echo("Outbox relay stopped.")
+
+
+@click.group()
+def push():
+    """Web push notifications for customers."""
+
+
+@push.command("vapid-keys")
+@click.option("--force", is_flag=True, help="Replace an existing key (every browser must subscribe again).")
+@with_appcontext
+def push_vapid_keys(force):
+    """Make the VAPID key pair once, in the instance folder (outside git); print the public key."""
+    from .adapters.push import generate_key_file
+    path, public, created = generate_key_file(current_app.instance_path, force=force)
+    click.echo(f"{'Created' if created else 'Kept the existing'} VAPID private key {path} (keep it secret).")
+    click.echo(f"Public key (applicationServerKey): {public}")
+    click.echo("Or set VAPID_PRIVATE_KEY (and VAPID_PUBLIC_KEY) in the environment; VAPID_SUBJECT must be a "
+               "real mailto: or https: address.")
+
+
+@push.command("worker")
+@click.option("--idle", default=1.0, show_default=True, help="Seconds between polls for due notifications.")
+@click.option("--once", is_flag=True, help="Take in and send what is due now, then stop.")
+@with_appcontext
+def push_worker(idle, once):
+    """Turn published order events into notifications and send them, retrying with backoff, until stopped."""
+    import threading
+
+    from .adapters.push import PushNotConfigured, worker_for_app
+    try:
+        worker = worker_for_app(current_app)
+    except PushNotConfigured as exc:
+        raise click.ClickException(str(exc)) from exc
+    if once:
+        click.echo(f"Push worker: {worker.run_once()} notifications made or sent.")
+        return
+    click.echo("Push worker running; Ctrl-C stops it.")
+    try:
+        worker.run_until(threading.Event(), idle_seconds=idle)
+    except KeyboardInterrupt:
+        click.echo("Push worker stopped.")
 
 
 def main() -> None:

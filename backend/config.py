@@ -76,6 +76,21 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_RISK_VELOCITY_LIMIT": _env_int("WAYBILL_RISK_VELOCITY_LIMIT", 5),
         "WAYBILL_RISK_VELOCITY_WINDOW_MINUTES": _env_int("WAYBILL_RISK_VELOCITY_WINDOW_MINUTES", 60),
         "WAYBILL_DEMO_PASSWORD": os.environ.get("WAYBILL_DEMO_PASSWORD", "demo-pass-2026"),
+        # How customers reach the shop, shown on every tracking page.
+        "WAYBILL_SHOP_NAME": os.environ.get("WAYBILL_SHOP_NAME", "Waybill Demo Shop"),
+        "WAYBILL_SHOP_EMAIL": os.environ.get("WAYBILL_SHOP_EMAIL", "help@example.com"),
+        "WAYBILL_SHOP_PHONE": os.environ.get("WAYBILL_SHOP_PHONE", "+44 20 7946 0000"),
+        # Shipping & dispatch: the external carrier's JSON API (none if unset) and run timing.
+        "CARRIER_API_URL": os.environ.get("CARRIER_API_URL") or None,
+        "CARRIER_API_KEY": os.environ.get("CARRIER_API_KEY", ""),
+        "CARRIER_CODE": os.environ.get("CARRIER_CODE", "express"),
+        "CARRIER_NAME": os.environ.get("CARRIER_NAME", ""),
+        "CARRIER_TIMEOUT_SECONDS": _env_int("CARRIER_TIMEOUT_SECONDS", 10),
+        "WAYBILL_DISPATCH_SPEED_KMH": _env_int("WAYBILL_DISPATCH_SPEED_KMH", 30),
+        "WAYBILL_DISPATCH_SERVICE_MINUTES": _env_int("WAYBILL_DISPATCH_SERVICE_MINUTES", 5),
+        "WAYBILL_DISPATCH_START_HOUR_UTC": _env_int("WAYBILL_DISPATCH_START_HOUR_UTC", 8),
+        # Packing: the carrier's dimensional weight divisor (cm3 per kg).
+        "WAYBILL_DIM_WEIGHT_DIVISOR": _env_int("WAYBILL_DIM_WEIGHT_DIVISOR", 5000),
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
         "API_TITLE": "Waybill API",
         "API_VERSION": "v1",

@@ -65,9 +65,11 @@ def load_demo(password: str) -> None:
     owner = create_user("owner@example.com", password, "owner", name="Olivia Owner")
     create_user("manager@example.com", password, "manager", name="Max Manager")
     create_user("floor@example.com", password, "floor", name="Farah Floor", warehouse_ids=[warehouse_ids[0]])
-    create_user("driver@example.com", password, "driver", name="Dev Driver")
+    driver = create_user("driver@example.com", password, "driver", name="Dev Driver")
     create_user("customer@example.com", password, "customer", name="Casey Customer", customer_id=customers[0].id)
     _demo_orders(run, owner, customers)
+    _demo_picking(run, owner, warehouse_ids[0])
+    _demo_run(run, owner, driver)
 
 
 def _demo_orders(run, owner, customers) -> None:
@@ -98,3 +100,74 @@ def reset_demo(password: str) -> None:
         db.session.execute(table.delete())
     db.session.commit()
     load_demo(password)
+
+
+# -- shipping & dispatch: today's run for the demo driver -------------------------------------------
+RUN_STOPS = [  # customer e-mail, name, address (London, with coordinates but one), lines, payment method
+    ("priya@example.com", "Priya Patel", {"line1": "22 Mile End Road", "postcode": "E1 4NS",
+                                          "latitude": 51.5215, "longitude": -0.0425}, [("LAMP-01", 1)], "card"),
+    ("tom@example.com", "Tom Okafor", {"line1": "7 Greenwich High Road", "postcode": "SE10 8JL",
+                                       "latitude": 51.4780, "longitude": -0.0144},
+     [("KETTLE-S", 1), ("MUG-BLUE", 2)], "cash_on_delivery"),
+    ("ana@example.com", "Ana Silva", {"line1": "15 Stratford Broadway", "postcode": "E15 4BQ",
+                                      "latitude": 51.5416, "longitude": 0.0005}, [("TEE-M", 2)], "card"),
+    ("lee@example.com", "Lee Chen", {"line1": "3 Narrow Street", "postcode": "E14 8DP"}, [("BAG-TOTE", 1)], "card"),
+]
+
+
+def _demo_run(run, owner, driver) -> None:
+    """Four London orders shipped with the own fleet and put on the driver's run for today (nearest first;
+    one cash on delivery, one address without coordinates so it goes last).
+
+    Picking and packing are stood in for by Order.transition inside a unit of work; the shipment, the
+    run and everything after go through the bus like any user action."""
+    from datetime import datetime, timezone
+    from .domain.orders import OrderStatus
+    from .identity import actor_for
+    from .services.unit_of_work import SqlAlchemyUnitOfWork
+    actor = actor_for(owner)
+    shipment_ids = []
+    for email, name, where, lines, method in RUN_STOPS:
+        address = {"name": name, "city": "London", "country": "GB", "phone": "", **where}
+        customer = run(commands.CreateCustomer(email, name, "", (address,)), SYSTEM)
+        order, _ = run(commands.PlaceOrder(customer.id, "web_shop", tuple(lines), address, method), actor)
+        run(commands.AcceptOrder(order.id), actor)
+        with SqlAlchemyUnitOfWork(db.session) as uow:
+            packed = uow.track(uow.orders.get(order.id, for_update=True))
+            packed.transition(OrderStatus.PICKING, actor_id=owner.id, reason="demo")
+            packed.transition(OrderStatus.PACKED, actor_id=owner.id, reason="demo")
+            uow.commit()
+        shipment_ids.append(run(commands.CreateShipment(order.id, "own_fleet"), actor).id)
+    run(commands.AssignToRun(driver.id, datetime.now(timezone.utc).date(), tuple(shipment_ids)), actor)
+
+
+# -- picking and packing: a box catalogue, London's bins, and a pick list waiting for the floor -------------
+BOXES = [  # code, name, inner length, width, height (mm), max weight, tare (g)
+    ("S", "Small box", 250, 200, 150, 3000, 150),
+    ("M", "Medium box", 400, 300, 250, 12000, 300),
+    ("L", "Large box", 600, 400, 400, 25000, 500),
+    ("XL", "Flat-pack carton", 1000, 550, 200, 30000, 900),
+]
+LONDON_BINS = {"MUG-BLUE": "A-01-01", "MUG-RED": "A-01-02", "KETTLE-S": "A-02-01", "TEE-M": "B-01-01",
+               "LAMP-01": "B-01-02"}
+
+
+def _demo_picking(run, owner, london_id: int) -> None:
+    """Boxes, bins for London's stock, and two allocated London orders batched into one pick list."""
+    from .identity import actor_for
+    from .adapters.repositories import CatalogueRepository
+    actor = actor_for(owner)
+    for box in BOXES:
+        run(commands.CreateBox(*box), SYSTEM)
+    catalogue = CatalogueRepository(db.session)
+    for sku, bin_code in LONDON_BINS.items():
+        run(commands.AssignBin(london_id, catalogue.product_by_sku(sku).id, bin_code), SYSTEM)
+    address = {"name": "Sam Rivers", "line1": "40 Commercial Street", "city": "London", "postcode": "E1 6LT",
+               "country": "GB", "phone": "", "latitude": 51.5190, "longitude": -0.0740}
+    sam = run(commands.CreateCustomer("sam@example.com", "Sam Rivers", "", (address,)), SYSTEM)
+    order_ids = []
+    for lines in ([("MUG-BLUE", 2), ("KETTLE-S", 1)], [("TEE-M", 3), ("LAMP-01", 1)]):
+        order, _ = run(commands.PlaceOrder(sam.id, "web_shop", tuple(lines), address, "card"), actor)
+        run(commands.AcceptOrder(order.id), actor)
+        order_ids.append(order.id)
+    run(commands.CreatePickList(london_id, tuple(order_ids)), actor)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import os
 
 from . import create_app
+from .adapters.realtime import SocketIOPublisher
 from .extensions import socketio
+from .realtime import start_relay_thread
 
 
 def main() -> None:
@@ -18,6 +20,8 @@ def main() -> None:
     for role in ("owner", "manager", "floor", "driver", "customer"):
         print(f"    {role:<9} {role}@example.com")
     print("\n  API: http://%s:%d/api/v1/openapi.json   Stop with Ctrl-C.\n" % (host, port), flush=True)
+    # The embedded default publishes committed events from a thread of this process.
+    start_relay_thread(app, SocketIOPublisher.for_app(app))
     # Werkzeug's threaded server is the embedded default; production runs gunicorn (see README).
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
 

@@ -112,3 +112,103 @@ def refused(app, command, actor, error=DomainError):
     with app.app_context(), pytest.raises(error) as raised:
         bus().handle(command, actor)
     return raised.value
+
+
+# -- shipping & dispatch (issue 3) ----------------------------------------------------------------
+def packed_order(shop, actor, lines=(("MUG", 1),), *, customer="casey", address=LEEDS, method="card") -> int:
+    """An order placed and accepted through the bus, then moved picking -> packed by `Order.transition`
+    inside a unit of work (stands in for the floor's pick/pack until tests need the real thing)."""
+    from backend.domain.orders import OrderStatus
+    from backend.extensions import db
+    from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+    order_id = shop.place(actor, lines, customer=customer, address=address, method=method)
+    run(shop.app, commands.AcceptOrder(order_id), actor)
+    with shop.app.app_context():
+        with SqlAlchemyUnitOfWork(db.session) as uow:
+            order = uow.track(uow.orders.get(order_id, for_update=True))
+            order.transition(OrderStatus.PICKING, actor_id=actor.user_id)
+            order.transition(OrderStatus.PACKED, actor_id=actor.user_id)
+            uow.commit()
+    return order_id
+
+
+def shipped_own_fleet(shop, actor, lines=(("MUG", 1),), **kwargs) -> tuple[int, int]:
+    """A packed order shipped with our own fleet; returns (order id, shipment id)."""
+    order_id = packed_order(shop, actor, lines, **kwargs)
+    shipment = run(shop.app, commands.CreateShipment(order_id, "own_fleet"), actor)
+    return order_id, shipment.id
+
+
+# -- delivery (driver) -----------------------------------------------------------------------------
+def run_out_for_delivery(shop, actor, driver_id, stops=2, *, method="card", start=True):
+    """A run for `driver_id` today with `stops` own-fleet orders, started (orders out for delivery).
+
+    Returns (run id, [stop ids in visiting order], [order ids in the same order]).
+    """
+    from datetime import datetime, timezone
+    from backend.domain.dispatch import DeliveryRun
+    from backend.extensions import db
+    shipment_ids = [shipped_own_fleet(shop, actor, method=method)[1] for _ in range(stops)]
+    today = datetime.now(timezone.utc).date()
+    planned = run(shop.app, commands.AssignToRun(driver_id, today, tuple(shipment_ids)), actor)
+    if start:
+        run(shop.app, commands.StartRun(planned.id), actor)
+    with shop.app.app_context():
+        ordered = db.session.get(DeliveryRun, planned.id).ordered_stops
+        return planned.id, [s.id for s in ordered], [s.order_id for s in ordered]
+
+
+TINY_JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f14"
+    "1d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b080001000101011100"
+    "ffc4001f0000010501010101010100000000000000000102030405060708090a0bffc400b5100002010303020403050504040000"
+    "017d01020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a"
+    "3435363738393a434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a9293949596"
+    "9798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2"
+    "f3f4f5f6f7f8f9faffda0008010100003f00fbd3ffd9")
+
+
+def blob_ref(data: bytes = TINY_JPEG, role: str = "photo", content_type: str = "image/jpeg") -> dict:
+    """A command's reference to an image (id, SHA-256, size, type, role), as a phone sends it."""
+    import hashlib
+    import uuid
+    return {"id": str(uuid.uuid4()), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+            "type": content_type, "role": role}
+
+
+# -- picking and packing (floor) -------------------------------------------------------------------
+BOXES = (("S", "Small box", 250, 200, 150, 3000, 150), ("M", "Medium box", 400, 300, 250, 12000, 300),
+         ("L", "Large box", 600, 400, 400, 25000, 500))
+
+
+def picking_setup(shop: Shop) -> None:
+    """The box catalogue and bins for the standard shop's London stock (MUG in A-01, LAMP in B-02)."""
+    from backend.domain.access import SYSTEM as system
+    with shop.app.app_context():
+        for code, name, l, w, h, max_g, tare in BOXES:
+            bus().handle(commands.CreateBox(code, name, l, w, h, max_g, tare), system)
+        bus().handle(commands.AssignBin(shop.warehouses["LON"], shop.products["MUG"], "A-01"), system)
+    shop.bin("LON", "B-02")
+    with shop.app.app_context():
+        bus().handle(commands.AssignBin(shop.warehouses["LON"], shop.products["LAMP"], "B-02"), system)
+
+
+def _add_bin(self, code, bin_code):
+    """Add a bin to a warehouse (straight into the table: bins have no command of their own yet)."""
+    import sqlalchemy as sa
+    from backend.adapters.orm import bins
+    from backend.extensions import db
+    with self.app.app_context():
+        db.session.execute(sa.insert(bins).values(warehouse_id=self.warehouses[code], code=bin_code))
+        db.session.commit()
+
+
+Shop.bin = _add_bin
+
+
+def allocated_order(shop: Shop, actor, lines, customer="robin", address=LONDON) -> int:
+    """Place and accept an order (London customer: stock comes from LON); returns its id."""
+    order_id = shop.place(actor, lines, customer=customer, address=address)
+    with shop.app.app_context():
+        bus().handle(commands.AcceptOrder(order_id), actor)
+    return order_id

@@ -5,7 +5,21 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
+from .precompiled import PrecompiledInsert
 from .records import AuditEvent, OutboxEvent
+
+
+
+
+def _insert(table, columns) -> PrecompiledInsert:
+    """INSERT of exactly these columns (others keep their server defaults, e.g. the outbox txid)."""
+    return PrecompiledInsert(table, columns)
+
+
+_INSERT_OUTBOX = _insert(OutboxEvent.__table__, ("event_id", "name", "aggregate_type", "aggregate_id",
+                                                 "aggregate_version", "payload", "occurred_at"))
+_INSERT_AUDIT = _insert(AuditEvent.__table__, ("order_id", "actor_id", "action", "from_status", "to_status", "data",
+                                               "created_at"))
 
 
 def _json_safe(data: dict) -> dict:
@@ -29,10 +43,10 @@ def write_events(session, events) -> None:
             audit_rows.append({"order_id": event.aggregate_id, "actor_id": data.get("actor_id"),
                                "action": event.name, "from_status": data.get("from_status"),
                                "to_status": data.get("to_status"), "data": data, "created_at": event.occurred_at})
-    if outbox_rows:
-        session.execute(sa.insert(OutboxEvent.__table__), outbox_rows)
+    if outbox_rows:  # compiled once, run on the transaction's connection (see precompiled.py)
+        _INSERT_OUTBOX.run(session, outbox_rows)
     if audit_rows:
-        session.execute(sa.insert(AuditEvent.__table__), audit_rows)
+        _INSERT_AUDIT.run(session, audit_rows)
 
 
 def with_aggregate_id(event, aggregate_id):

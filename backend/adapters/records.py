@@ -129,3 +129,29 @@ class SyncCommand(db.Model):
     outcome = mapped_column(sa.JSON, nullable=False)
     occurred_at = mapped_column(UTCDateTime)
     received_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+
+class OfficeException(db.Model):
+    """A fact that clashed with the plan (SYNC.md): recorded anyway, waiting for a person in the office.
+
+    Opened in the same transaction as the fact it is about; it leaves the queue only when someone
+    resolves it with a note, so nothing is forgotten.
+    """
+
+    __tablename__ = "office_exception"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    message: Mapped[str] = mapped_column(sa.String(500))
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), index=True)
+    raised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    command_id: Mapped[str | None] = mapped_column(sa.String(36))  # the offline command that caused it
+    data = mapped_column(sa.JSON, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    opened_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    resolved_at = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolution_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    version: Mapped[int] = mapped_column(default=1)
+    raised_by = relationship(User, foreign_keys=[raised_by_id], lazy="joined")
+    resolved_by = relationship(User, foreign_keys=[resolved_by_id], lazy="joined")
+    __table_args__ = (sa.Index("ix_office_exception_status_opened", "status", "opened_at"),)

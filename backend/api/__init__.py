@@ -93,10 +93,18 @@ def init_api(app: Flask) -> WaybillApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     from ..sync import api as sync_api
-    from . import auth, catalogue, customers, orders, stock
-    for module in (auth, catalogue, customers, orders, stock, sync_api):
+    from ..sync import blobs as sync_blobs
+    from . import auth, catalogue, customers, exceptions, orders, stock
+    from . import dispatch, shipping
+    for module in (auth, catalogue, customers, exceptions, orders, stock, sync_api, sync_blobs, shipping, dispatch):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no CSRF exposure
         api.register_blueprint(module.blp)
+    from . import picking  # floor: pick lists, picking, packing
+    csrf.exempt(picking.blp)
+    api.register_blueprint(picking.blp)
+    from . import push  # web push: the tracking token is the key, no cookies read
+    csrf.exempt(push.blp)
+    api.register_blueprint(push.blp)
     app.register_error_handler(DomainError, _domain_or_page_error)
     app.register_error_handler(DataError, _value_the_database_refused)
     return api

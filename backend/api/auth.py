@@ -14,6 +14,7 @@ from wtforms.validators import ValidationError
 from flask.views import MethodView
 from flask_smorest import abort
 
+from ..adapters.precompiled import Precompiled
 from ..adapters.records import ApiToken, User, user_warehouses
 from ..adapters.sqlite import fresh_write
 from ..domain.access import Actor, Role
@@ -46,6 +47,13 @@ def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, plain
 
 
+# Built once (its compiled form is cached); run on the session's connection, without the ORM layer.
+_TOKEN_LOOKUP = Precompiled(sa.select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id.label("user_id"),
+                           User.role, User.customer_id, User.active)
+                 .join(User, User.id == ApiToken.user_id)
+                 .where(ApiToken.token_hash == sa.bindparam("token_hash", type_=sa.String)))
+
+
 def authenticate() -> None:
     """Resolve the caller to g.api_actor: a bearer token, or the PWA's own session cookie; else 401.
 
@@ -59,11 +67,8 @@ def authenticate() -> None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         abort(401, message="Send an API token: 'Authorization: Bearer <token>' (POST /api/v1/auth/tokens).")
-    row = db.session.execute(
-        sa.select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id.label("user_id"), User.role,
-                  User.customer_id, User.active)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(value.strip()))).one_or_none()
+    rows = _TOKEN_LOOKUP.run(db.session, {"token_hash": hash_token(value.strip())})
+    row = rows[0] if rows else None
     if row is None or row.revoked_at is not None or not row.active:
         abort(401, message="This token is unknown, revoked, or its user is deactivated.")
     warehouse_ids = frozenset()

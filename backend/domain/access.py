@@ -72,12 +72,12 @@ def ensure_visible(actor: Actor, order) -> None:
 
 
 def can_see_change(actor: Actor, aggregate_type: str, data: dict) -> bool:
-    """Which domain events a phone may pull: the office all, floor staff stock in their warehouses.
-
-    Drivers get their runs' changes once runs exist; until then nothing is theirs to pull.
-    """
+    """Which domain events a phone may pull: the office all; floor staff the stock and pick lists of
+    their warehouses; drivers their own runs and proofs."""
     if actor.is_office:
         return True
     if actor.role == Role.FLOOR:
-        return aggregate_type == "stock_level" and data.get("warehouse_id") in actor.warehouse_ids
+        return aggregate_type in ("stock_level", "pick_list") and data.get("warehouse_id") in actor.warehouse_ids
+    if actor.role == Role.DRIVER:
+        return aggregate_type in ("delivery_run", "delivery_proof") and data.get("driver_id") == actor.user_id
     return False

@@ -127,3 +127,215 @@ class CreateCustomer:
     name: str
     phone: str = ""
     addresses: tuple = ()
+
+
+# -- the office's exception queue -----------------------------------------------------------------
+@dataclass(frozen=True)
+class ResolveException:
+    """A manager closes an exception from the queue, saying what was done about it."""
+
+    exception_id: int
+    note: str
+
+
+# -- shipping & dispatch (issue 3) ----------------------------------------------------------------
+@dataclass(frozen=True)
+class CreateShipment:
+    """Hand a packed order to a carrier ('own_fleet' or an external carrier's code): label and tracking."""
+
+    order_id: int
+    carrier: str
+    service: str = "standard"
+
+
+@dataclass(frozen=True)
+class AssignToRun:
+    """The office puts own-fleet shipments on a driver's run for a day (stops ordered nearest first)."""
+
+    driver_id: int
+    run_date: object  # datetime.date
+    shipment_ids: tuple
+
+
+@dataclass(frozen=True)
+class MoveStop:
+    """Move one stop of a run to another position (1..n)."""
+
+    run_id: int
+    stop_id: int
+    position: int
+    base_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ReorderRun:
+    """Put a run's stops in this order (the driver's own order); `base_version` is the run they saw."""
+
+    run_id: int
+    stop_ids: tuple
+    base_version: int | None = None
+
+
+@dataclass(frozen=True)
+class StartRun:
+    """The driver leaves with the run (or the office dispatches it): its orders go out for delivery."""
+
+    run_id: int
+
+
+# -- delivery: proof of delivery, failed attempts, photos, cash (driver area) -----------------------
+@dataclass(frozen=True)
+class BlobRef:
+    """An image a command refers to; its bytes are uploaded separately (PUT /api/v1/sync/blobs/<id>)."""
+
+    id: str
+    sha256: str
+    size: int
+    content_type: str
+    role: str  # photo | signature
+
+
+@dataclass(frozen=True)
+class ConfirmDelivery:
+    """A driver handed a stop's parcel over (a fact): recipient, photos/signature, cash taken, position."""
+
+    stop_id: int
+    recipient_name: str
+    blob_refs: tuple = ()  # BlobRef, ...
+    cod_collected_minor: int = 0
+    latitude: float | None = None
+    longitude: float | None = None
+    occurred_at: object = None  # aware datetime from the phone; now if missing
+
+
+@dataclass(frozen=True)
+class RecordFailedAttempt:
+    """A driver could not deliver a stop (a fact), with a reason and optionally a photo."""
+
+    stop_id: int
+    reason: str
+    note: str = ""
+    photo: BlobRef | None = None
+    occurred_at: object = None
+
+
+@dataclass(frozen=True)
+class SettleRunCash:
+    """At the end of the day the driver hands in the run's cash: counted against what the stops recorded."""
+
+    run_id: int
+    counted_minor: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RecordBlobUpload:
+    """An image's bytes arrived and are stored under `storage_key`; proofs waiting for it may complete."""
+
+    blob_id: str
+    sha256: str
+    size: int
+    content_type: str
+    storage_key: str
+
+
+# -- picking and packing (floor) -------------------------------------------------------------------
+@dataclass(frozen=True)
+class CreatePickList:
+    """A manager batches allocated orders of one warehouse into a pick list (no order ids: all waiting)."""
+
+    warehouse_id: int
+    order_ids: tuple = ()
+
+
+@dataclass(frozen=True)
+class ClaimPickList:
+    """A picker asks for a pick list (a request: refused if another picker has it)."""
+
+    pick_list_id: int
+
+
+@dataclass(frozen=True)
+class RecordPick:
+    """A picker took `quantity` units for a pick line (a fact, as a delta); `scanned` is the barcode or SKU."""
+
+    pick_line_id: int
+    quantity: int = 1
+    scanned: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanPick:
+    """A picker scanned a barcode on a pick list: one unit for the next line of that product."""
+
+    pick_list_id: int
+    scanned: str
+
+
+@dataclass(frozen=True)
+class ShortPick:
+    """A picker found `missing` units fewer on the shelf than the line needs (a fact)."""
+
+    pick_line_id: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class ClosePack:
+    """A packer closes an order's parcel(s): ((box_code, weight_grams), ...) (a request, checked against base)."""
+
+    order_id: int
+    parcels: tuple
+    base_version: int | None = None
+    base_status: str | None = None
+
+
+@dataclass(frozen=True)
+class ReduceOrderLine:
+    """The office reduces an order line's quantity before it ships (stock released, pick lines shrunk)."""
+
+    order_id: int
+    order_line_id: int
+    quantity: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AssignBin:
+    """Say which bin of a warehouse a product is kept in (pick lists walk the bins in order)."""
+
+    warehouse_id: int
+    product_id: int
+    bin_code: str
+
+
+@dataclass(frozen=True)
+class CreateBox:
+    """Add a box to the packing catalogue."""
+
+    code: str
+    name: str
+    inner_length_mm: int
+    inner_width_mm: int
+    inner_height_mm: int
+    max_weight_grams: int
+    tare_grams: int = 0
+
+
+# -- web push (customers' notifications) ------------------------------------------------------------------
+@dataclass(frozen=True)
+class SubscribeToPush:
+    """A browser asks for notifications about the order behind a tracking link (the token is the key)."""
+
+    tracking_token: str
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+@dataclass(frozen=True)
+class UnsubscribeFromPush:
+    """A browser turns notifications about an order off."""
+
+    tracking_token: str
+    endpoint: str

@@ -34,10 +34,12 @@ TRANSITIONS: dict[OrderStatus, frozenset] = {
     S.ACCEPTED: frozenset({S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
     S.BACKORDERED: frozenset({S.ALLOCATED, S.CANCELLED}),
     S.ALLOCATED: frozenset({S.PICKING, S.BACKORDERED, S.CANCELLED}),
-    S.PICKING: frozenset({S.PACKED, S.ALLOCATED, S.CANCELLED}),
+    S.PICKING: frozenset({S.PACKED, S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),  # backordered: a short pick
     S.PACKED: frozenset({S.SHIPPED, S.CANCELLED}),
     S.SHIPPED: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED}),
-    S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.SHIPPED}),
+    # The office may cancel an order already in the van (the customer called): the driver's phone may be
+    # offline, so a hand-over can still arrive afterwards; it becomes an exception (sync_rules).
+    S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.SHIPPED, S.CANCELLED}),
     S.DELIVERED: frozenset(),
     S.CANCELLED: frozenset(),
     S.REJECTED: frozenset(),

@@ -5,7 +5,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..domain import commands
 from ..domain.errors import DomainError
-from . import catalogue, orders, stock
+from . import order_changes, packing, picking
+from . import catalogue, exception_queue, orders, stock
+from . import delivery
+from . import dispatch, shipping
+from . import push
 
 HANDLERS = {
     commands.PlaceOrder: orders.place_order,
@@ -21,6 +25,29 @@ HANDLERS = {
     commands.UpdateProduct: catalogue.update_product,
     commands.CreateWarehouse: catalogue.create_warehouse,
     commands.CreateCustomer: catalogue.create_customer,
+    commands.ResolveException: exception_queue.resolve_exception,
+    commands.CreateShipment: shipping.create_shipment,
+    commands.AssignToRun: dispatch.assign_to_run,
+    commands.MoveStop: dispatch.move_stop,
+    commands.ReorderRun: dispatch.reorder_run,
+    commands.StartRun: dispatch.start_run,
+    commands.ConfirmDelivery: delivery.confirm_delivery,
+    commands.RecordFailedAttempt: delivery.record_failed_attempt,
+    commands.SettleRunCash: delivery.settle_run_cash,
+    commands.RecordBlobUpload: delivery.record_blob_upload,
+    # picking and packing (floor)
+    commands.CreatePickList: picking.create_pick_list,
+    commands.ClaimPickList: picking.claim_pick_list,
+    commands.RecordPick: picking.record_pick,
+    commands.ScanPick: picking.scan_pick,
+    commands.ShortPick: picking.short_pick,
+    commands.AssignBin: picking.assign_bin,
+    commands.ClosePack: packing.close_pack,
+    commands.CreateBox: packing.create_box,
+    commands.ReduceOrderLine: order_changes.reduce_order_line,
+    # web push (customers' notifications)
+    commands.SubscribeToPush: push.subscribe_to_push,
+    commands.UnsubscribeFromPush: push.unsubscribe_from_push,
 }
 
 
@@ -47,6 +74,7 @@ class MessageBus:
         handler = HANDLERS[type(command)]
         for attempt in (1, 2):
             with self.uow_factory() as uow:
+                uow.actor_id = actor.user_id
                 try:
                     if hooks is not None:
                         uow.hooks = hooks

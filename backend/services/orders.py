@@ -96,9 +96,8 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[
     for line in priced.lines:
         order.lines.append(OrderLine(line.product_id, line.sku, line.name, line.quantity,
                                      line.unit_price.amount, line.net.amount, line.tax.amount))
-    uow.orders.add(order)
+    uow.orders.insert_new(order)  # the order id is needed by the ledger rows below
     uow.track(order)
-    uow.flush()  # the order id is needed by the ledger rows below
     if cmd.idempotency_key and actor.user_id is not None:
         uow.idempotency.store(actor.user_id, cmd.idempotency_key, cmd.request_fingerprint, order.id)
     reservations.reserve_order(order, uow, settings, actor)

@@ -1,8 +1,9 @@
 """Business settings handed to handlers (built from config by the composition root)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..adapters.carriers import build_carriers
 from ..domain.payments import RiskPolicy
 from ..domain.pricing import ShippingPolicy, TaxPolicy
 
@@ -17,6 +18,13 @@ class Settings:
     risk: RiskPolicy
     allocation_strategy: str
     split_min_line_minor: int
+    # Shipping & dispatch: carriers by code (adapters), average van speed, minutes per stop, start hour.
+    carriers: dict = field(default_factory=dict, compare=False, hash=False)
+    dispatch_speed_kmh: float = 30.0
+    dispatch_service_minutes: float = 5.0
+    dispatch_start_hour_utc: int = 8
+    # Packing: dimensional weight = L x W x H (cm3) / this divisor (kg); mm3 / divisor is grams.
+    dim_weight_divisor: int = 5000
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -31,4 +39,9 @@ class Settings:
                             config["WAYBILL_RISK_VELOCITY_WINDOW_MINUTES"]),
             allocation_strategy=config["WAYBILL_ALLOCATION_STRATEGY"],
             split_min_line_minor=config["WAYBILL_SPLIT_MIN_LINE_MINOR"],
+            carriers=build_carriers(config),
+            dispatch_speed_kmh=float(config.get("WAYBILL_DISPATCH_SPEED_KMH", 30)),
+            dispatch_service_minutes=float(config.get("WAYBILL_DISPATCH_SERVICE_MINUTES", 5)),
+            dispatch_start_hour_utc=int(config.get("WAYBILL_DISPATCH_START_HOUR_UTC", 8)),
+            dim_weight_divisor=int(config.get("WAYBILL_DIM_WEIGHT_DIVISOR", 5000)),
         )

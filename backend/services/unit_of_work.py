@@ -1,8 +1,14 @@
 """The unit of work: one transaction, its repositories, and the outbox written with the change."""
 from __future__ import annotations
 
+from ..adapters.exception_queue import ExceptionRepository, open_exceptions
 from ..adapters.outbox import with_aggregate_id, write_events
+from ..domain.exception_queue import RaisedException
+from ..adapters.shipping_repository import ShippingRepository
 from ..adapters.sqlite import fresh_write
+from ..adapters.delivery_repository import DeliveryRepository
+from ..adapters.picking_repository import PickingRepository
+from ..adapters.push_repository import PushRepository
 from ..adapters.repositories import (CatalogueRepository, IdempotencyRepository, OrderRepository,
                                      StockRepository)
 
@@ -17,8 +23,16 @@ class SqlAlchemyUnitOfWork:
         self.stock = StockRepository(session)
         self.catalogue = CatalogueRepository(session)
         self.idempotency = IdempotencyRepository(session)
+        self.shipping = ShippingRepository(session)
+        self.picking = PickingRepository(session)
+        self.delivery = DeliveryRepository(session)
+        self.exception_queue = ExceptionRepository(session)
+        self.push = PushRepository(session)
         self._seen = []
         self._loose_events = []
+        self.exceptions = []  # RaisedException: facts that clashed with the plan, for the office
+        self.command_id = None  # set by the offline replay: the command that caused what follows
+        self.actor_id = None  # set by the bus: who is acting, for the exceptions they raise
 
     def __enter__(self):
         # End any read transaction this request opened (e.g. the token lookup): the change starts on
@@ -43,6 +57,11 @@ class SqlAlchemyUnitOfWork:
         """Queue an event that belongs to no tracked aggregate (stock, catalogue)."""
         self._loose_events.append(event)
 
+    def open_exception(self, code: str, message: str, *, order_id: int | None = None,
+                       data: dict | None = None) -> None:
+        """Open an exception in the office's queue, written with the fact in this transaction."""
+        self.exceptions.append(RaisedException(code, message, order_id, dict(data or {})))
+
     def flush(self) -> None:
         """Send pending inserts so new rows get their ids."""
         self.session.flush()
@@ -54,17 +73,22 @@ class SqlAlchemyUnitOfWork:
         for aggregate in self._seen:
             events.extend(with_aggregate_id(e, aggregate.id) for e in aggregate.pending_events())
             aggregate.pending_events().clear()
+        self.orders.write_pending()  # new orders' allocations and later changes (Core data mapper)
         self.stock.write_pending()
+        events.extend(open_exceptions(self.session, self.exceptions, self.actor_id, self.command_id))
         if self.hooks is not None:
             self.hooks.committing(self, events)
         write_events(self.session, events)
         self._loose_events.clear()
         self.session.commit()
+        self.exceptions_opened, self.exceptions = self.exceptions, []
 
     def rollback(self) -> None:
         """Throw away everything not committed."""
         self.session.rollback()
+        self.orders.discard_pending()
         self.stock.discard_pending()
         self._loose_events.clear()
+        self.exceptions = []
         for aggregate in self._seen:
             aggregate.pending_events().clear()

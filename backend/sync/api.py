@@ -46,6 +46,8 @@ class CommandResultSchema(Schema):
     message = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     events = fields.List(fields.Dict(), metadata={"description": "What the command changed (aggregate versions)"})
+    exceptions = fields.List(fields.Dict(), metadata={
+        "description": "For applied_with_exception: what the office was told ({id, code, message})"})
 
 
 class PushResultSchema(Schema):

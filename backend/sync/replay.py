@@ -19,6 +19,8 @@ from ..domain.errors import DomainError
 from .commands import COMMAND_TYPES
 
 APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
+# Applied, and a person in the office must look at it (a fact that clashed with the plan).
+APPLIED_WITH_EXCEPTION = "applied_with_exception"
 
 
 class EnvelopeSchema(Schema):
@@ -49,6 +51,7 @@ class _Recorder:
         self.device_id, self.envelope, self.outcome = device_id, envelope, None
 
     def started(self, uow) -> None:
+        uow.command_id = self.envelope["id"]
         self.device = lock_device(uow.session, self.device_id)
         stored = find_command(uow.session, self.envelope["id"])
         if stored is not None:
@@ -57,7 +60,13 @@ class _Recorder:
     def committing(self, uow, events) -> None:
         self.outcome = {"events": [{"name": e.name, "aggregate": e.aggregate_type, "id": e.aggregate_id,
                                     "version": e.aggregate_version} for e in events]}
-        record_command(uow.session, self.device, self.envelope, APPLIED, self.outcome)
+        opened = [e for e in events if e.name == "exception.opened"]
+        self.status = APPLIED
+        if opened:
+            self.status = APPLIED_WITH_EXCEPTION
+            self.outcome["exceptions"] = [{"id": e.aggregate_id, "code": raised.code, "message": raised.message}
+                                          for raised, e in zip(uow.exceptions, opened)]
+        record_command(uow.session, self.device, self.envelope, self.status, self.outcome)
 
 
 def _answer(envelope: dict, status: str, outcome: dict) -> dict:
@@ -117,7 +126,7 @@ def replay_one(bus, session, actor, device_id: str, raw) -> dict:
         return _reject(session, device_id, envelope, exc.code, exc.message)
     if recorder.outcome is None:  # the handler changed nothing and so never committed
         return _store(session, device_id, envelope, APPLIED, {"events": []})
-    return _answer(envelope, APPLIED, recorder.outcome)
+    return _answer(envelope, recorder.status, recorder.outcome)
 
 
 def register_device(session, actor, device_id: str):

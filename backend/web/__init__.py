@@ -9,11 +9,21 @@ from ..extensions import db, login_manager
 
 def init_web(app: Flask) -> None:
     """Register page blueprints and the session user loader."""
-    from . import auth, floor, home, orders, pwa, sync
+    from . import auth, exceptions, floor, home, orders, owner, pwa, sync, tracking
+    app.register_blueprint(tracking.bp)
+    app.register_blueprint(owner.bp)
+    from . import dispatch, shipping
+    app.register_blueprint(shipping.bp)
+    app.register_blueprint(dispatch.bp)
+    app.register_blueprint(exceptions.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(orders.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(floor.bp)
+    from . import driver
+    app.register_blueprint(driver.bp)
+    from . import picking
+    app.register_blueprint(picking.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
     login_manager.login_view = "auth.sign_in"

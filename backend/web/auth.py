@@ -46,7 +46,7 @@ def home_url(user) -> str:
     if role == Role.FLOOR:
         return url_for("home.floor")
     if role == Role.DRIVER:
-        return url_for("home.driver")
+        return url_for("driver.run_page")
     return url_for("orders.index")
 
 
@@ -60,7 +60,9 @@ def sign_in():
         user = db.session.execute(sa.select(User).where(User.email == form.email.data.lower())).scalar_one_or_none()
         if verify_password(user, form.password.data) and user.active:
             db.session.commit()  # keeps a transparent rehash, if any
-            login_user(user)
+            # Staff phones in the field (drivers, floor) are restarted or have the browser killed by the OS
+            # while changes wait offline: a remembered sign-in lets the queue send without a new sign-in.
+            login_user(user, remember=Role(user.role) in (Role.DRIVER, Role.FLOOR))
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("Wrong e-mail or password.")
     status = 422 if form.errors else 200

@@ -1,4 +1,4 @@
-"""Role home pages: floor staff see their warehouses' pick queue, drivers their deliveries."""
+"""Role home pages: floor staff see their warehouses' pick queue (drivers' run page is web/driver.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -14,7 +14,6 @@ from ..queries.orders import work_queue
 bp = Blueprint("home", __name__)
 
 PICK_STATUSES = (OrderStatus.ALLOCATED.value, OrderStatus.PICKING.value)
-DELIVERY_STATUSES = (OrderStatus.OUT_FOR_DELIVERY.value,)
 
 
 @bp.get("/floor")
@@ -26,14 +25,8 @@ def floor():
     # The office sees every warehouse's queue; floor staff only their own.
     warehouses = list_warehouses(db.session, None if actor.is_office else actor.warehouse_ids)
     queue = work_queue(db.session, actor, PICK_STATUSES)
-    return render_template("home/floor.html", warehouses=warehouses, queue=queue,
+    from .picking import floor_pick_lists
+    pick_lists = floor_pick_lists(actor, [w.id for w in warehouses])
+    return render_template("home/floor.html", warehouses=warehouses, queue=queue, pick_lists=pick_lists,
                            assigned=actor.is_office or bool(actor.warehouse_ids))
 
-
-@bp.get("/driver")
-@login_required
-def driver():
-    """Orders out for delivery that the signed-in driver may see (none until runs assign them)."""
-    actor = actor_for(current_user)
-    require_role(actor, Role.DRIVER, Role.OWNER, Role.MANAGER)
-    return render_template("home/driver.html", queue=work_queue(db.session, actor, DELIVERY_STATUSES))

@@ -116,6 +116,22 @@ def test_the_race_check_catches_overselling_when_the_row_locks_are_removed(pg_ap
     assert violations != []
 
 
+def test_the_race_check_catches_overselling_when_the_lock_statement_loses_for_update(pg_app, monkeypatch):
+    """The same proof one level down: it is FOR UPDATE in the repository's Core statement that holds the line."""
+    from backend.adapters import repositories
+    from backend.adapters.precompiled import PrecompiledBySize
+
+    unlocked = PrecompiledBySize(lambda n: (
+        sa.select(*repositories._LEVEL_COLUMNS, *repositories._WAREHOUSE_COLUMNS)
+        .join(repositories.warehouses, repositories.warehouses.c.id == stock_levels.c.warehouse_id)
+        .where(repositories._product_ids_in(n), repositories.warehouses.c.active.is_(True))
+        .order_by(stock_levels.c.id)))
+    monkeypatch.setattr(repositories, "_LOCK_LEVELS_AT_SITES", unlocked)
+    shop = scarce_shop(pg_app)
+    race(pg_app, [place_widget(shop) for _ in range(THREADS)])
+    assert stock_violations(pg_app, shop.products["WIDGET"]) != []
+
+
 def test_orders_locking_the_same_products_in_opposite_line_order_do_not_deadlock(pg_app):
     shop = scarce_shop(pg_app)
 

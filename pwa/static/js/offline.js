@@ -30,7 +30,7 @@ function plural(n, one, many) {
 }
 
 /** The chip's words for the counts; the state attribute only picks a colour. */
-export function chipText({ waiting, sending, attention }, online, paused) {
+export function chipText({ waiting, sending, attention, photos = 0 }, online, paused) {
   let text;
   let state = "synced";
   if (sending) {
@@ -42,6 +42,11 @@ export function chipText({ waiting, sending, attention }, online, paused) {
     else if (paused === "sign-in") text = `${waiting} waiting – sign in again to send`;
     else if (paused) text = `${waiting} waiting – not accepted, reload the page`;
     else text = `${waiting} waiting`;
+  } else if (photos) {
+    // Commands are answered but their photos are still on the phone (driver area): not "Synced" yet.
+    const what = `${photos} ${plural(photos, "photo", "photos")}`;
+    text = online && !paused ? `Sending ${what}` : `Offline – ${what} waiting`;
+    state = online && !paused ? "sending" : "waiting";
   }
   if (attention) {
     const words = `${attention} ${plural(attention, "needs", "need")} attention`;
@@ -127,6 +132,9 @@ async function refreshRows(keys, outcomes) {
 // -- the "Needs attention" list --------------------------------------------------------------------
 function describe(command) {
   const p = command.payload || {};
+  if (command.type !== "stock.adjust") {
+    return `${command.label || command.type}, recorded on this phone ${new Date(command.occurred_at).toLocaleString()}`;
+  }
   const what = `${signed(p.on_hand_delta)} (${REASON_WORDS[p.reason] || p.reason})`;
   const when = new Date(command.occurred_at).toLocaleString();
   return `${command.label || command.type}: ${what}, recorded on this phone ${when}`;
@@ -145,11 +153,17 @@ function renderAttention(rejected) {
       const why = document.createElement("p");
       const outcome = command.outcome || {};
       const details = Object.entries(outcome.errors || {}).map(([field, msgs]) => `${field}: ${[].concat(msgs).join(" ")}`);
-      why.textContent = `Not recorded. Waybill said: ${[outcome.message || "refused", ...details].join(" ")}`;
+      const flagged = command.state === outbox.FLAGGED;
+      const notes = (outcome.exceptions || []).map((e) => e.message);
+      why.textContent = flagged
+        ? `Recorded, and the office will check it: ${notes.join(" ") || "it did not fit the plan."}`
+        : `Not recorded. Waybill said: ${[outcome.message || "refused", ...details].join(" ")}`;
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = "Dismiss";
-      button.setAttribute("aria-label", `Dismiss ${command.label || ""} ${signed((command.payload || {}).on_hand_delta)}`.trim());
+      button.textContent = flagged ? "Understood" : "Dismiss";
+      const delta = (command.payload || {}).on_hand_delta;
+      button.setAttribute("aria-label", `${button.textContent} ${command.label || command.type}${
+        delta === undefined ? "" : ` ${signed(delta)}`}`.trim());
       button.addEventListener("click", () => outbox.dismiss(command.id));
       item.append(title, why, button);
       return item;
@@ -180,11 +194,12 @@ function render() {
 }
 
 async function renderOnce() {
-  const [queued, sending, rejected, counts] = await Promise.all([
-    outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING), outbox.list(outbox.REJECTED), outbox.counts()]);
+  const [queued, sending, rejected, flagged, counts] = await Promise.all([
+    outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING), outbox.list(outbox.REJECTED),
+    outbox.list(outbox.FLAGGED), outbox.counts()]);
   latest = counts;
   await renderChip(counts);
-  renderAttention(rejected);
+  renderAttention([...rejected, ...flagged].sort((a, b) => a.seq - b.seq));
   const now = renderBadges([...queued, ...sending]);
   const before = pendingKeys;
   pendingKeys = now;
@@ -272,7 +287,7 @@ async function onCountSubmit(event) {
 function holdSignOutWhilePending(event) {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.matches("[data-sign-out]")) return;
-  const pending = latest.waiting + latest.sending;
+  const pending = latest.waiting + latest.sending + (latest.photos || 0);
   if (!pending) return;
   // Runs before app.js's own sign-out handler (capture on window): the queue belongs to this person.
   event.preventDefault();

@@ -13,12 +13,19 @@
  * - One flusher at a time (Web Locks across tabs, a promise within the page), batches of at most 50,
  *   credentials and the page's CSRF token; 401/403 pause the queue, network errors keep it queued and
  *   retry on a backoff timer with jitter.
+ * - Photos (driver area, issue 3): `enqueue({..., blobs})` keeps each image Blob in the "blobs" store in the
+ *   same transaction as its command, and the command carries only their refs (id, sha256, size, type, role).
+ *   Once the command is applied (done or flagged), the flusher PUTs each image to /api/v1/sync/blobs/<id>
+ *   with its SHA-256 (XHR, for upload progress: onProgress) and then drops the bytes. A refused image keeps
+ *   its error for the page to show; the images of a rejected command are dropped unsent.
  */
 
 const DB_NAME = "waybill-outbox";
-const DB_VERSION = 1;
+const DB_VERSION = 2;  // 2: the "blobs" store (photos waiting to be uploaded)
 const LOCK_NAME = "waybill-outbox-flush";
 const PUSH_URL = "/api/v1/sync/push";
+const BLOB_URL = "/api/v1/sync/blobs/";
+const UPLOAD_TIMEOUT_MS = 120000;
 export const MAX_BATCH = 50;
 const PUSH_TIMEOUT_MS = 20000;
 const BACKOFF_BASE_MS = 2000;
@@ -26,8 +33,13 @@ const BACKOFF_MAX_MS = 5 * 60 * 1000;
 const KEEP_FINISHED_MS = 7 * 24 * 3600 * 1000;  // done and dismissed commands are an audit trail for a week
 
 export const QUEUED = "queued", SENDING = "sending", DONE = "done", REJECTED = "rejected", DISMISSED = "dismissed";
+// Applied, but it clashed with the plan: the office has an exception and the person who did it should know.
+export const FLAGGED = "flagged";
+// States of a photo in the "blobs" store.
+export const BLOB_WAITING = "waiting", BLOB_UPLOADED = "uploaded", BLOB_REFUSED = "refused", BLOB_DROPPED = "dropped";
 
 const changes = new EventTarget();
+const progress = new EventTarget();
 const channel = "BroadcastChannel" in self ? new BroadcastChannel("waybill-outbox") : null;
 let session = { userId: null, csrfToken: "" };
 let paused = null;          // why sending stopped (401/403); cleared by "Sync now" or a new page
@@ -53,6 +65,11 @@ export function onChange(callback) {
   if (channel) channel.addEventListener("message", () => callback());
 }
 
+/** Listen for photo upload progress: callback({blobId, commandId, loaded, total}). */
+export function onProgress(callback) {
+  progress.addEventListener("progress", (event) => callback(event.detail));
+}
+
 function announce() {
   changes.dispatchEvent(new Event("change"));
   if (channel) channel.postMessage("changed");
@@ -68,14 +85,25 @@ function openDb() {
   if (!dbPromise) {
     dbPromise = new Promise((resolve, reject) => {
       const request = indexedDB.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = () => {
+      request.onupgradeneeded = (event) => {
         const db = request.result;
-        db.createObjectStore("devices", { keyPath: "user_id" });
-        const commands = db.createObjectStore("commands", { keyPath: "id" });
-        commands.createIndex("by_user_seq", ["user_id", "seq"], { unique: true });
-        commands.createIndex("by_user_state", ["user_id", "state"]);
+        if (event.oldVersion < 1) {
+          db.createObjectStore("devices", { keyPath: "user_id" });
+          const commands = db.createObjectStore("commands", { keyPath: "id" });
+          commands.createIndex("by_user_seq", ["user_id", "seq"], { unique: true });
+          commands.createIndex("by_user_state", ["user_id", "state"]);
+        }
+        if (event.oldVersion < 2) {
+          const blobs = db.createObjectStore("blobs", { keyPath: "id" });
+          blobs.createIndex("by_user_state", ["user_id", "state"]);
+          blobs.createIndex("by_command", "command_id");
+        }
       };
-      request.onsuccess = () => resolve(request.result);
+      request.onsuccess = () => {
+        // A newer page (a new version of this log) wants to upgrade: let go, the next call reopens.
+        request.result.onversionchange = () => { request.result.close(); dbPromise = null; };
+        resolve(request.result);
+      };
       request.onerror = () => reject(request.error);
       request.onblocked = () => reject(new Error("The command log is being upgraded in another tab."));
     });
@@ -105,22 +133,26 @@ function byState(stores, state) {
 
 /** Write a new command to the log and give it the device's next seq, in one transaction.
  * Resolves with the stored command once the transaction has completed ("Saved on this phone"). */
-export async function enqueue({ type, v, base = {}, payload, label = "" }) {
+export async function enqueue({ type, v, base = {}, payload, label = "", blobs = [] }) {
   if (!session.userId) throw new Error("Nobody is signed in on this page.");
   const userId = session.userId;
-  const command = await transact(["devices", "commands"], "readwrite", (stores, result) => {
+  const blobRefs = blobs.map(({ id, sha256, size, type: mime, role }) => ({ id, sha256, size, type: mime, role }));
+  const command = await transact(["devices", "commands", "blobs"], "readwrite", (stores, result) => {
     const read = stores.devices.get(userId);
     read.onsuccess = () => {
       const device = read.result || { user_id: userId, device_id: crypto.randomUUID(), next_seq: 1 };
       const now = new Date().toISOString();
       const stored = {
         id: crypto.randomUUID(), user_id: userId, device_id: device.device_id, seq: device.next_seq,
-        type, v, occurred_at: now, base, payload, blob_refs: [], state: QUEUED, outcome: null, attempts: 0,
+        type, v, occurred_at: now, base, payload, blob_refs: blobRefs, state: QUEUED, outcome: null, attempts: 0,
         label, created_at: now, updated_at: now,
       };
       device.next_seq += 1;
       stores.devices.put(device);
       stores.commands.add(stored);
+      for (const blob of blobs) {
+        stores.blobs.add({ ...blob, user_id: userId, command_id: stored.id, state: BLOB_WAITING, error: null });
+      }
       result.value = stored;
     };
   });
@@ -150,22 +182,34 @@ export async function list(state) {
 
 /** How many of the signed-in user's commands are queued, being sent, and need attention. */
 export async function counts() {
-  if (!session.userId) return { waiting: 0, sending: 0, attention: 0 };
-  return transact(["commands"], "readonly", (stores, result) => {
+  if (!session.userId) return { waiting: 0, sending: 0, attention: 0, photos: 0 };
+  return transact(["commands", "blobs"], "readonly", (stores, result) => {
     const index = stores.commands.index("by_user_state");
-    const out = { waiting: 0, sending: 0, attention: 0 };
-    const names = { [QUEUED]: "waiting", [SENDING]: "sending", [REJECTED]: "attention" };
+    const out = { waiting: 0, sending: 0, attention: 0, photos: 0 };
+    // Photos still to upload (driver area): the chip says "Sending N photos" until they are stored.
+    const photos = stores.blobs.index("by_user_state").count(IDBKeyRange.only([session.userId, BLOB_WAITING]));
+    photos.onsuccess = () => { out.photos = photos.result; };
+    const names = { [QUEUED]: "waiting", [SENDING]: "sending", [REJECTED]: "attention", [FLAGGED]: "attention" };
     for (const [state, name] of Object.entries(names)) {
       const request = index.count(IDBKeyRange.only([session.userId, state]));
-      request.onsuccess = () => { out[name] = request.result; };
+      request.onsuccess = () => { out[name] += request.result; };
     }
     result.value = out;
   });
 }
 
-/** A person has read a refused command: it leaves the "Needs attention" list (kept a while as history). */
+/** The signed-in user's photos in one state (without their bytes). */
+export async function listBlobs(state) {
+  if (!session.userId) return [];
+  return transact(["blobs"], "readonly", (stores, result) => {
+    const request = stores.blobs.index("by_user_state").getAll(IDBKeyRange.only([session.userId, state]));
+    request.onsuccess = () => { result.value = request.result.map(({ data, ...rest }) => rest); };
+  });
+}
+
+/** A person has read a refused or flagged command: it leaves the "Needs attention" list (kept a while as history). */
 export async function dismiss(id) {
-  await update([id], (command) => (command.state === REJECTED
+  await update([id], (command) => (command.state === REJECTED || command.state === FLAGGED
     ? { ...command, state: DISMISSED, dismissed_at: new Date().toISOString() } : command));
   announce();
 }
@@ -232,7 +276,7 @@ async function sendAll() {
   let tokenRefreshed = false;
   while (!paused && navigator.onLine) {
     const queued = await list(QUEUED);
-    if (!queued.length) { failures = 0; return; }
+    if (!queued.length) { failures = 0; await uploadBlobs(); return; }
     // A push carries one device's commands; a user has one device per browser, so this is all of them.
     const batch = queued.filter((c) => c.device_id === queued[0].device_id).slice(0, MAX_BATCH);
     const ids = batch.map((c) => c.id);
@@ -255,6 +299,93 @@ async function sendAll() {
     scheduleRetry(answer.retryAfterMs);
     return;
   }
+}
+
+// -- photos, after their command (SYNC.md, "blobs") --------------------------------------------------
+function blobsInState(state) {
+  return transact(["blobs"], "readonly", (stores, result) => {
+    const request = stores.blobs.index("by_user_state").getAll(IDBKeyRange.only([session.userId, state]));
+    request.onsuccess = () => { result.value = request.result; };
+  });
+}
+
+function commandById(id) {
+  return transact(["commands"], "readonly", (stores, result) => {
+    const request = stores.commands.get(id);
+    request.onsuccess = () => { result.value = request.result; };
+  });
+}
+
+function settleBlob(id, change) {
+  return transact(["blobs"], "readwrite", (stores) => {
+    const read = stores.blobs.get(id);
+    read.onsuccess = () => { if (read.result) stores.blobs.put({ ...read.result, ...change }); };
+  });
+}
+
+/** Whether the server applied the command (its photos are wanted), refused it (dropped) or not answered yet. */
+function commandFate(command) {
+  if (!command) return "refused";
+  if (command.state === DONE || command.state === FLAGGED) return "applied";
+  if (command.state === REJECTED) return "refused";
+  if (command.state === DISMISSED) {
+    const outcome = command.outcome || {};
+    return (outcome.original_status || outcome.status) === "rejected" ? "refused" : "applied";
+  }
+  return "pending";
+}
+
+/** Upload the photos of applied commands, one at a time; the bytes are dropped once stored. */
+async function uploadBlobs() {
+  const waiting = await blobsInState(BLOB_WAITING);
+  for (const blob of waiting) {
+    if (paused || !navigator.onLine) return;
+    const fate = commandFate(await commandById(blob.command_id));
+    if (fate === "refused") {
+      await settleBlob(blob.id, { state: BLOB_DROPPED, data: null });
+      announce();
+      continue;
+    }
+    if (fate === "pending") continue;  // the photo follows its command
+    const answer = await upload(blob);
+    if (answer.kind === "stored") {
+      await settleBlob(blob.id, { state: BLOB_UPLOADED, data: null, uploaded_at: new Date().toISOString() });
+    } else if (answer.kind === "refused") {
+      if (answer.status === 401) { paused = "sign-in"; return; }
+      await settleBlob(blob.id, { state: BLOB_REFUSED, error: answer.message, data: null });
+    } else {
+      throw new Error("a photo upload failed; it is tried again later");
+    }
+    announce();
+  }
+}
+
+/** PUT one photo with its SHA-256. -> {kind: "stored"} | {kind: "refused", status, code, message} | {kind: "retry"}. */
+function upload(blob) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", BLOB_URL + blob.id);
+    xhr.timeout = UPLOAD_TIMEOUT_MS;
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("Content-Type", blob.type);
+    xhr.setRequestHeader("X-Content-SHA256", blob.sha256);
+    xhr.setRequestHeader("X-CSRFToken", session.csrfToken);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (event) => progress.dispatchEvent(new CustomEvent("progress", { detail: {
+      blobId: blob.id, commandId: blob.command_id, loaded: event.loaded, total: event.total || blob.size } }));
+    xhr.onload = () => {
+      if (xhr.status === 200 || xhr.status === 201) { resolve({ kind: "stored" }); return; }
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (error) { /* not JSON */ }
+      if (xhr.status >= 400 && xhr.status < 500 && xhr.status !== 408 && xhr.status !== 429) {
+        resolve({ kind: "refused", status: xhr.status, code: body.code, message: body.detail || xhr.statusText });
+      } else {
+        resolve({ kind: "retry" });
+      }
+    };
+    xhr.onerror = xhr.ontimeout = xhr.onabort = () => resolve({ kind: "retry" });
+    xhr.send(blob.data);
+  });
 }
 
 /** POST one batch. -> {kind: "results", body} | {kind: "refused", status} | {kind: "retry", retryAfterMs}. */
@@ -297,6 +428,7 @@ function storeResults(batch, results) {
     // A duplicate carries the first push's outcome: a command refused then is still refused.
     const status = result.status === "duplicate" ? (result.original_status || "applied") : result.status;
     if (status === "rejected") return { ...command, state: REJECTED, outcome: result };
+    if (status === "applied_with_exception") return { ...command, state: FLAGGED, outcome: result };
     if (status === "deferred") return { ...command, state: QUEUED, outcome: result };
     return { ...command, state: DONE, outcome: result };
   });

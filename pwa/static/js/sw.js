@@ -6,6 +6,8 @@
  * - fetch: only same-origin GETs are touched, never /api/. Page loads go to the network first (a copy of
  *   each page that loaded is kept); after NAVIGATION_TIMEOUT_MS a kept copy is shown instead, and when the
  *   network fails the kept copy or else the offline page. Static files come from the cache first.
+ * - message "cache-pages" {urls} (driver area, "Take today's run offline"): fetch each same-origin page now
+ *   and keep it with the pages cache, answering progress {done, total} and then {type: "done", failed}.
  * - message "clear-caches": sign-out asks for every cache to go, so the next person on this phone
  *   cannot read the last one's pages; the (impersonal) shell is then fetched again.
  *
@@ -23,9 +25,17 @@ const PRECACHE = [
   OFFLINE_URL,
   "/static/css/app.css",
   "/static/vendor/htmx-2.0.11/htmx.min.js",
+  "/static/vendor/socket.io-client-4.8.4/socket.io.esm.min.js",
+  "/static/js/live.js",
   "/static/js/app.js",
   "/static/js/offline.js",
   "/static/js/outbox.js",
+  "/static/js/driver.js",
+  "/static/js/photos.js",
+  "/static/js/signature.js",
+  "/static/js/picking.js",
+  "/static/js/dispatch.js",
+  "/static/js/shipping.js",
   "/manifest.webmanifest",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
@@ -64,6 +74,34 @@ self.addEventListener("message", (event) => {
     await precache().catch(() => {});
   })());
 });
+
+self.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "cache-pages") return;
+  const reply = event.ports && event.ports[0];
+  event.waitUntil(cachePages(Array.isArray(event.data.urls) ? event.data.urls : [], reply));
+});
+
+/** Keep a copy of each page a shift needs, as a navigation to it would (only whole, personal-session pages). */
+async function cachePages(urls, reply) {
+  const wanted = urls.map((u) => new URL(u, self.location.origin)).filter((u) => u.origin === self.location.origin);
+  const cache = await caches.open(PAGES_CACHE);
+  const failed = [];
+  let done = 0;
+  for (const url of wanted) {
+    try {
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      // A redirect (to sign-in) or an error page is not the page asked for: never keep it under this URL.
+      if (cacheable(response) && !response.redirected) await cache.put(url.href, response);
+      else failed.push(url.pathname);
+    } catch (error) {
+      failed.push(url.pathname);
+    }
+    done += 1;
+    if (reply) reply.postMessage({ type: "progress", done, total: wanted.length });
+  }
+  await precache().catch(() => {});  // the pages' scripts and styles too, in case an update is half-installed
+  if (reply) reply.postMessage({ type: "done", total: wanted.length, failed });
+}
 
 /** Worth keeping: a complete 200 answer the server did not mark as never-store. */
 function cacheable(response) {
@@ -133,3 +171,41 @@ async function staticAsset(event) {
   }
   return response;
 }
+
+/* Web push (customers' order notifications, backend/services/push.py): each push is shown as a notification
+ * with the payload's title and body, tagged with the order's Topic so a newer status replaces the older
+ * one; a click focuses the order's tracking page if it is open, else opens it. Only a /track/ path of this
+ * origin is ever opened. */
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = {};
+  }
+  const text = (value, fallback) => (typeof value === "string" && value ? value.slice(0, 500) : fallback);
+  const url = typeof data.url === "string" && data.url.startsWith("/track/") ? data.url : "/";
+  const tag = text(data.tag, "");
+  event.waitUntil(self.registration.showNotification(text(data.title, "Order update"), {
+    body: text(data.body, ""),
+    tag: tag || undefined,
+    renotify: Boolean(tag),
+    icon: "/static/icons/icon-192.png",
+    data: { url, event_id: data.event_id || null, kind: data.kind || null },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const open = windows.find((client) => new URL(client.url).pathname === target.pathname);
+    if (open) {
+      await open.focus();
+      return open.navigate(target.href).catch(() => open);  // show the new status
+    }
+    return self.clients.openWindow(target.href);
+  })());
+});

@@ -1,0 +1,84 @@
+"""Delivery proofs, failed attempts, uploaded images and cash settlements, and the runs they belong to."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..domain.delivery import Blob, CashSettlement, DeliveryAttempt, DeliveryProof, ProofStatus
+from ..domain.dispatch import DeliveryRun
+from .orm import blobs, cash_settlements, delivery_attempts, delivery_proofs, delivery_runs, run_stops
+
+
+class DeliveryRepository:
+    """What the driver's handlers load and save, in the unit of work's session."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, thing) -> None:
+        """Stage a new proof, attempt, blob or settlement."""
+        self.session.add(thing)
+
+    # -- runs and stops (tables of the shipping area) -----------------------------------------------
+    def stop_with_run(self, stop_id: int, *, for_update: bool = False) -> tuple[DeliveryRun | None, RunStop | None]:
+        """A stop and its run; with for_update the run row stays locked (two phones confirm in turn)."""
+        run_id = self.session.execute(sa.select(run_stops.c.run_id).where(run_stops.c.id == stop_id)).scalar_one_or_none()
+        if run_id is None:
+            return None, None
+        # The stop is taken from the run loaded under the lock, so its status is the committed one.
+        run = self.run(run_id, for_update=for_update)
+        return run, next(s for s in run.stops if s.id == stop_id)
+
+    def run(self, run_id: int, *, for_update: bool = False) -> DeliveryRun | None:
+        """One run with its stops."""
+        query = sa.select(DeliveryRun).where(DeliveryRun.id == run_id)
+        if for_update:
+            query = query.with_for_update(of=delivery_runs).execution_options(populate_existing=True)
+        return self.session.execute(query).scalar_one_or_none()
+
+    # -- proofs and attempts ------------------------------------------------------------------------
+    def proofs_of_stops(self, stop_ids) -> list[DeliveryProof]:
+        """Every proof of these stops, oldest first."""
+        if not stop_ids:
+            return []
+        return list(self.session.execute(sa.select(DeliveryProof).where(
+            delivery_proofs.c.stop_id.in_(list(stop_ids))).order_by(delivery_proofs.c.id)).scalars())
+
+    def attempts_of_stops(self, stop_ids) -> list[DeliveryAttempt]:
+        """Every failed attempt at these stops, oldest first."""
+        if not stop_ids:
+            return []
+        return list(self.session.execute(sa.select(DeliveryAttempt).where(
+            delivery_attempts.c.stop_id.in_(list(stop_ids))).order_by(delivery_attempts.c.id)).scalars())
+
+    def pending_proofs_of(self, driver_id: int | None) -> list[DeliveryProof]:
+        """Proofs of this driver still waiting for an image (a handful at most: a day's run)."""
+        return list(self.session.execute(sa.select(DeliveryProof).where(
+            delivery_proofs.c.status == ProofStatus.PENDING_UPLOAD.value,
+            delivery_proofs.c.driver_id.is_(None) if driver_id is None else delivery_proofs.c.driver_id == driver_id)
+            .with_for_update()).scalars())
+
+    def referenced_by_other_driver(self, blob_id: str, driver_id: int | None) -> bool:
+        """True when another driver's proof or attempt names this image id (it is not the caller's to send)."""
+        proofs = self.session.execute(sa.select(delivery_proofs.c.photo_blob_ids, delivery_proofs.c.signature_blob_ids)
+                                      .where(delivery_proofs.c.driver_id != driver_id)
+                                      .where(delivery_proofs.c.status == ProofStatus.PENDING_UPLOAD.value)).all()
+        if any(blob_id in (photos or []) + (signatures or []) for photos, signatures in proofs):
+            return True
+        return self.session.execute(sa.select(sa.func.count()).select_from(delivery_attempts).where(
+            delivery_attempts.c.photo_blob_id == blob_id, delivery_attempts.c.driver_id != driver_id)).scalar_one() > 0
+
+    # -- blobs --------------------------------------------------------------------------------------
+    def blob(self, blob_id: str) -> Blob | None:
+        """One uploaded image's record."""
+        return self.session.get(Blob, blob_id)
+
+    def present_blob_ids(self, blob_ids) -> set[str]:
+        """Which of these images are stored."""
+        if not blob_ids:
+            return set()
+        return set(self.session.execute(sa.select(blobs.c.id).where(blobs.c.id.in_(list(blob_ids)))).scalars())
+
+    # -- settlements --------------------------------------------------------------------------------
+    def settlement(self, run_id: int) -> CashSettlement | None:
+        """The run's cash settlement, if made."""
+        return self.session.execute(sa.select(CashSettlement).where(cash_settlements.c.run_id == run_id)).scalar_one_or_none()

@@ -1,0 +1,124 @@
+"""Pick lists, their lines, the box catalogue and parcels: loaded and saved for the picking services."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..domain.catalogue import Product
+from ..domain.orders import Order
+from ..domain.packing import Box
+from ..domain.picking import PickLine, PickList, uncovered_units
+from .orm import bins, line_allocations, order_lines, orders, parcels, pick_lines, pick_lists, stock_levels
+
+
+class PickingRepository:
+    """Everything picking and packing read and write."""
+
+    def __init__(self, session):
+        self.session = session
+
+    # -- pick lists --------------------------------------------------------------------------------
+    def add(self, pick_list: PickList) -> None:
+        self.session.add(pick_list)
+
+    def get(self, pick_list_id: int, *, for_update: bool = False) -> PickList | None:
+        """One pick list with its lines; locked until commit with for_update (two phones claiming at once)."""
+        query = sa.select(PickList).where(pick_lists.c.id == pick_list_id)
+        if for_update:
+            query = query.with_for_update(of=pick_lists).execution_options(populate_existing=True)
+        return self.session.execute(query).scalar_one_or_none()
+
+    def list_of_line(self, pick_line_id: int, *, for_update: bool = False) -> PickList | None:
+        """The pick list a line belongs to (locked with for_update)."""
+        list_id = self.session.execute(sa.select(pick_lines.c.pick_list_id)
+                                       .where(pick_lines.c.id == pick_line_id)).scalar_one_or_none()
+        return None if list_id is None else self.get(list_id, for_update=for_update)
+
+    def lines_of_order(self, order_id: int) -> list[PickLine]:
+        """Every pick line of an order (on any list)."""
+        return list(self.session.execute(sa.select(PickLine).where(pick_lines.c.order_id == order_id)
+                                         .order_by(pick_lines.c.id)).scalars())
+
+    def lists_of_order(self, order_id: int) -> list[PickList]:
+        ids = self.session.execute(sa.select(pick_lines.c.pick_list_id).where(pick_lines.c.order_id == order_id)
+                                   .distinct()).scalars().all()
+        return [self.get(i) for i in sorted(ids)]
+
+    def lists(self, warehouse_ids=None, statuses=None) -> list[PickList]:
+        """Pick lists of some warehouses (None: all), newest first."""
+        query = sa.select(PickList).order_by(pick_lists.c.id.desc())
+        if warehouse_ids is not None:
+            query = query.where(pick_lists.c.warehouse_id.in_(sorted(warehouse_ids)))
+        if statuses:
+            query = query.where(pick_lists.c.status.in_(list(statuses)))
+        return list(self.session.execute(query).scalars())
+
+    def covered_units(self, order_ids, warehouse_id: int) -> dict:
+        """order_line_id -> units already on pick lists of this warehouse (picked or still to pick, not short)."""
+        if not order_ids:
+            return {}
+        rows = self.session.execute(
+            sa.select(pick_lines.c.order_line_id,
+                      sa.func.sum(pick_lines.c.quantity - pick_lines.c.short_quantity))
+            .join(pick_lists, pick_lists.c.id == pick_lines.c.pick_list_id)
+            .where(pick_lists.c.warehouse_id == warehouse_id, pick_lines.c.order_id.in_(sorted(set(order_ids))))
+            .group_by(pick_lines.c.order_line_id))
+        return {line_id: int(units or 0) for line_id, units in rows}
+
+    def allocated_orders(self, warehouse_id: int, limit: int = 200) -> list[Order]:
+        """Allocated (or picking) orders with units reserved in this warehouse that no pick list covers yet.
+
+        An order can come back: a backorder filled here later, or units reallocated here after a short pick
+        elsewhere. Oldest first.
+        """
+        ids = self.session.execute(
+            sa.select(orders.c.id).distinct().join(order_lines, order_lines.c.order_id == orders.c.id)
+            .join(line_allocations, line_allocations.c.order_line_id == order_lines.c.id)
+            .where(orders.c.status.in_(("allocated", "picking")), line_allocations.c.warehouse_id == warehouse_id)
+            .order_by(orders.c.id).limit(limit)).scalars().all()
+        if not ids:
+            return []
+        found = list(self.session.execute(sa.select(Order).where(orders.c.id.in_(ids))
+                                          .order_by(orders.c.created_at, orders.c.id)).scalars())
+        covered = self.covered_units(ids, warehouse_id)
+        return [o for o in found if uncovered_units(o, warehouse_id, covered)]
+
+    def bin_codes(self, warehouse_id: int, product_ids) -> dict:
+        """product_id -> bin code of its stock level in this warehouse (None when not shelved)."""
+        rows = self.session.execute(
+            sa.select(stock_levels.c.product_id, bins.c.code).outerjoin(bins, bins.c.id == stock_levels.c.bin_id)
+            .where(stock_levels.c.warehouse_id == warehouse_id,
+                   stock_levels.c.product_id.in_(sorted(set(product_ids)) or [0])))
+        return {product_id: code for product_id, code in rows}
+
+    def products(self, product_ids) -> dict:
+        """product_id -> Product."""
+        rows = self.session.execute(sa.select(Product).where(Product.id.in_(sorted(set(product_ids)) or [0])))
+        return {p.id: p for p in rows.scalars()}
+
+    def bin_id(self, warehouse_id: int, code: str) -> int | None:
+        return self.session.execute(sa.select(bins.c.id).where(bins.c.warehouse_id == warehouse_id,
+                                                               bins.c.code == code)).scalar_one_or_none()
+
+    # -- boxes and parcels -------------------------------------------------------------------------
+    def boxes(self, *, active_only: bool = True) -> list[Box]:
+        query = sa.select(Box).order_by(Box.code)
+        if active_only:
+            query = query.where(Box.active.is_(True))
+        return list(self.session.execute(query).scalars())
+
+    def box(self, code: str) -> Box | None:
+        return self.session.execute(sa.select(Box).where(Box.code == code)).scalar_one_or_none()
+
+    def add_box(self, box: Box) -> None:
+        self.session.add(box)
+
+    def add_parcel(self, *, order_id: int, box_code: str, weight_grams: int, length_mm: int, width_mm: int,
+                   height_mm: int, created_by_id: int | None, created_at) -> None:
+        self.session.execute(sa.insert(parcels).values(
+            order_id=order_id, box_code=box_code, weight_grams=weight_grams, length_mm=length_mm,
+            width_mm=width_mm, height_mm=height_mm, created_by_id=created_by_id, created_at=created_at))
+
+    def parcels(self, order_id: int) -> list[dict]:
+        rows = self.session.execute(sa.select(parcels).where(parcels.c.order_id == order_id)
+                                    .order_by(parcels.c.id)).mappings()
+        return [dict(r) for r in rows]

@@ -1,0 +1,155 @@
+"""Core statements compiled once per dialect and run on the DB-API cursor of the session's connection.
+
+The hot path of order intake runs a dozen small statements per request. Executing a Core statement
+costs SQLAlchemy a cache-key walk, an execution context and a result object each time, which is
+more CPU than the driver's own work. A `Precompiled` statement keeps SQLAlchemy's SQL and types
+(it is compiled by SQLAlchemy, values go through the types' own bind and result processors, and
+driver errors become the usual `sqlalchemy.exc` errors), but runs on the connection the session's
+transaction already holds: same transaction, same locks, same SQL text.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from sqlalchemy import bindparam, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session, scoped_session
+
+_CONNECTION = "waybill.connection"  # Session.info key: (root SessionTransaction, its Connection)
+_CURSOR = "waybill.cursor"  # DB-API connection info key: a cursor kept for these statements
+
+
+@event.listens_for(Session, "after_begin")
+def _remember_connection(session, transaction, connection) -> None:
+    """Keep the connection a session's transaction holds, so each statement need not ask the session."""
+    session.info[_CONNECTION] = (transaction, connection)
+
+
+def transaction_connection(session):
+    """The Connection of the session's current transaction (beginning one if needed), cheaply."""
+    real = session.registry() if isinstance(session, scoped_session) else session
+    remembered = real.info.get(_CONNECTION)
+    if remembered is not None:
+        transaction = real.get_transaction()
+        if transaction is remembered[0] and transaction.is_active:
+            return remembered[1]
+    return real.connection()
+
+
+def _cursor(connection):
+    """A DB-API cursor of the connection, created once and reused (statements run one at a time on it)."""
+    proxied = connection.connection
+    dbapi_connection = proxied.dbapi_connection
+    kept = proxied.info.get(_CURSOR)
+    if kept is None or kept[0] is not dbapi_connection:  # never a cursor of a connection since replaced
+        kept = proxied.info[_CURSOR] = (dbapi_connection, dbapi_connection.cursor())
+    return kept[1]
+
+
+class _Form:
+    """One statement compiled for one dialect: SQL text, parameter order and value converters."""
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positional = compiled.positional
+        self.names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+        binds = compiled.binds
+        self.plan = []  # per driver parameter: (key in the caller's dict, type's bind processor, default)
+        for name in self.names:
+            bind = binds[name]
+            self.plan.append((bind.key, bind.type.dialect_impl(dialect).bind_processor(dialect), bind.value))
+        columns = list(statement.exported_columns)  # selected columns, or RETURNING's; none for plain DML
+        self.returns_rows = bool(columns)
+        self.row = namedtuple("Row", [c.name for c in columns], rename=True) if self.returns_rows else None
+        self.types = [c.type.dialect_impl(dialect) for c in columns]
+        self.dialect = dialect
+        self.loaders = ()  # set from the first result's description (some types need the driver's type code)
+
+    def bind(self, params: dict):
+        """Driver parameters for one execution: in the dialect's paramstyle, values processed by their types."""
+        get = params.get
+        values = [get(key, default) if processor is None else processor(get(key, default))
+                  for key, processor, default in self.plan]
+        return tuple(values) if self.positional else dict(zip(self.names, values))
+
+    def rows(self, raw, cursor):
+        """Driver rows as named tuples, values processed by their column types."""
+        if self.loaders == ():
+            loaders = [t.result_processor(self.dialect, d[1]) for t, d in zip(self.types, cursor.description)]
+            self.loaders = loaders if any(loaders) else None
+        if self.loaders is None:
+            return [self.row._make(r) for r in raw]
+        loaders = self.loaders
+        return [self.row._make([f(v) if f is not None else v for f, v in zip(loaders, r)]) for r in raw]
+
+
+class Precompiled:
+    """A Core statement (SELECT, or DML with or without RETURNING) run without SQLAlchemy's per-call work."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._forms: dict = {}
+
+    def _form(self, dialect) -> _Form:
+        form = self._forms.get(dialect)
+        if form is None:
+            form = self._forms[dialect] = _Form(self.statement, dialect)
+        return form
+
+    def run(self, session, params: dict | None = None, *, many: list | None = None):
+        """Execute in the session's transaction; returns the rows (named tuples), or None without any.
+
+        `many`: a list of parameter dicts for one statement without RETURNING (executemany).
+        """
+        connection = transaction_connection(session)
+        dialect = connection.dialect
+        form = self._form(dialect)
+        cursor = _cursor(connection)
+        try:
+            if many is not None:
+                cursor.executemany(form.sql, [form.bind(p) for p in many])
+                return None
+            cursor.execute(form.sql, form.bind(params or {}))
+            return form.rows(cursor.fetchall(), cursor) if form.returns_rows else None
+        except dialect.loaded_dbapi.Error as error:
+            raise sa_exc.DBAPIError.instance(form.sql, params if many is None else many, error,
+                                             dialect.loaded_dbapi.Error, dialect=dialect,
+                                             ismulti=many is not None) from error
+
+
+class PrecompiledInsert:
+    """INSERT of any number of rows as ONE multi-row VALUES statement (no RETURNING).
+
+    For the handful of rows a request writes (ledger, outbox, audit), one statement beats the
+    driver's executemany, whose pipeline/batching costs more than it saves at that size.
+    """
+
+    def __init__(self, table, columns):
+        self.table, self.columns = table, tuple(columns)
+        self._sizes: dict = {}
+
+    def run(self, session, rows: list) -> None:
+        """Insert `rows` (dicts with every column) in the session's transaction."""
+        if not rows:
+            return
+        statement = self._sizes.get(len(rows))
+        if statement is None:
+            statement = self._sizes[len(rows)] = Precompiled(self.table.insert().values([
+                {c: bindparam(f"{c}_{i}", type_=self.table.c[c].type) for c in self.columns}
+                for i in range(len(rows))]))
+        statement.run(session, {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in self.columns})
+
+
+class PrecompiledBySize:
+    """Precompiled variants of a statement that depends on a count (IN lists, multi-row VALUES)."""
+
+    def __init__(self, build):
+        self.build = build  # n -> Core statement
+        self._sizes: dict = {}
+
+    def __call__(self, n: int) -> Precompiled:
+        statement = self._sizes.get(n)
+        if statement is None:
+            statement = self._sizes[n] = Precompiled(self.build(n))
+        return statement

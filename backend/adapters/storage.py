@@ -1,0 +1,75 @@
+"""Uploaded images on the local filesystem (config BLOB_DIR, default <instance>/blobs).
+
+Files are named by their SHA-256, so the same bytes are stored once and a retried upload rewrites
+nothing. A file is written to a temporary name in the same directory and then renamed: a reader never
+sees half a photo, and a crash leaves only a temp file behind, never a corrupt blob.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+CHUNK = 64 * 1024
+
+
+class TooLarge(Exception):
+    """The body is larger than the configured cap."""
+
+
+class LocalBlobStorage:
+    """Content-addressed files under one directory: key = sha256 hex, split in two levels."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def save(self, stream, *, max_bytes: int, accept=None) -> tuple[str, int, bytes]:
+        """Copy `stream` into storage; returns (sha256 hex, size, first bytes). Raises TooLarge past the cap.
+
+        The hash is computed while copying; `accept(sha256, size, head)` may raise to refuse the file
+        (wrong hash, not an image) before it takes its name, so refused bytes never enter storage.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest, size, head = hashlib.sha256(), 0, b""
+        handle, temp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                while True:
+                    chunk = stream.read(CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TooLarge(size)
+                    if len(head) < 16:
+                        head = (head + chunk)[:16]
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            key = digest.hexdigest()
+            if accept is not None:
+                accept(key, size, head)
+            target = self._path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp_name, target)  # atomic on one filesystem; same bytes, same name
+            return key, size, head
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+
+    def open(self, key: str):
+        """The stored bytes of `key` as a binary file (the caller closes it)."""
+        return self._path(key).open("rb")
+
+    def exists(self, key: str) -> bool:
+        """True when the bytes of `key` are stored."""
+        return self._path(key).is_file()
+
+    def read(self, key: str) -> bytes:
+        """All bytes of `key` (small images only)."""
+        return self._path(key).read_bytes()

@@ -1,0 +1,118 @@
+"""Web push over the API: a browser subscribes to (or stops) notifications about the order of a tracking link.
+
+No account is needed: the tracking token (192 random bits, only in the customer's link) is the key, and it
+opens nothing but this order's notifications. No cookie is read, so there is nothing for CSRF to forge.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import abort
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..adapters.push import PushNotConfigured, load_keys, push_settings, valid_browser_key
+from ..bootstrap import bus
+from ..domain import commands
+from ..domain.notifications import MAX_ENDPOINT_LENGTH, endpoint_problem, keys_problem
+from ..services.push import VISITOR
+from . import Blueprint
+from .schemas import Text
+
+blp = Blueprint("push", __name__, url_prefix="/api/v1/push",
+                description="Web push notifications about an order, for whoever holds its tracking link")
+
+TOKEN = validate.Regexp(r"^[A-Za-z0-9_-]{32}$", error="Not a tracking token.")
+
+
+class PushKeysSchema(Schema):
+    """The browser's keys for encrypting to it (PushSubscription.toJSON().keys)."""
+
+    p256dh = Text(required=True, validate=validate.Length(1, 128))
+    auth = Text(required=True, validate=validate.Length(1, 64))
+
+
+class SubscriptionInSchema(Schema):
+    """A browser's push subscription for the order of a tracking link.
+
+    Extra members of the browser's subscription JSON (expirationTime) are accepted and ignored.
+    """
+
+    tracking_token = Text(required=True, validate=TOKEN)
+    endpoint = Text(required=True, validate=validate.Length(1, MAX_ENDPOINT_LENGTH))
+    keys = fields.Nested(PushKeysSchema, required=True)
+    expirationTime = fields.Raw(load_default=None, allow_none=True, metadata={"description": "Ignored"})
+
+    @validates_schema
+    def _push_service(self, data, **_kwargs):
+        errors = {}
+        problem = endpoint_problem(data["endpoint"], **push_settings(current_app.config))
+        if problem:
+            errors["endpoint"] = [problem]
+        keys = keys_problem(data["keys"]["p256dh"], data["keys"]["auth"])
+        if "keys.p256dh" not in keys and not valid_browser_key(data["keys"]["p256dh"]):
+            keys["keys.p256dh"] = "Is not a point on the P-256 curve."
+        for name, message in keys.items():
+            errors.setdefault("keys", {})[name.split(".", 1)[1]] = [message]
+        if errors:
+            raise ValidationError(errors)
+
+
+class SubscriptionOffSchema(Schema):
+    """Which browser stops getting notifications about which order."""
+
+    tracking_token = Text(required=True, validate=TOKEN)
+    endpoint = Text(required=True, validate=validate.Length(1, MAX_ENDPOINT_LENGTH))
+
+
+class SubscriptionSchema(Schema):
+    """A subscription as its owner sees it (no keys are echoed)."""
+
+    endpoint = fields.String()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class PublicKeySchema(Schema):
+    """The VAPID public key to pass to pushManager.subscribe() as applicationServerKey."""
+
+    public_key = fields.String(metadata={"description": "Uncompressed P-256 point, base64url"})
+
+
+@blp.route("/subscriptions")
+class Subscriptions(MethodView):
+    """This browser's notifications about one order."""
+
+    @blp.arguments(SubscriptionInSchema())
+    @blp.response(201, SubscriptionSchema)
+    @blp.alt_response(200, schema=SubscriptionSchema, description="Already subscribed: its keys were refreshed")
+    @blp.doc(security=[])
+    def post(self, data):
+        """Turn notifications on: shipped, out for delivery, arriving soon, delivered and the like.
+
+        The body is the tracking link's token and the browser's `PushSubscription.toJSON()`.
+        """
+        row, created = bus().handle(commands.SubscribeToPush(
+            data["tracking_token"], data["endpoint"], data["keys"]["p256dh"], data["keys"]["auth"]), VISITOR)
+        return row, (201 if created else 200)
+
+    @blp.arguments(SubscriptionOffSchema())
+    @blp.response(204)
+    @blp.doc(security=[])
+    def delete(self, data):
+        """Turn notifications off for this browser and order; nothing still waiting is sent."""
+        bus().handle(commands.UnsubscribeFromPush(data["tracking_token"], data["endpoint"]), VISITOR)
+
+
+@blp.route("/vapid-public-key")
+class VapidPublicKey(MethodView):
+    """The server's VAPID public key."""
+
+    @blp.response(200, PublicKeySchema)
+    @blp.doc(security=[])
+    def get(self):
+        """The applicationServerKey browsers subscribe with (503 until push is set up)."""
+        try:
+            keys = load_keys(current_app.config, current_app.instance_path)
+        except PushNotConfigured as exc:
+            abort(503, message=str(exc))
+        return {"public_key": keys.public_key}

@@ -1,0 +1,98 @@
+"""Shipments API: create with a carrier, read, list, download the label."""
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from ..bootstrap import bus
+from ..domain import commands
+from ..domain.shipping import ShipmentStatus
+from ..extensions import db
+from ..queries.dispatch import list_shipments, visible_shipment
+from . import Blueprint, current_actor
+from .auth import authenticate
+from .schemas import ID_RANGE, Text
+
+blp = Blueprint("api_shipments", __name__, url_prefix="/api/v1/shipments", description="Shipments and labels")
+blp.before_request(authenticate)
+
+
+class ShipmentCreateSchema(Schema):
+    order_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    carrier = Text(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,32}$", error="Not a carrier code."),
+                   metadata={"description": "'own_fleet' or the external carrier's code"})
+    service = Text(load_default="standard", validate=validate.Regexp(r"^[a-z0-9_]{1,64}$"))
+
+
+class ShipmentSchema(Schema):
+    id = fields.Integer()
+    order_id = fields.Integer()
+    warehouse_id = fields.Integer()
+    carrier = Text()
+    service = Text()
+    tracking_number = Text()
+    label_format = Text(metadata={"description": "pdf, png or zpl"})
+    status = Text()
+    created_at = fields.DateTime()
+    created_by_id = fields.Integer(allow_none=True)
+    label_url = fields.Method("_label_url")
+    slip_url = fields.Method("_slip_url")
+
+    def _label_url(self, shipment):
+        return f"/api/v1/shipments/{shipment.id}/label"
+
+    def _slip_url(self, shipment):
+        return f"/shipping/{shipment.id}/print"
+
+
+class ShipmentQuerySchema(Schema):
+    status = Text(validate=validate.OneOf([s.value for s in ShipmentStatus]))
+    order_id = fields.Integer(validate=ID_RANGE)
+    carrier = Text(validate=validate.Length(1, 32))
+
+
+@blp.route("")
+class Shipments(MethodView):
+    """The shipment collection."""
+
+    @blp.arguments(ShipmentCreateSchema())
+    @blp.response(201, ShipmentSchema)
+    def post(self, data):
+        """Ship a packed order: the carrier gives a tracking number and label, the order becomes shipped.
+
+        Own fleet shipments then wait for dispatch. A carrier failure answers 422 (refused), 502
+        (failing/bad answer) or 504 (timeout) and nothing is saved."""
+        shipment = bus().handle(commands.CreateShipment(data["order_id"], data["carrier"], data["service"]),
+                                current_actor())
+        return shipment, 201, {"Location": f"/api/v1/shipments/{shipment.id}"}
+
+    @blp.arguments(ShipmentQuerySchema(), location="query")
+    @blp.response(200, ShipmentSchema(many=True))
+    def get(self, filters):
+        """Shipments you may see (office all, floor their warehouses, drivers their runs'), newest first."""
+        return list_shipments(db.session, current_actor(), **filters)
+
+
+@blp.route("/<id:shipment_id>")
+class ShipmentItem(MethodView):
+    """One shipment."""
+
+    @blp.response(200, ShipmentSchema)
+    def get(self, shipment_id):
+        """Read a shipment."""
+        return visible_shipment(db.session, current_actor(), shipment_id)
+
+
+@blp.route("/<id:shipment_id>/label")
+class ShipmentLabel(MethodView):
+    """The carrier's label as stored."""
+
+    @blp.response(200, description="The label file (PDF, PNG or ZPL)")
+    def get(self, shipment_id):
+        """Download the label to print it."""
+        shipment = visible_shipment(db.session, current_actor(), shipment_id)
+        filename = f"label-{shipment.tracking_number}.{shipment.label_format}"
+        return Response(bytes(shipment.label_data), mimetype=shipment.label_media_type.split(";")[0],
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                                 "Cache-Control": "private, no-store"})

@@ -1,0 +1,106 @@
+"""Packing handlers: the box suggestion (a read) and closing an order's parcel(s) (a request)."""
+from __future__ import annotations
+
+from ..domain import commands, sync_rules
+from ..domain.access import Actor, Role, require_role, require_warehouse
+from ..domain.errors import DomainError, NotFound
+from ..domain.events import utcnow
+from ..domain.orders import Order, OrderStatus
+from ..domain.packing import Box, BoxSuggestion, Item, PackingError, suggest_box
+from ..domain.picking import order_fully_picked
+
+FLOOR_ROLES = (Role.OWNER, Role.MANAGER, Role.FLOOR)
+MAX_PARCEL_GRAMS = 70_000
+
+
+def _pack_warehouses(order: Order, actor: Actor, uow) -> list:
+    """The pick lists of an order; floor staff must work in each one's warehouse."""
+    lists = uow.picking.lists_of_order(order.id)
+    if not lists:
+        raise DomainError(f"Order {order.number} is not on a pick list yet.", code="pack.not_on_pick_list")
+    for pick_list in lists:
+        require_warehouse(actor, pick_list.warehouse_id)
+    return lists
+
+
+def items_of(order: Order, uow) -> list:
+    """What goes in the parcel: every picked unit of the order with its size and weight."""
+    lines = uow.picking.lines_of_order(order.id)
+    products = uow.picking.products([line.product_id for line in lines])
+    units = {}
+    for line in lines:
+        units[line.product_id] = units.get(line.product_id, 0) + (line.picked_quantity or line.remaining)
+    items = []
+    for product_id, quantity in units.items():
+        p = products[product_id]
+        items.append(Item(p.sku, p.length_mm or 1, p.width_mm or 1, p.height_mm or 1, p.weight_g or 0, quantity))
+    return items
+
+
+def suggestion(order: Order, uow, settings) -> BoxSuggestion:
+    """The smallest box of the catalogue that fits the order's picked items, with its chargeable weight."""
+    return suggest_box(items_of(order, uow), uow.picking.boxes(), settings.dim_weight_divisor)
+
+
+def all_lines_picked(order: Order, uow) -> bool:
+    """Every unit the order still has allocated was picked, and nothing is missing (backordered)."""
+    allocated = {line.id: line.allocated_quantity for line in order.lines}
+    return order.fully_allocated and order_fully_picked(uow.picking.lines_of_order(order.id), allocated)
+
+
+def close_pack(cmd: commands.ClosePack, actor: Actor, uow, settings) -> Order:
+    """Record the parcel(s) with their weight and mark the order packed (checked against what the packer saw)."""
+    require_role(actor, *FLOOR_ROLES)
+    order = uow.orders.get(cmd.order_id, for_update=True)
+    if order is None:
+        raise NotFound("No such order.", field="order_id")
+    _pack_warehouses(order, actor, uow)
+    uow.track(order)
+    base = cmd.base_version
+    # The packer's own claim or first pick moved the order allocated -> picking after the page was shown:
+    # that is the expected next step, not a change someone else made.
+    if (base is not None and cmd.base_status == OrderStatus.ALLOCATED.value
+            and order.status == OrderStatus.PICKING.value):
+        base += 1
+    verdict = sync_rules.close_pack(all_lines_picked=all_lines_picked(order, uow), order_status=order.status,
+                                    order_version=order.version, base_version=base)
+    if verdict.outcome == sync_rules.Outcome.REJECT:
+        raise DomainError(verdict.message, code=verdict.code)
+    if verdict.outcome == sync_rules.Outcome.NOOP:
+        return order
+    if not cmd.parcels:
+        raise PackingError("Record at least one parcel with its weight.", field="parcels")
+    boxes = {b.code: b for b in uow.picking.boxes()}
+    recorded = []
+    for i, (box_code, weight) in enumerate(cmd.parcels):
+        box: Box | None = boxes.get(box_code)
+        if box is None:
+            raise PackingError(f"No box {box_code!r} in the catalogue.", field=f"parcels.{i}.box_code")
+        if not 0 < weight <= MAX_PARCEL_GRAMS:
+            raise PackingError(f"Enter the parcel's weight in grams (1 to {MAX_PARCEL_GRAMS}).",
+                               field=f"parcels.{i}.weight_grams")
+        if weight > box.max_weight_grams + box.tare_grams:
+            raise PackingError(f"A {box.name} holds at most {box.max_weight_grams} g: use a bigger box or two.",
+                               field=f"parcels.{i}.weight_grams")
+        uow.picking.add_parcel(order_id=order.id, box_code=box.code, weight_grams=weight,
+                               length_mm=box.inner_length_mm, width_mm=box.inner_width_mm,
+                               height_mm=box.inner_height_mm, created_by_id=actor.user_id, created_at=utcnow())
+        recorded.append({"box_code": box.code, "weight_grams": weight})
+    order.transition(OrderStatus.PACKED, actor_id=actor.user_id, reason="packed", parcels=recorded)
+    uow.commit()
+    return order
+
+
+def create_box(cmd: commands.CreateBox, actor: Actor, uow, settings) -> Box:
+    """Add a box to the catalogue (office)."""
+    require_role(actor, Role.OWNER, Role.MANAGER)
+    if min(cmd.inner_length_mm, cmd.inner_width_mm, cmd.inner_height_mm) <= 0 or cmd.max_weight_grams <= 0 \
+            or cmd.tare_grams < 0:
+        raise PackingError("Box dimensions and weight must be positive.", field="inner_length_mm")
+    if uow.picking.box(cmd.code) is not None:
+        raise PackingError(f"There is already a box {cmd.code}.", code="pack.box_exists", field="code")
+    box = Box(cmd.code, cmd.name, cmd.inner_length_mm, cmd.inner_width_mm, cmd.inner_height_mm,
+              cmd.max_weight_grams, cmd.tare_grams)
+    uow.picking.add_box(box)
+    uow.commit()
+    return box

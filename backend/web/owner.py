@@ -1,0 +1,22 @@
+"""The owner's dashboard on a phone: sales against last week, the last hours, and decisions waiting."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from ..domain.access import OFFICE, require_role
+from ..extensions import db
+from ..identity import actor_for
+from ..queries.dashboard import dashboard as dashboard_figures
+
+bp = Blueprint("owner", __name__, url_prefix="/dashboard")
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """The whole page, or (for htmx, after a live nudge) just its figures fragment."""
+    require_role(actor_for(current_user), *OFFICE)
+    figures = dashboard_figures(db.session)
+    template = "owner/_figures.html" if request.headers.get("HX-Request") else "owner/dashboard.html"
+    return render_template(template, d=figures)

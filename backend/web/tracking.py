@@ -1,0 +1,45 @@
+"""The customer's tracking page at /track/<token>: no account, nothing reachable from it but this order.
+
+The token (192 random bits, sent in the order confirmation) is the only key. A wrong, malformed or
+unknown token gets the same plain 404, so the link cannot be used to probe for orders.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template
+
+from ..extensions import db
+from ..queries.tracking import proof_photo_key, tracking_view
+
+bp = Blueprint("tracking", __name__, url_prefix="/track")
+
+
+@bp.after_request
+def keep_the_link_private(response):
+    """The token is in the URL: never send it on as a Referer, never index it, never share a cached copy."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<token>")
+def show(token: str):
+    """Where the order is: its steps, the carrier's number or the van's ETA, and the proof once delivered."""
+    view = tracking_view(db.session, token)
+    if view is None:
+        abort(404)
+    config = current_app.config
+    contact = {"name": config["WAYBILL_SHOP_NAME"], "email": config["WAYBILL_SHOP_EMAIL"],
+               "phone": config["WAYBILL_SHOP_PHONE"]}
+    return render_template("tracking/show.html", view=view, token=token, contact=contact)
+
+
+@bp.get("/<token>/photos/<blob_id>")
+def proof_photo(token: str, blob_id: str):
+    """A delivery photo of this order only; any other blob id (even a real one) is a 404."""
+    from ..sync.blobs import storage
+    found = proof_photo_key(db.session, token, blob_id)
+    if found is None:
+        abort(404)
+    key, content_type = found
+    return Response(storage().read(key), mimetype=content_type)

@@ -1,0 +1,39 @@
+/* Live updates (SYNC.md, "Realtime"): the server nudges, the page refreshes what changed.
+ *
+ * Socket.IO messages carry only ids and versions ({event_id, sequence, name, aggregate, id, version}).
+ * Each is re-dispatched on <body> as a "waybill:change" DOM event; fragments that care declare
+ * hx-trigger="waybill:change from:body" (optionally filtered) and fetch their own fresh HTML.
+ * After a reconnect, a "waybill:resync" event asks every live fragment to refresh once, which is how a
+ * client that missed messages while away catches up (Socket.IO keeps nothing for absent clients).
+ * Event ids already seen are ignored: delivery is at least once.
+ */
+import { io } from "../vendor/socket.io-client-4.8.4/socket.io.esm.min.js";
+
+const seen = new Set();
+const MAX_SEEN = 2000;
+
+function announce(name, detail) {
+  document.body.dispatchEvent(new CustomEvent(name, { detail, bubbles: true }));
+}
+
+function start() {
+  if (!document.querySelector('meta[name="waybill-user"]')) return;  // signed out: nothing to hear
+  const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
+  let connectedBefore = false;
+  socket.on("connect", () => {
+    document.documentElement.dataset.live = "on";
+    const watched = document.querySelector("[data-watch-order]");
+    if (watched) socket.emit("watch_order", { order_id: Number(watched.dataset.watchOrder) });
+    if (connectedBefore) announce("waybill:resync", {});
+    connectedBefore = true;
+  });
+  socket.on("disconnect", () => { document.documentElement.dataset.live = "off"; });
+  socket.on("change", (nudge) => {
+    if (!nudge || seen.has(nudge.event_id)) return;
+    seen.add(nudge.event_id);
+    if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
+    announce("waybill:change", nudge);
+  });
+}
+
+start();

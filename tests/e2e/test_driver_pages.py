@@ -1,0 +1,119 @@
+"""The driver's pages without JavaScript: the run, a stop's confirm and failed-attempt forms, the cash."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from backend.domain.delivery import Blob, DeliveryAttempt, DeliveryProof
+from backend.domain.dispatch import RunStop
+from backend.extensions import db
+from tests.e2e.conftest import csrf_token_of, sign_in
+from tests.factories import TINY_JPEG, run_out_for_delivery
+
+
+@pytest.fixture
+def blob_dir(app, tmp_path):
+    app.config["BLOB_DIR"] = str(tmp_path / "blobs")
+    return tmp_path / "blobs"
+
+
+@pytest.fixture
+def cod_run(world):
+    """A started run of two cash-on-delivery stops for the world's driver: (run id, stop ids, order ids)."""
+    return run_out_for_delivery(world.shop, world.actor("manager"), world.user_ids["driver"], stops=2,
+                                method="cash_on_delivery")
+
+
+def stop_status(app, stop_id):
+    with app.app_context():
+        return db.session.get(RunStop, stop_id).status
+
+
+def test_the_run_page_lists_the_stops_with_address_map_phone_cash_and_eta(client, world, cod_run):
+    _, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    html = client.get("/driver").get_data(as_text=True)
+    assert html.count("data-stop-card") == 2
+    assert "12 Elm Street, LS1 4AP Leeds" in html
+    assert "https://www.google.com/maps/search/?api=1&amp;query=53.8%2C-1.55" in html
+    assert re.search(r"Collect £\d+\.\d\d</strong> cash", html)
+    assert "ETA <time" in html
+    assert f'href="/driver/stops/{stops[0]}"' in html
+    assert "Take today&#39;s run offline" in html or "Take today's run offline" in html
+
+
+def test_a_drop_off_confirmed_without_javascript_stores_the_photo_and_delivers(app, client, world, cod_run, blob_dir):
+    _, stops, orders = cod_run
+    sign_in(client, world.emails["driver"])
+    page = client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True)
+    response = client.post(f"/driver/stops/{stops[0]}/confirm", data={
+        "csrf_token": csrf_token_of(page), "recipient_name": "Sam Doe", "cod_collected": "12.50",
+        "photos": (io.BytesIO(TINY_JPEG), "door.jpg", "image/jpeg")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert stop_status(app, stops[0]) == "delivered"
+    with app.app_context():
+        proof = db.session.execute(sa.select(DeliveryProof)).scalar_one()
+        assert (proof.recipient_name, proof.status, proof.cod_collected_minor) == ("Sam Doe", "complete", 1250)
+        assert db.session.get(Blob, proof.photo_blob_ids[0]).size == len(TINY_JPEG)
+
+
+def test_a_file_that_is_not_a_photo_is_explained_at_the_field(app, client, world, cod_run, blob_dir):
+    _, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    page = client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True)
+    response = client.post(f"/driver/stops/{stops[0]}/confirm", data={
+        "csrf_token": csrf_token_of(page), "recipient_name": "Sam Doe",
+        "photos": (io.BytesIO(b"%PDF-1.4 not a photo"), "scan.pdf", "image/jpeg")}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "scan.pdf is not a JPEG, PNG or WebP photo." in response.get_data(as_text=True)
+    assert stop_status(app, stops[0]) == "pending"
+
+
+def test_a_failed_attempt_is_recorded_from_the_form(app, client, world, cod_run, blob_dir):
+    _, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    page = client.get(f"/driver/stops/{stops[1]}").get_data(as_text=True)
+    response = client.post(f"/driver/stops/{stops[1]}/fail", data={
+        "csrf_token": csrf_token_of(page), "reason": "no_one_home", "note": "card left"})
+    assert response.status_code == 302
+    assert stop_status(app, stops[1]) == "failed"
+    with app.app_context():
+        assert db.session.execute(sa.select(DeliveryAttempt.reason, DeliveryAttempt.note)).one() == \
+            ("no_one_home", "card left")
+
+
+def test_the_cash_is_handed_in_once_every_stop_is_done(app, client, world, cod_run, blob_dir):
+    run_id, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    token = csrf_token_of(client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True))
+    client.post(f"/driver/stops/{stops[0]}/confirm", data={
+        "csrf_token": token, "recipient_name": "Sam", "cod_collected": "10",
+        "photos": (io.BytesIO(TINY_JPEG), "door.jpg", "image/jpeg")}, content_type="multipart/form-data")
+    early = client.post(f"/driver/runs/{run_id}/settle", data={"csrf_token": token, "counted": "10"})
+    assert early.status_code == 409
+    assert "Some stops are still open" in early.get_data(as_text=True)
+    client.post(f"/driver/stops/{stops[1]}/fail", data={"csrf_token": token, "reason": "refused"})
+    page = client.get(f"/driver/runs/{run_id}/settle").get_data(as_text=True)
+    assert "£10.00" in page
+    done = client.post(f"/driver/runs/{run_id}/settle", data={"csrf_token": token, "counted": "10.00"})
+    assert done.status_code == 302
+    assert "exactly right" in client.get(done.headers["Location"]).get_data(as_text=True)
+
+
+def test_another_drivers_stop_is_not_found(app, client, world, blob_dir):
+    other = world.shop.user("driver")[0]
+    _, stops, _ = run_out_for_delivery(world.shop, world.actor("manager"), other, stops=1)
+    sign_in(client, world.emails["driver"])
+    assert client.get(f"/driver/stops/{stops[0]}").status_code == 404
+    token = csrf_token_of(client.get("/driver").get_data(as_text=True))
+    assert client.post(f"/driver/stops/{stops[0]}/fail", data={"csrf_token": token,
+                                                               "reason": "refused"}).status_code == 404
+    assert stop_status(app, stops[0]) == "pending"
+
+
+def test_floor_staff_cannot_open_the_driver_pages(client, world, cod_run):
+    sign_in(client, world.emails["floor"])
+    assert client.get(f"/driver/stops/{cod_run[1][0]}").status_code == 403

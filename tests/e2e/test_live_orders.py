@@ -1,0 +1,56 @@
+"""Live updates in real Chromium: the office's order list shows an order placed through the API within a
+second, without a reload, through the outbox relay and Socket.IO (the embedded default of `make run`)."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from backend.adapters.realtime import SocketIOPublisher
+from backend.realtime import start_relay_thread
+from tests.e2e.conftest import order_body
+from tests.e2e.test_offline_count import _sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def relay(live_server):
+    """The relay thread `make run` starts, publishing this server's committed events."""
+    stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
+    yield
+    stop.set()
+
+
+def test_a_new_order_appears_on_the_owners_list_within_a_second_without_reload(phone, live_server, relay):
+    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    phone.wait_for_function("document.documentElement.dataset.live === 'on'")
+    navigations = []
+    phone.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    response = requests.post(f"{live_server.url}/api/v1/orders", json=order_body((("LAMP", 1),)),
+                             headers=live_server.world.headers("customer"), timeout=10)
+    assert response.status_code == 201, response.text
+    placed_at = time.monotonic()
+    number = f"WB-{response.json()['id']:06d}"
+    expect(phone.locator("#order-list")).to_contain_text(number, timeout=1000)
+    assert time.monotonic() - placed_at < 1.0
+    assert navigations == []  # the list changed in place
+    expect(phone).to_have_url(re.compile(r"/orders/$"))
+
+
+def test_a_list_that_missed_news_while_disconnected_catches_up_on_reconnect(phone, live_server, relay):
+    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    phone.wait_for_function("document.documentElement.dataset.live === 'on'")
+    phone.context.set_offline(True)
+    phone.wait_for_function("document.documentElement.dataset.live === 'off'", timeout=15_000)
+    response = requests.post(f"{live_server.url}/api/v1/orders", json=order_body((("MUG", 1),)),
+                             headers=live_server.world.headers("customer"), timeout=10)
+    number = f"WB-{response.json()['id']:06d}"
+    phone.wait_for_timeout(1000)  # the nudge went out while this phone could not hear it
+    expect(phone.locator("#order-list")).not_to_contain_text(number)
+    phone.context.set_offline(False)
+    expect(phone.locator("#order-list")).to_contain_text(number, timeout=15_000)
