@@ -27,6 +27,7 @@ db: $(STAMP)
 
 run: db
 	$(FLASK) demo load --if-empty
+	$(FLASK) push vapid-keys > /dev/null  # once: the key stays in instance/, outside git
 	$(BIN)/python -m backend.serve
 
 test: $(STAMP)

@@ -4,9 +4,25 @@ from __future__ import annotations
 import os
 
 from . import create_app
+from .adapters.push import PushNotConfigured, start_push_thread
 from .adapters.realtime import SocketIOPublisher
 from .extensions import socketio
 from .realtime import start_relay_thread
+
+
+def publishers(app):
+    """The relay's publish callable: Socket.IO nudges, then a wake-up for the push worker if it runs."""
+    sockets = SocketIOPublisher.for_app(app)
+    try:
+        push_dispatcher, _stop = start_push_thread(app)
+    except PushNotConfigured:
+        print("  Web push is off: run `flask --app backend push vapid-keys` once to turn it on.", flush=True)
+        return sockets
+
+    def publish(batch):
+        sockets(batch)
+        push_dispatcher(batch)
+    return publish
 
 
 def main() -> None:
@@ -20,8 +36,9 @@ def main() -> None:
     for role in ("owner", "manager", "floor", "driver", "customer"):
         print(f"    {role:<9} {role}@example.com")
     print("\n  API: http://%s:%d/api/v1/openapi.json   Stop with Ctrl-C.\n" % (host, port), flush=True)
-    # The embedded default publishes committed events from a thread of this process.
-    start_relay_thread(app, SocketIOPublisher.for_app(app))
+    # The embedded default publishes committed events from a thread of this process: to Socket.IO, and
+    # customers' news to the web push worker (another thread) when VAPID keys are set up.
+    start_relay_thread(app, publishers(app))
     # Werkzeug's threaded server is the embedded default; production runs gunicorn (see README).
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
 
