@@ -76,6 +76,7 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_RISK_VELOCITY_LIMIT": _env_int("WAYBILL_RISK_VELOCITY_LIMIT", 5),
         "WAYBILL_RISK_VELOCITY_WINDOW_MINUTES": _env_int("WAYBILL_RISK_VELOCITY_WINDOW_MINUTES", 60),
         "WAYBILL_DEMO_PASSWORD": os.environ.get("WAYBILL_DEMO_PASSWORD", "demo-pass-2026"),
+        "WAYBILL_RELAY_IDLE_SECONDS": float(os.environ.get("WAYBILL_RELAY_IDLE_SECONDS", "0.25")),
         # How customers reach the shop, shown on every tracking page.
         "WAYBILL_SHOP_NAME": os.environ.get("WAYBILL_SHOP_NAME", "Waybill Demo Shop"),
         "WAYBILL_SHOP_EMAIL": os.environ.get("WAYBILL_SHOP_EMAIL", "help@example.com"),

@@ -89,13 +89,20 @@ class OutboxRelay:
                     .limit(self.batch_size).with_for_update(skip_locked=True))
         return query.order_by(OutboxEvent.id).limit(self.batch_size)
 
-    def run_until(self, stop: threading.Event, idle_seconds: float = 0.25) -> None:
-        """Publish until `stop` is set, resting `idle_seconds` whenever there is nothing to publish."""
+    def run_until(self, stop: threading.Event, idle_seconds: float = 0.25,
+                  wake: threading.Event | None = None) -> None:
+        """Publish until `stop` is set, resting up to `idle_seconds` whenever there is nothing to publish.
+
+        `wake`, when given, cuts the rest short: the process's own commits set it, so their events go out
+        at once; commits of other processes are picked up within `idle_seconds`.
+        """
         while not stop.is_set():
+            if wake is not None:
+                wake.clear()
             try:
                 busy = self.run_once()
             except Exception:  # a lost database must not kill the relay; it tries again shortly
                 log.exception("outbox relay: publishing failed; retrying")
                 busy = 0
             if not busy:
-                stop.wait(idle_seconds)
+                (wake or stop).wait(idle_seconds)

@@ -78,3 +78,27 @@ def test_a_nudge_carries_ids_and_versions_only_and_goes_to_the_office_and_the_or
     assert rooms_for(placed) == ["office", f"order:{order_id}"]
     stock = next(e for e in sink.received if e.aggregate == "stock_level")
     assert f"warehouse:{stock.payload['warehouse_id']}" in rooms_for(stock)
+
+
+def test_the_relay_thread_wakes_on_this_processs_commit_instead_of_waiting_for_its_poll(app):
+    import threading
+    import time
+
+    from backend.realtime import start_relay_thread
+    shop = standard_shop(app)
+    app.config["WAYBILL_RELAY_IDLE_SECONDS"] = 30  # a poll would take half a minute
+    arrived = threading.Event()
+    received = []
+
+    def publish(batch):
+        received.extend(batch)
+        if any(e.name == "order.placed" for e in batch):
+            arrived.set()
+
+    stop = start_relay_thread(app, publish)
+    try:
+        time.sleep(0.3)  # let it publish the shop's setup and go to rest
+        shop.place(MANAGER, [("MUG", 1)])
+        assert arrived.wait(5), "the order's event waited for the poll"
+    finally:
+        stop.set()
