@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..domain.delivery import Blob, CashSettlement, DeliveryAttempt, DeliveryProof, ProofStatus
-from ..domain.dispatch import DeliveryRun
+from ..domain.dispatch import DeliveryRun, RunStop
 from .orm import blobs, cash_settlements, delivery_attempts, delivery_proofs, delivery_runs, run_stops
 
 

@@ -12,10 +12,10 @@ from ..domain.access import Actor, Role, require_role, require_warehouse
 from ..domain.allocation import Destination, LineRequest, Site, allocate
 from ..domain.errors import DomainError, NotFound
 from ..domain.events import DomainEvent
-from ..domain.orders import HOLDS_STOCK, LineAllocation, Order, OrderStatus
+from ..domain.orders import HOLDS_STOCK, Order, OrderStatus
 from ..domain.picking import PickingError, PickLine, PickList, uncovered_units
 from ..domain.stock import MovementReason, StockLevel
-from .reservations import stock_event
+from .reservations import reserve_for_line, stock_event
 
 FLOOR_ROLES = (Role.OWNER, Role.MANAGER, Role.FLOOR)
 # Statuses in which a pick line's units are still wanted (a cancelled order's picks are put back).
@@ -207,15 +207,7 @@ def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int, uow, settin
                     strategy=settings.allocation_strategy, min_split_line_minor=settings.split_min_line_minor)
     reserved = {}
     for pick in plan.picks:
-        level = by_slot[(pick.warehouse_id, line.product_id)]
-        movement = level.reserve(pick.quantity, order.id, actor.user_id)
-        uow.stock.add_movement(movement)
-        uow.publish(stock_event("stock.reserved", level, movement, order.id))
-        same = next((a for a in line.allocations if a.warehouse_id == pick.warehouse_id), None)
-        if same:
-            same.quantity += pick.quantity
-        else:
-            line.allocations.append(LineAllocation(pick.warehouse_id, pick.quantity))
+        reserve_for_line(order, line, by_slot[(pick.warehouse_id, line.product_id)], pick.quantity, uow, actor)
         reserved[pick.warehouse_id] = reserved.get(pick.warehouse_id, 0) + pick.quantity
     return reserved
 

@@ -35,16 +35,20 @@ def reserve_order(order: Order, uow, settings, actor: Actor) -> None:
                     strategy=settings.allocation_strategy, min_split_line_minor=settings.split_min_line_minor)
     for pick in plan.picks:
         line = order.lines[pick.key]
-        level = by_slot[(pick.warehouse_id, line.product_id)]
-        movement = level.reserve(pick.quantity, order.id, actor.user_id)
-        uow.stock.add_movement(movement)
-        uow.publish(stock_event("stock.reserved", level, movement, order.id))
-        same = next((a for a in line.allocations if a.warehouse_id == pick.warehouse_id), None)
-        if same:
-            same.quantity += pick.quantity
-        else:
-            line.allocations.append(LineAllocation(pick.warehouse_id, pick.quantity))
+        reserve_for_line(order, line, by_slot[(pick.warehouse_id, line.product_id)], pick.quantity, uow, actor)
     order.shortages = [dict(s.as_dict(), sku=order.lines[s.key].sku) for s in plan.shortages]
+
+
+def reserve_for_line(order: Order, line, level, quantity: int, uow, actor: Actor) -> None:
+    """Reserve `quantity` units of `level` for `line`: the ledger movement, its event, the line's allocation."""
+    movement = level.reserve(quantity, order.id, actor.user_id)
+    uow.stock.add_movement(movement)
+    uow.publish(stock_event("stock.reserved", level, movement, order.id))
+    same = next((a for a in line.allocations if a.warehouse_id == level.warehouse_id), None)
+    if same:
+        same.quantity += quantity
+    else:
+        line.allocations.append(LineAllocation(level.warehouse_id, quantity))
 
 
 def release_order(order: Order, uow, actor: Actor) -> None:

@@ -13,6 +13,7 @@
 import * as outbox from "./outbox.js";
 import { describe, prepare } from "./photos.js";
 import { SignaturePad } from "./signature.js";
+import { showFieldError } from "./page.js";
 
 const DELIVERY_TYPES = new Set(["delivery.confirm", "delivery.fail"]);
 const STATUS_WORDS = { pending: "To deliver", delivered: "Delivered", failed: "Not delivered" };
@@ -33,25 +34,6 @@ function money(minor) {
 }
 
 // -- field errors (same look as the server's) ------------------------------------------------------
-function showFieldError(input, message) {
-  const id = `${input.id}-error`;
-  let error = document.getElementById(id);
-  if (!message) {
-    input.removeAttribute("aria-invalid");
-    input.removeAttribute("aria-describedby");
-    if (error) error.remove();
-    return;
-  }
-  if (!error) {
-    error = document.createElement("p");
-    error.className = "field-error";
-    error.id = id;
-    input.after(error);
-  }
-  error.textContent = message;
-  input.setAttribute("aria-invalid", "true");
-  input.setAttribute("aria-describedby", id);
-}
 
 function setStatus(element, text) {
   if (element) element.textContent = text;

@@ -11,6 +11,7 @@
  * Without IndexedDB (or signed out) nothing here runs and the forms post the ordinary way.
  */
 import * as outbox from "./outbox.js";
+import { oneRenderAtATime, showFieldError } from "./page.js";
 
 const REASON_WORDS = { count: "count", adjustment: "correction", received: "goods received" };
 const CHANGE_PATTERN = /^[+-]?\d{1,7}$/;
@@ -173,26 +174,6 @@ function renderAttention(rejected) {
 }
 
 // -- rendering everything from the log, one pass at a time -----------------------------------------
-let rendering = null;
-let renderAgain = false;
-
-function render() {
-  if (rendering) { renderAgain = true; return rendering; }
-  rendering = (async () => {
-    try {
-      do {
-        renderAgain = false;
-        await renderOnce();
-      } while (renderAgain);
-    } catch (error) {
-      console.warn("Waybill: could not read the command log", error);
-    } finally {
-      rendering = null;
-    }
-  })();
-  return rendering;
-}
-
 async function renderOnce() {
   const [queued, sending, rejected, flagged, counts] = await Promise.all([
     outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING), outbox.list(outbox.REJECTED),
@@ -212,27 +193,9 @@ async function renderOnce() {
   }
 }
 
+const render = oneRenderAtATime(renderOnce);
+
 // -- the count form --------------------------------------------------------------------------------
-function showFieldError(form, name, message) {
-  const input = form.elements[name];
-  const id = `${input.id}-error`;
-  let error = document.getElementById(id);
-  if (!message) {
-    input.removeAttribute("aria-invalid");
-    input.removeAttribute("aria-describedby");
-    if (error) error.remove();
-    return;
-  }
-  if (!error) {
-    error = document.createElement("p");
-    error.className = "field-error";
-    error.id = id;
-    input.after(error);
-  }
-  error.textContent = message;
-  input.setAttribute("aria-invalid", "true");
-  input.setAttribute("aria-describedby", id);
-}
 
 /** The form's command, or null after showing what to fix (the same limits as the server's schema). */
 function readCountForm(form) {
@@ -242,7 +205,7 @@ function readCountForm(form) {
   if (!CHANGE_PATTERN.test(raw)) problem = "Enter a whole number, like 3 or -2.";
   else if (change === 0) problem = "Enter the difference you found; 0 changes nothing.";
   else if (Math.abs(change) > MAX_CHANGE) problem = `Enter a change between -${MAX_CHANGE} and ${MAX_CHANGE}.`;
-  showFieldError(form, "change", problem);
+  showFieldError(form.elements.change, problem);
   if (problem) { form.elements.change.focus(); return null; }
   const row = form.closest("[data-stock-row]");
   const warehouseId = Number(form.elements.warehouse_id.value);

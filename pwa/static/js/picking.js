@@ -10,6 +10,7 @@
  * is not on the list is refused here with a clear message and nothing is queued.
  */
 import * as outbox from "./outbox.js";
+import { oneRenderAtATime } from "./page.js";
 
 const root = document.querySelector("[data-pick-list]");
 const PICK_TYPES = new Set(["pick_list.claim", "pick.record", "pick.short", "pack.close"]);
@@ -126,23 +127,6 @@ async function refresh() {
   setUpCamera();
 }
 
-let rendering = null;
-let again = false;
-
-function render() {
-  if (rendering) { again = true; return rendering; }
-  rendering = (async () => {
-    try {
-      do { again = false; await renderOnce(); } while (again);
-    } catch (error) {
-      console.warn("Waybill: could not read the command log", error);
-    } finally {
-      rendering = null;
-    }
-  })();
-  return rendering;
-}
-
 async function renderOnce() {
   // FLAGGED: applied with an exception for the office (outbox.js); older logs have only DONE.
   const [queued, sending, done, flagged, rejected] = await Promise.all([
@@ -179,6 +163,8 @@ async function renderOnce() {
   const claimForm = root.querySelector('form[data-offline="pick_list.claim"]');
   if (claimForm) claimForm.hidden = claimWaiting;
 }
+
+const render = oneRenderAtATime(renderOnce);
 
 // -- building the commands from the forms ------------------------------------------------------------
 function label(row) {

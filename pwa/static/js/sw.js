@@ -29,6 +29,7 @@ const PRECACHE = [
   "/static/js/live.js",
   "/static/js/app.js",
   "/static/js/offline.js",
+  "/static/js/page.js",
   "/static/js/outbox.js",
   "/static/js/driver.js",
   "/static/js/photos.js",

@@ -1,5 +1,5 @@
 """Dispatch through the bus: runs built nearest first, reordered by the driver, started."""
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 
