@@ -69,3 +69,27 @@ def test_a_manager_resolves_from_the_page_and_a_missing_note_is_shown_at_the_fie
 def test_the_page_is_for_the_office_only(client, world, exception_id):
     sign_in(client, world.emails["floor"])
     assert client.get("/office/exceptions/").status_code == 403
+
+
+@pytest.mark.browser
+def test_a_new_exception_raises_a_refresh_notice_on_the_open_queue_page(phone, live_server):
+    from playwright.sync_api import expect
+
+    from backend.adapters.realtime import SocketIOPublisher
+    from backend.realtime import start_relay_thread
+    from tests.e2e.test_offline_count import _sign_in
+    stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
+    try:
+        _sign_in(phone, live_server.world.emails["manager"], "/orders/")
+        phone.goto("/office/exceptions/")
+        phone.wait_for_function("document.documentElement.dataset.live === 'on'")
+        notice = phone.locator("[data-live-notice]")
+        expect(notice).to_be_hidden()
+        with live_server.app.app_context(), bus().uow_factory() as uow:
+            uow.open_exception("pick.allocation_shrank", "2 picked but only 1 still needed: put 1 back.")
+            uow.commit()
+        expect(notice).to_be_visible(timeout=5000)
+        notice.get_by_role("link", name="Refresh").tap()
+        expect(phone.locator("[data-exception]")).to_have_count(1)
+    finally:
+        stop.set()

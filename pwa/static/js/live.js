@@ -5,7 +5,8 @@
  * hx-trigger="waybill:change from:body" (optionally filtered) and fetch their own fresh HTML.
  * After a reconnect, a "waybill:resync" event asks every live fragment to refresh once, which is how a
  * client that missed messages while away catches up (Socket.IO keeps nothing for absent clients).
- * Event ids already seen are ignored: delivery is at least once.
+ * Event ids already seen are ignored: delivery is at least once. Pages with forms show a "refresh"
+ * notice instead of swapping content (see showNotices).
  */
 import { io } from "../vendor/socket.io-client-4.8.4/socket.io.esm.min.js";
 
@@ -14,6 +15,17 @@ const MAX_SEEN = 2000;
 
 function announce(name, detail) {
   document.body.dispatchEvent(new CustomEvent(name, { detail, bubbles: true }));
+}
+
+/**
+ * Pages where someone may be typing (a resolution note, a delivery form) are not swapped under their
+ * thumb: a notice such as <p data-live-notice="exception,order" hidden>…<a href="">Refresh</a></p>
+ * appears instead, and the person refreshes when ready.
+ */
+function showNotices(nudge) {
+  document.querySelectorAll("[data-live-notice]").forEach((notice) => {
+    if (notice.dataset.liveNotice.split(",").includes(nudge.aggregate)) notice.hidden = false;
+  });
 }
 
 function start() {
@@ -33,6 +45,7 @@ function start() {
     seen.add(nudge.event_id);
     if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
     announce("waybill:change", nudge);
+    showNotices(nudge);
   });
 }
 
