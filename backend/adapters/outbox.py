@@ -3,23 +3,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlalchemy as sa
-
 from .precompiled import PrecompiledInsert
 from .records import AuditEvent, OutboxEvent
 
-
-
-
-def _insert(table, columns) -> PrecompiledInsert:
-    """INSERT of exactly these columns (others keep their server defaults, e.g. the outbox txid)."""
-    return PrecompiledInsert(table, columns)
-
-
-_INSERT_OUTBOX = _insert(OutboxEvent.__table__, ("event_id", "name", "aggregate_type", "aggregate_id",
-                                                 "aggregate_version", "payload", "occurred_at"))
-_INSERT_AUDIT = _insert(AuditEvent.__table__, ("order_id", "actor_id", "action", "from_status", "to_status", "data",
-                                               "created_at"))
+# Exactly these columns: the others keep their server defaults (e.g. the outbox's txid on PostgreSQL).
+_INSERT_OUTBOX = PrecompiledInsert(OutboxEvent.__table__, ("event_id", "name", "aggregate_type", "aggregate_id",
+                                                           "aggregate_version", "payload", "occurred_at"))
+_INSERT_AUDIT = PrecompiledInsert(AuditEvent.__table__, ("order_id", "actor_id", "action", "from_status",
+                                                         "to_status", "data", "created_at"))
 
 
 def _json_safe(data: dict) -> dict:

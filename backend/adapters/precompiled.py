@@ -92,9 +92,11 @@ class Precompiled:
         self._forms: dict = {}
 
     def _form(self, dialect) -> _Form:
-        form = self._forms.get(dialect)
+        # One form per KIND of dialect (tests build an engine per app; production has one).
+        key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info)
+        form = self._forms.get(key)
         if form is None:
-            form = self._forms[dialect] = _Form(self.statement, dialect)
+            form = self._forms[key] = _Form(self.statement, dialect)
         return form
 
     def run(self, session, params: dict | None = None, *, many: list | None = None):
@@ -129,16 +131,18 @@ class PrecompiledInsert:
         self.table, self.columns = table, tuple(columns)
         self._sizes: dict = {}
 
+    ROWS_PER_STATEMENT = 50  # bounds the statement's parameters and the number of compiled sizes
+
     def run(self, session, rows: list) -> None:
-        """Insert `rows` (dicts with every column) in the session's transaction."""
-        if not rows:
-            return
-        statement = self._sizes.get(len(rows))
-        if statement is None:
-            statement = self._sizes[len(rows)] = Precompiled(self.table.insert().values([
-                {c: bindparam(f"{c}_{i}", type_=self.table.c[c].type) for c in self.columns}
-                for i in range(len(rows))]))
-        statement.run(session, {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in self.columns})
+        """Insert `rows` (dicts with every column) in the session's transaction, in order."""
+        for start in range(0, len(rows), self.ROWS_PER_STATEMENT):
+            chunk = rows[start:start + self.ROWS_PER_STATEMENT]
+            statement = self._sizes.get(len(chunk))
+            if statement is None:
+                statement = self._sizes[len(chunk)] = Precompiled(self.table.insert().values([
+                    {c: bindparam(f"{c}_{i}", type_=self.table.c[c].type) for c in self.columns}
+                    for i in range(len(chunk))]))
+            statement.run(session, {f"{c}_{i}": row[c] for i, row in enumerate(chunk) for c in self.columns})
 
 
 class PrecompiledBySize:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import class_mapper
 
 from ..domain.catalogue import Customer, Product, Warehouse
 from ..domain.events import utcnow
-from ..domain.orders import LineAllocation, Order, OrderLine
+from ..domain.orders import Order
 from ..domain.stock import StockLevel, StockMovement
 from .precompiled import Precompiled, PrecompiledBySize, PrecompiledInsert
 from .orm import (customers, line_allocations, order_lines, orders, products, stock_levels, stock_movements,
@@ -17,8 +17,6 @@ from .orm import (customers, line_allocations, order_lines, orders, products, st
 from .records import IdempotencyKey
 
 
-# -- statements built once: SQLAlchemy caches their compiled form, and the hot path (order intake)
-# -- runs them on the session's connection without the ORM's per-statement work.
 def _loaded(cls, values: dict):
     """A domain object made from a row the way the ORM loads one (no __init__, no attribute events).
 
@@ -29,6 +27,8 @@ def _loaded(cls, values: dict):
     return thing
 
 
+# -- Statements of the hot path (order intake), built once and compiled once per dialect; they run on
+# -- the session's transaction without SQLAlchemy's per-call work (see precompiled.py).
 _ORDER_COLUMNS = tuple(c.name for c in orders.c if c.name != "id")
 _ORDER_JSON_COLUMNS = ("shipping_address", "billing_address", "hold_reasons", "shortages")
 _LINE_COLUMNS = ("product_id", "sku", "name", "quantity", "unit_price_minor", "net_minor", "tax_minor")
@@ -75,7 +75,8 @@ class OrderRepository:
 
     def __init__(self, session):
         self.session = session
-        self._new: list[tuple[Order, dict]] = []  # orders inserted here, with the row as inserted
+        # orders inserted here: (order, its row as last written, {allocation id: quantity written})
+        self._new: list[tuple[Order, dict, dict]] = []
 
     def add(self, order: Order) -> None:
         """Stage a new order for insert (ORM; order intake uses insert_new)."""
@@ -97,7 +98,7 @@ class OrderRepository:
             self._insert_lines(lines, order.id)
         for name in _ORDER_JSON_COLUMNS:  # a snapshot that later in-place edits cannot change
             row[name] = copy.deepcopy(row[name])
-        self._new.append((order, row))
+        self._new.append((order, row, {}))
 
     def _insert_lines(self, lines, order_id: int) -> None:
         """Insert lines of distinct products in one statement and give each its id."""
@@ -108,8 +109,12 @@ class OrderRepository:
 
     def write_pending(self) -> None:
         """Write what changed on orders inserted by insert_new: new allocations, changed columns."""
-        for order, row in self._new:
-            fresh = [(line, a) for line in order.lines for a in line.allocations if getattr(a, "id", None) is None]
+        for order, row, written in self._new:
+            allocations = [(line, a) for line in order.lines for a in line.allocations]
+            if any(a.id is not None and written.get(a.id) != a.quantity for _, a in allocations) or len(
+                    written) > sum(1 for _, a in allocations if a.id is not None):
+                raise RuntimeError("allocations of a new order changed after they were written; not supported")
+            fresh = [(line, a) for line, a in allocations if a.id is None]
             if fresh:  # one line's allocations are per warehouse, so (line, warehouse) identifies each row
                 rows = [{"order_line_id": line.id, "warehouse_id": a.warehouse_id, "quantity": a.quantity}
                         for line, a in fresh]
@@ -117,12 +122,13 @@ class OrderRepository:
                        for r in _INSERT_ALLOCATIONS(len(rows)).run(self.session, _numbered(rows))}
                 for line, allocation in fresh:
                     allocation.id, allocation.order_line_id = ids[(line.id, allocation.warehouse_id)], line.id
+                    written[allocation.id] = allocation.quantity
             changed = {name: getattr(order, name) for name in _ORDER_COLUMNS if getattr(order, name) != row[name]}
             if changed:
                 self.session.connection().execute(sa.update(orders).where(orders.c.id == order.id).values(**changed))
                 row.update((k, copy.deepcopy(v) if k in _ORDER_JSON_COLUMNS else v) for k, v in changed.items())
-            if any(getattr(line, "id", None) is None for line in order.lines):
-                raise RuntimeError("lines added to a new order after insert_new are not written")
+            if any(line.id is None for line in order.lines):
+                raise RuntimeError("lines added to a new order after insert_new are not written; not supported")
 
     def discard_pending(self) -> None:
         """Forget orders inserted in a transaction that is rolled back."""

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import weakref
 
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 _write_intent = contextvars.ContextVar("waybill_sqlite_write_intent", default=False)
+_WRITE_TRANSACTION = "waybill.write_transaction"
 
 
 @contextlib.contextmanager
@@ -24,10 +27,40 @@ def write_intent():
         _write_intent.reset(token)
 
 
+def begin_write(session) -> None:
+    """Start the session's write transaction now (BEGIN IMMEDIATE on SQLite), before the request's reads.
+
+    An API write reads its token first; beginning the write transaction before that read lets the
+    change that follows run in the same transaction (`fresh_write` keeps it) instead of rolling back
+    and beginning again: one transaction and one connection checkout per write request, not two.
+    """
+    session.rollback()
+    with write_intent():
+        session.connection()  # BEGIN happens here, while the intent is set
+    session.info[_WRITE_TRANSACTION] = weakref.ref(_transaction(session))
+
+
+def _transaction(session):
+    """The session's current SessionTransaction (through a scoped_session too), or None."""
+    actual = session if isinstance(session, Session) else session()
+    return actual.get_transaction()
+
+
+def _in_begun_write(session) -> bool:
+    marked = session.info.get(_WRITE_TRANSACTION)
+    current = _transaction(session)
+    return marked is not None and current is not None and marked() is current
+
+
 @contextlib.contextmanager
 def fresh_write(session):
-    """End the session's read transaction and run the block as one write transaction, committed by the caller."""
-    session.rollback()
+    """Run the block as one write transaction, committed by the caller.
+
+    A read transaction the request opened is ended first, so the change starts on fresh data; a write
+    transaction begun for this request by `begin_write` is kept (it already holds the write lock).
+    """
+    if not _in_begun_write(session):
+        session.rollback()
     with write_intent():
         yield session
 

@@ -16,7 +16,7 @@ from flask_smorest import abort
 
 from ..adapters.precompiled import Precompiled
 from ..adapters.records import ApiToken, User, user_warehouses
-from ..adapters.sqlite import fresh_write
+from ..adapters.sqlite import begin_write, fresh_write
 from ..domain.access import Actor, Role
 from ..domain.events import utcnow
 from ..extensions import db
@@ -47,11 +47,12 @@ def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, plain
 
 
-# Built once (its compiled form is cached); run on the session's connection, without the ORM layer.
-_TOKEN_LOOKUP = Precompiled(sa.select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id.label("user_id"),
-                           User.role, User.customer_id, User.active)
-                 .join(User, User.id == ApiToken.user_id)
-                 .where(ApiToken.token_hash == sa.bindparam("token_hash", type_=sa.String)))
+# Runs on every API call: compiled once, executed in the session's transaction (adapters/precompiled.py).
+_TOKEN_LOOKUP = Precompiled(
+    sa.select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id.label("user_id"), User.role,
+              User.customer_id, User.active)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash", type_=sa.String)))
 
 
 def authenticate() -> None:
@@ -67,6 +68,8 @@ def authenticate() -> None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         abort(401, message="Send an API token: 'Authorization: Bearer <token>' (POST /api/v1/auth/tokens).")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_write(db.session)  # the token lookup and the change share one transaction
     rows = _TOKEN_LOOKUP.run(db.session, {"token_hash": hash_token(value.strip())})
     row = rows[0] if rows else None
     if row is None or row.revoked_at is not None or not row.active:

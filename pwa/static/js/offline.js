@@ -126,8 +126,18 @@ async function refreshRows(keys, outcomes) {
     // Only the numbers and the version they belong to change: the form keeps what someone may be typing.
     row.querySelector(".levels").replaceWith(document.importNode(replacement.querySelector(".levels"), true));
     row.querySelector('input[name="version"]').value = replacement.querySelector('input[name="version"]').value;
-    setRowStatus(row, outcomes.get(key) || "");
+    if (outcomes.has(key)) setRowStatus(row, outcomes.get(key));
   }
+}
+
+/** Someone else changed stock (a nudge from the server): every row shows the server's numbers again. */
+let liveRefresh = null;
+function refreshAllRowsSoon() {
+  clearTimeout(liveRefresh);
+  liveRefresh = setTimeout(() => {
+    const keys = [...document.querySelectorAll("[data-stock-row]")].map((row) => row.id.replace(/^stock-/, ""));
+    refreshRows(keys, new Map());
+  }, 250);
 }
 
 // -- the "Needs attention" list --------------------------------------------------------------------
@@ -276,6 +286,9 @@ function start() {
     if (event.target.closest && event.target.closest("[data-sync-now]")) outbox.flush({ manual: true });
   });
   outbox.onChange(render);
+  document.body.addEventListener("waybill:change", (event) => {
+    if (event.detail.aggregate === "stock_level") refreshAllRowsSoon();
+  });
   window.addEventListener("online", render);
   window.addEventListener("offline", render);
   render();
