@@ -4,10 +4,10 @@
 
 Waybill side: the `make run` server (`python -m backend.serve`: SQLite, Socket.IO in threading mode,
 the outbox relay in a thread) with --clients signed-in Socket.IO clients (websocket, one event loop).
-Each round places an order through the API; the clock starts when the API has answered (the order
-is committed) and stops when each client receives the nudge about that order. Bare side: a minimal
-Flask-SocketIO app in the same mode that broadcasts from the request itself (bench/bare_broadcast.py),
-timed the same way. Prints p50/p95/p99 per side and client count, and the ratio of the medians.
+Each round places an order through the API; the clock starts when the order's event is recorded in
+the transaction that commits it (its outbox row's occurred_at) and stops when each client receives the
+nudge (wall clock, one machine). Bare side: a minimal Flask-SocketIO app in the same mode that
+broadcasts from the request itself (bench/bare_broadcast.py), from the emit's own timestamp. Prints p50/p95/p99 per side and client count, and the ratio of the medians.
 The relay rests WAYBILL_RELAY_IDLE_SECONDS (0.25 s) when idle, which bounds Waybill's extra delay.
 """
 from __future__ import annotations
@@ -117,12 +117,15 @@ class Clients:
             await asyncio.gather(*(one() for _ in range(min(50, self.count - start))))
 
     async def _on_change(self, message):
-        self.log.append((self.key(message), time.perf_counter()))
+        self.log.append((self.key(message), time.time(), message))
         if self.wanted is not None and len(self.times()) >= self.count:
             self.done.set()
 
+    def arrivals(self) -> list[tuple[float, dict]]:
+        return [(t, m) for key, t, m in self.log if key == self.wanted]
+
     def times(self) -> list[float]:
-        return [t for key, t in self.log if key == self.wanted]
+        return [t for t, _ in self.arrivals()]
 
     def start_round(self) -> None:
         self.log, self.wanted, self.done = [], None, asyncio.Event()
@@ -137,24 +140,40 @@ class Clients:
         await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
 
 
-async def measure(base: str, clients: Clients, rounds: int, trigger) -> list[float]:
-    """Latencies (ms) from each trigger's answer to each client's receipt, over `rounds` rounds."""
+async def measure(base: str, clients: Clients, rounds: int, trigger, origin) -> list[float]:
+    """Latencies (ms) from each message's origin (`origin(message)`, wall clock) to each client's receipt."""
     latencies, missing = [], 0
     async with aiohttp.ClientSession() as http:
         for n in range(rounds):
             clients.start_round()
-            wanted, started = await trigger(http, n)
+            wanted = await trigger(http, n)
             clients.expect(wanted)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(clients.done.wait(), timeout=10)
-            times = clients.times()
-            missing += clients.count - len(times)
-            # A nudge that beat the HTTP answer counts as 0 ms (it cannot precede the commit).
-            latencies += [max(0.0, (t - started) * 1000) for t in times]
+            arrivals = clients.arrivals()
+            missing += clients.count - len(arrivals)
+            if arrivals:
+                started = origin(arrivals[0][1])
+                latencies += [(t - started) * 1000 for t, _ in arrivals]
             await asyncio.sleep(0.3)
     if missing:
         print(f"  warning: {missing} nudges did not arrive within 10 s", file=sys.stderr)
     return latencies
+
+
+def occurred_at(url: str, event_id: str) -> float:
+    """When the event was recorded, inside the transaction that committed it (wall clock, seconds)."""
+    import sqlalchemy as sa
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            value = conn.execute(sa.text("SELECT occurred_at FROM outbox_event WHERE event_id = :e"),
+                                 {"e": event_id}).scalar_one()
+    finally:
+        engine.dispose()
+    from datetime import datetime, timezone
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def pct(values: list[float], p: float) -> float:
@@ -176,8 +195,10 @@ async def run_side(side: str, base: str, count: int, rounds: int, shop: dict | N
             async with http.post(base + "/api/v1/orders", json=body,
                                  headers={"Authorization": f"Bearer {shop['token']}"}) as response:
                 order = await response.json()
-                started = time.perf_counter()
-            return ("order", order["id"], "order.placed"), started
+            return ("order", order["id"], "order.placed")
+
+        def origin(message):
+            return occurred_at(shop["url"], message["event_id"])
     else:
         clients = Clients(count, key=lambda m: m.get("id"))
         cookie = None
@@ -185,11 +206,13 @@ async def run_side(side: str, base: str, count: int, rounds: int, shop: dict | N
         async def trigger(http, n):
             async with http.post(base + "/broadcast", json={"id": n}) as response:
                 await response.read()
-                started = time.perf_counter()
-            return n, started
+            return n
+
+        def origin(message):
+            return message["sent_at"]
     await clients.connect(base, cookie)
     try:
-        latencies = await measure(base, clients, rounds, trigger)
+        latencies = await measure(base, clients, rounds, trigger, origin)
     finally:
         await clients.close()
     return {"side": side, "clients": count, "received": len(latencies), "p50_ms": pct(latencies, 50),
@@ -205,7 +228,7 @@ def main(argv=None) -> int:
     results = []
     try:
         url = f"sqlite:///{directory}/waybill.db"
-        shop = seed(url)
+        shop = dict(seed(url), url=url)
         with server([sys.executable, "-m", "backend.serve"], {"DATABASE_URL": url}) as waybill, \
                 server([sys.executable, "bench/bare_broadcast.py"], {}) as bare:
             for count in args.clients:
@@ -213,7 +236,7 @@ def main(argv=None) -> int:
                     results.append(asyncio.run(run_side(side, base, count, args.rounds, shop)))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    print(f"\nNudge delivery latency, commit (API answered) -> client received; {args.rounds} rounds")
+    print(f"\nNudge delivery latency, event recorded at commit -> client received; {args.rounds} rounds")
     print(f"{'clients':>7} {'side':<8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'received':>9}")
     for r in results:
         print(f"{r['clients']:>7} {r['side']:<8} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} "
