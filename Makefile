@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make run    - set up (venv, deps, database, demo data) and serve on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make test   - set up and run every test tier (unit, PostgreSQL integration, e2e with Chromium)"
-	@echo "make bench  - run the benchmarks under bench/ (PostgreSQL and SQLite)"
+	@echo "make bench  - run the benchmarks under bench/ (intake, sync, realtime, push; each beside a bare baseline)"
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,11 @@ test-e2e: $(STAMP)
 
 bench: $(STAMP)
 	scripts/ensure-services
+	scripts/ensure-chromium
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/realtime.py
+	$(BIN)/python bench/push.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
