@@ -17,15 +17,20 @@ class PushSubscription(db.Model):
 
     __tablename__ = "push_subscription"
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), index=True)
+    # A customer's subscription follows one order; a staff one (audience 'staff', migration 0009) follows
+    # the shop's new orders for one signed-in owner or manager, with no order.
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    audience: Mapped[str] = mapped_column(sa.String(16), default="customer", server_default="customer")
     endpoint: Mapped[str] = mapped_column(sa.String(1024))
     p256dh: Mapped[str] = mapped_column(sa.String(128))
     auth: Mapped[str] = mapped_column(sa.String(64))
     created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     revoked_at = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(32))  # unsubscribed | gone
-    __table_args__ = (sa.UniqueConstraint("endpoint", "order_id", name="uq_push_subscription_endpoint_order"),)
+    __table_args__ = (sa.UniqueConstraint("endpoint", "order_id", name="uq_push_subscription_endpoint_order"),
+                      sa.UniqueConstraint("endpoint", "user_id", name="uq_push_subscription_endpoint_user"))
 
     @property
     def active(self) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..domain.orders import Order
 from .orm import now_utc, orders
 from .push_records import PushAttempt, PushCursor, PushMessage, PushSubscription
-from .records import OutboxEvent
+from .records import OutboxEvent, User
 
 
 class PushRepository:
@@ -76,8 +76,28 @@ class PushRepository:
     def active_subscriptions(self, order_id: int, *, created_by) -> list[PushSubscription]:
         """Active subscriptions of an order made no later than `created_by` (news before one is not sent)."""
         return list(self.session.execute(sa.select(PushSubscription).where(
-            PushSubscription.order_id == order_id, PushSubscription.revoked_at.is_(None),
+            PushSubscription.order_id == order_id, PushSubscription.audience == "customer",
+            PushSubscription.revoked_at.is_(None),
             PushSubscription.created_at <= created_by).order_by(PushSubscription.id)).scalars())
+
+    # -- staff alerts (owners' and managers' browsers) ------------------------------------------------
+    def staff_subscription(self, user_id: int, endpoint: str) -> PushSubscription | None:
+        return self.session.execute(sa.select(PushSubscription).where(
+            PushSubscription.audience == "staff", PushSubscription.user_id == user_id,
+            PushSubscription.endpoint == endpoint)).scalar_one_or_none()
+
+    def active_staff_subscriptions(self, *, created_by, roles) -> list[PushSubscription]:
+        """Active staff subscriptions made no later than `created_by`, of users still active and in `roles`.
+
+        The role is checked when the alert is made, not only at subscribe time: a demoted or deactivated
+        person's browser stops hearing about orders at once.
+        """
+        return list(self.session.execute(sa.select(PushSubscription).join(User, User.id == PushSubscription.user_id)
+                                          .where(PushSubscription.audience == "staff",
+                                                 PushSubscription.revoked_at.is_(None),
+                                                 PushSubscription.created_at <= created_by,
+                                                 User.active.is_(True), User.role.in_(list(roles)))
+                                          .order_by(PushSubscription.id)).scalars())
 
     def message_exists(self, subscription_id: int, event_id: str) -> bool:
         return self.session.execute(sa.select(PushMessage.id).where(

@@ -1,11 +1,14 @@
 """Web push over the API: a browser subscribes to (or stops) notifications about the order of a tracking link.
 
+Staff alerts (`/staff-subscriptions`) are different: the signed-in owner or manager is authenticated like any
+API call (bearer token, or the PWA's session with its X-CSRFToken header, checked by `authenticate`).
+
 No account is needed: the tracking token (192 random bits, only in the customer's link) is the key, and it
 opens nothing but this order's notifications. No cookie is read, so there is nothing for CSRF to forge.
 """
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -16,6 +19,7 @@ from ..domain import commands
 from ..domain.notifications import MAX_ENDPOINT_LENGTH, endpoint_problem, keys_problem
 from ..services.push import VISITOR
 from . import Blueprint
+from .auth import authenticate
 from .schemas import Text
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1/push",
@@ -101,6 +105,47 @@ class Subscriptions(MethodView):
     def delete(self, data):
         """Turn notifications off for this browser and order; nothing still waiting is sent."""
         bus().handle(commands.UnsubscribeFromPush(data["tracking_token"], data["endpoint"]), VISITOR)
+
+
+# -- staff alerts: an owner's or manager's browser, told about new orders when the app is closed ----------
+class StaffSubscriptionInSchema(SubscriptionInSchema):
+    """A signed-in owner's or manager's browser subscription (PushSubscription.toJSON()); no tracking token."""
+
+    class Meta:
+        exclude = ("tracking_token",)
+
+
+class StaffSubscriptionOffSchema(Schema):
+    """Which of your browsers stops getting new-order alerts."""
+
+    endpoint = Text(required=True, validate=validate.Length(1, MAX_ENDPOINT_LENGTH))
+
+
+@blp.route("/staff-subscriptions")
+class StaffSubscriptions(MethodView):
+    """New-order alerts for the signed-in owner's or manager's browser (bearer token, or session + X-CSRFToken)."""
+
+    @blp.arguments(StaffSubscriptionInSchema())
+    @blp.response(201, SubscriptionSchema)
+    @blp.alt_response(200, schema=SubscriptionSchema, description="Already subscribed: its keys were refreshed")
+    @blp.alt_response(403, description="Only an owner or a manager gets new-order alerts")
+    def post(self, data):
+        """Alert this browser to every new order (and payment hold), even when the app is closed.
+
+        Owners and managers only. The alert says the order's number and total, never who or where.
+        """
+        authenticate()
+        row, created = bus().handle(commands.SubscribeToStaffPush(
+            data["endpoint"], data["keys"]["p256dh"], data["keys"]["auth"]), g.api_actor)
+        return row, (201 if created else 200)
+
+    @blp.arguments(StaffSubscriptionOffSchema())
+    @blp.response(204)
+    @blp.alt_response(403, description="Only an owner or a manager gets new-order alerts")
+    def delete(self, data):
+        """Stop new-order alerts on this browser; nothing still waiting is sent."""
+        authenticate()
+        bus().handle(commands.UnsubscribeFromStaffPush(data["endpoint"]), g.api_actor)
 
 
 @blp.route("/vapid-public-key")

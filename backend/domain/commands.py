@@ -339,3 +339,20 @@ class UnsubscribeFromPush:
 
     tracking_token: str
     endpoint: str
+
+
+# -- staff web push (owners' and managers' new-order alerts) ------------------------------------------------
+@dataclass(frozen=True)
+class SubscribeToStaffPush:
+    """A signed-in owner or manager asks for new-order alerts on this browser, even when the app is closed."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+@dataclass(frozen=True)
+class UnsubscribeFromStaffPush:
+    """An owner or manager turns this browser's new-order alerts off."""
+
+    endpoint: str

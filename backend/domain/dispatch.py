@@ -139,6 +139,11 @@ class DeliveryRun:
         """Stops by position."""
         return sorted(self.stops, key=lambda s: s.position)
 
+    @property
+    def next_stop(self) -> RunStop | None:
+        """The first stop still to visit, in the driver's order (None when every stop is done)."""
+        return next((s for s in self.ordered_stops if s.pending), None)
+
     def stop(self, stop_id: int) -> RunStop:
         """The stop with this id on this run."""
         for s in self.stops:

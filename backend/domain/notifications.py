@@ -1,4 +1,4 @@
-"""Web push for customers, as pure rules: which events notify, what they say, and how they are sent.
+"""Web push for customers (and staff alerts about new orders), as pure rules: which events notify, what they say, and how they are sent.
 
 Nothing here talks to a push service. The dispatcher (services/push.py) asks these rules which
 published events become a notification, builds the payload with `build_payload` (small, and never an
@@ -110,6 +110,77 @@ def build_payload(kind: Kind, *, order_number: str, tracking_token: str, event_i
     while len(encoded) > MAX_PAYLOAD_BYTES and len(data["body"]) > 1:
         data["body"] = data["body"][: max(1, len(data["body"]) - (len(encoded) - MAX_PAYLOAD_BYTES) - 1)] + "…"
         encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(encoded) > MAX_PAYLOAD_BYTES:
+        raise PayloadTooLarge(f"push payload of {len(encoded)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+    return encoded
+
+
+# -- staff alerts (owners and managers) ---------------------------------------------------------------------
+# A shop's owner or manager may ask their own browser to be told about new orders even when the app is closed.
+# Same push machinery, a different audience: these never go to customers, and customers' news never to staff.
+AUDIENCE_CUSTOMER = "customer"
+AUDIENCE_STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class StaffKind:
+    """One kind of staff alert: words (`{number}`, `{total}`), life at the push service, urgency."""
+
+    key: str
+    title: str
+    body: str
+    ttl: int
+    urgency: str = "normal"
+
+
+# Staff hear only about work arriving: an order placed, and one held for a payment check. Nothing else.
+STAFF_KINDS: dict[str, StaffKind] = {
+    "order.placed": StaffKind("staff_new_order", "New order", "New order {number} — {total}", ttl=HOUR),
+    "order.payment_hold": StaffKind("staff_payment_hold", "Payment check needed",
+                                    "Order {number} — {total} is held for a payment check.", ttl=HOUR),
+}
+
+
+def staff_kind_of(event_name: str, aggregate: str) -> StaffKind | None:
+    """The staff alert an outbox event becomes, or None if staff are not alerted about it."""
+    if aggregate != "order":
+        return None
+    return STAFF_KINDS.get(event_name)
+
+
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    """1234, 'GBP' -> '£12.34' (symbol for common currencies, code otherwise); as the pages show it."""
+    sign = "-" if amount_minor < 0 else ""
+    value = f"{abs(amount_minor) // 100:,}.{abs(amount_minor) % 100:02d}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{value}" if symbol else f"{sign}{value} {currency}"
+
+
+def staff_topic_for(order_id: int) -> str:
+    """The Topic of staff alerts about one order (a held order's alert replaces its 'new order' if unsent).
+
+    A hash, not the id, so the push service does not learn how many orders the shop takes.
+    """
+    digest = hashlib.sha256(b"waybill-staff-push-topic:" + str(int(order_id)).encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:22]
+
+
+def order_url(order_id: int) -> str:
+    """The office page a staff alert opens."""
+    return f"/orders/{int(order_id)}"
+
+
+def build_staff_payload(kind: StaffKind, *, order_id: int, order_number: str, total_minor: int, currency: str,
+                        event_id: str, sequence: int, occurred_at: datetime) -> bytes:
+    """The JSON the service worker shows to staff: the order's number and total only (no name, no address)."""
+    data = {"v": 1, "kind": kind.key, "title": kind.title,
+            "body": kind.body.format(number=order_number, total=format_money(total_minor, currency)),
+            "tag": staff_topic_for(order_id), "url": order_url(order_id), "order": order_number,
+            "event_id": event_id, "sequence": sequence, "at": occurred_at.isoformat()}
+    encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
     if len(encoded) > MAX_PAYLOAD_BYTES:
         raise PayloadTooLarge(f"push payload of {len(encoded)} bytes exceeds {MAX_PAYLOAD_BYTES}")
     return encoded

@@ -16,6 +16,7 @@ from ..domain.events import DomainEvent
 from ..domain.orders import OrderStatus
 from ..domain.shipping import ShipmentStatus
 from ..domain.sync_rules import Outcome
+from .dispatch import announce_next_stop
 
 DRIVING = (Role.DRIVER, Role.OWNER, Role.MANAGER)
 
@@ -78,6 +79,7 @@ def confirm_delivery(cmd: commands.ConfirmDelivery, actor: Actor, uow, settings)
         _stop_done(run, stop, StopStatus.DELIVERED, actor.user_id, "run.stop_delivered",
                    cod_collected_minor=cmd.cod_collected_minor)
         _follow_shipment(uow, stop, ShipmentStatus.DELIVERED)
+        announce_next_stop(uow, run, actor.user_id)
     if verdict.outcome == Outcome.APPLY:
         order.transition(OrderStatus.DELIVERED, actor_id=actor.user_id, recipient=proof.recipient_name)
     elif verdict.outcome == Outcome.EXCEPTION:
@@ -109,6 +111,7 @@ def record_failed_attempt(cmd: commands.RecordFailedAttempt, actor: Actor, uow, 
         order = uow.track(uow.orders.get(stop.order_id, for_update=True))
         if order is not None:
             order.record("order.delivery_failed", actor_id=actor.user_id, reason=cmd.reason, stop_id=stop.id)
+        announce_next_stop(uow, run, actor.user_id)
     uow.commit()
     return attempt
 

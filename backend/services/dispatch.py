@@ -153,6 +153,17 @@ def reorder_run(cmd: commands.ReorderRun, actor: Actor, uow, settings) -> Delive
     return run
 
 
+def announce_next_stop(uow, run, actor_id) -> None:
+    """The van heads for the next stop: its customer hears "arriving soon" (pushed with high urgency)."""
+    upcoming = run.next_stop
+    if upcoming is None:
+        return
+    order = uow.orders.get(upcoming.order_id, for_update=True)
+    if order is not None and order.state == OrderStatus.OUT_FOR_DELIVERY:
+        uow.track(order).record("order.arriving_soon", actor_id=actor_id, stop_id=upcoming.id,
+                                eta=upcoming.eta.isoformat() if upcoming.eta else None)
+
+
 def start_run(cmd: commands.StartRun, actor: Actor, uow, settings) -> DeliveryRun:
     """The run goes out: every pending stop's order shipped -> out for delivery, ETAs from now."""
     run = uow.track(run_for(actor, cmd.run_id, uow, for_update=True))
@@ -167,5 +178,6 @@ def start_run(cmd: commands.StartRun, actor: Actor, uow, settings) -> DeliveryRu
                              driver_id=run.driver_id)
         shipments[stop.shipment_id].set_status(ShipmentStatus.OUT_FOR_DELIVERY)
     refresh_etas(run, uow, settings)
+    announce_next_stop(uow, run, actor.user_id)  # the first stop's customer: the van is on its way
     uow.commit()
     return run

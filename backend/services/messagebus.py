@@ -48,6 +48,9 @@ HANDLERS = {
     # web push (customers' notifications)
     commands.SubscribeToPush: push.subscribe_to_push,
     commands.UnsubscribeFromPush: push.unsubscribe_from_push,
+    # staff web push (owners' and managers' new-order alerts)
+    commands.SubscribeToStaffPush: push.subscribe_to_staff_push,
+    commands.UnsubscribeFromStaffPush: push.unsubscribe_from_staff_push,
 }
 
 

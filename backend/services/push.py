@@ -29,8 +29,9 @@ from ..domain.access import Actor, Role, require_role
 from ..domain.errors import DomainError, NotFound
 from ..domain.events import utcnow
 from ..domain.orders import Order
-from ..domain.notifications import (MAX_SUBSCRIPTIONS_PER_ORDER, Next, RetryPolicy, after_response, build_payload,
-                                    kind_of, remaining_ttl, topic_for)
+from ..domain.notifications import (AUDIENCE_STAFF, MAX_SUBSCRIPTIONS_PER_ORDER, Next, RetryPolicy, after_response,
+                                    build_payload, build_staff_payload, kind_of, remaining_ttl, staff_kind_of,
+                                    staff_topic_for, topic_for)
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,47 @@ def unsubscribe_from_push(cmd: commands.UnsubscribeFromPush, actor: Actor, uow, 
     return row
 
 
+# -- staff alerts ----------------------------------------------------------------------------------------
+# Who may ask for (and keeps getting) new-order alerts: the office.
+STAFF_ALERT_ROLES = (Role.OWNER, Role.MANAGER)
+
+
+def subscribe_to_staff_push(cmd: commands.SubscribeToStaffPush, actor: Actor, uow,
+                            settings) -> tuple[PushSubscription, bool]:
+    """Subscribe a signed-in owner's or manager's browser to new-order alerts (again: keys refreshed)."""
+    require_role(actor, *STAFF_ALERT_ROLES)
+    row = uow.push.staff_subscription(actor.user_id, cmd.endpoint)
+    now = utcnow()
+    if row is not None and row.revoked_at is None:
+        row.p256dh, row.auth = cmd.p256dh, cmd.auth
+        uow.commit()
+        return row, False
+    if row is None:
+        row = PushSubscription(order_id=None, user_id=actor.user_id, audience=AUDIENCE_STAFF, endpoint=cmd.endpoint,
+                               p256dh=cmd.p256dh, auth=cmd.auth, created_at=now)
+        uow.push.add(row)
+    else:  # turned back on: orders from now on
+        row.p256dh, row.auth = cmd.p256dh, cmd.auth
+        row.created_at, row.revoked_at, row.revoked_reason = now, None, None
+    uow.commit()
+    return row, True
+
+
+def unsubscribe_from_staff_push(cmd: commands.UnsubscribeFromStaffPush, actor: Actor, uow,
+                                settings) -> PushSubscription:
+    """Turn this browser's new-order alerts off for the signed-in user; nothing waiting is sent after this."""
+    require_role(actor, *STAFF_ALERT_ROLES)
+    row = uow.push.staff_subscription(actor.user_id, cmd.endpoint)
+    if row is None:
+        raise NotFound("This browser does not get new-order alerts for you.")
+    if row.revoked_at is None:
+        now = utcnow()
+        row.revoked_at, row.revoked_reason = now, "unsubscribed"
+        uow.push.cancel_pending([row.id], "cancelled", now)
+    uow.commit()
+    return row
+
+
 # -- the worker ------------------------------------------------------------------------------------------
 class PushDispatcher:
     """A publish callable for the outbox relay: wakes the push worker when a batch holds customer news.
@@ -106,7 +148,8 @@ class PushDispatcher:
         self.wake = wake or threading.Event()
 
     def __call__(self, batch) -> None:
-        if any(kind_of(event.name, event.aggregate) is not None for event in batch):
+        if any(kind_of(event.name, event.aggregate) is not None
+               or staff_kind_of(event.name, event.aggregate) is not None for event in batch):
             self.wake.set()
 
 
@@ -159,6 +202,7 @@ class PushWorker:
                     return 0, False
                 now, made = self.clock(), 0
                 for event in events:
+                    made += self._staff_alerts(session, repo, event, now)
                     kind = kind_of(event.name, event.aggregate_type)
                     if kind is None or event.aggregate_id is None:
                         continue
@@ -184,6 +228,34 @@ class PushWorker:
                 return made, len(events) == self.batch_size
         finally:
             session.close()
+
+    def _staff_alerts(self, session, repo, event, now) -> int:
+        """Queue the staff alert an event becomes (a new order) for every owner's and manager's browser."""
+        kind = staff_kind_of(event.name, event.aggregate_type)
+        if kind is None or event.aggregate_id is None:
+            return 0
+        ttl = remaining_ttl(kind.ttl, event.occurred_at, now)
+        subscriptions = repo.active_staff_subscriptions(created_by=event.occurred_at,
+                                                        roles=[r.value for r in STAFF_ALERT_ROLES])
+        if not subscriptions or ttl == 0:
+            return 0
+        order = session.get(Order, event.aggregate_id)
+        if order is None:
+            return 0
+        payload = build_staff_payload(kind, order_id=order.id, order_number=order.number,
+                                      total_minor=order.total_minor, currency=order.currency,
+                                      event_id=event.event_id, sequence=event.publish_seq,
+                                      occurred_at=event.occurred_at)
+        made = 0
+        for sub in subscriptions:
+            if repo.message_exists(sub.id, event.event_id):
+                continue
+            repo.add(PushMessage(subscription_id=sub.id, event_id=event.event_id, sequence=event.publish_seq,
+                                 kind=kind.key, topic=staff_topic_for(order.id), ttl=ttl, urgency=kind.urgency,
+                                 payload=payload, status="pending", attempts=0, next_attempt_at=now,
+                                 created_at=now))
+            made += 1
+        return made
 
     # -- delivery
     def deliver_due(self) -> int:

@@ -134,7 +134,7 @@ def create():
     return redirect(url_for("picking.show", pick_list_id=pick_list.id))
 
 
-@bp.get("/floor/pick-lists/<int:pick_list_id>")
+@bp.get("/floor/pick-lists/<id:pick_list_id>")
 @login_required
 def show(pick_list_id: int):
     """One pick list: claim, the walk in bin order (scan, tap, short), then pack each order."""
@@ -182,13 +182,13 @@ def _form(schema: Schema, pick_list_id: int):
         return None, _problem(pick_list_id, " ".join(messages), 422)
 
 
-@bp.post("/floor/pick-lists/<int:pick_list_id>/claim")
+@bp.post("/floor/pick-lists/<id:pick_list_id>/claim")
 @login_required
 def claim(pick_list_id: int):
     return _handle(pick_list_id, commands.ClaimPickList(pick_list_id), "The pick list is yours.")
 
 
-@bp.post("/floor/pick-lists/<int:pick_list_id>/scan")
+@bp.post("/floor/pick-lists/<id:pick_list_id>/scan")
 @login_required
 def scan(pick_list_id: int):
     form, problem = _form(ScanForm(), pick_list_id)
@@ -197,7 +197,7 @@ def scan(pick_list_id: int):
     return _handle(pick_list_id, commands.ScanPick(pick_list_id, form["scanned"]), f"Picked {form['scanned']}.")
 
 
-@bp.post("/floor/pick-lines/<int:pick_line_id>/pick")
+@bp.post("/floor/pick-lines/<id:pick_line_id>/pick")
 @login_required
 def pick(pick_line_id: int):
     pick_list_id = _list_of_line(pick_line_id)
@@ -208,7 +208,7 @@ def pick(pick_line_id: int):
                    f"Picked {form['quantity']}.")
 
 
-@bp.post("/floor/pick-lines/<int:pick_line_id>/short")
+@bp.post("/floor/pick-lines/<id:pick_line_id>/short")
 @login_required
 def short(pick_line_id: int):
     pick_list_id = _list_of_line(pick_line_id)
@@ -219,7 +219,7 @@ def short(pick_line_id: int):
                    f"Reported {form['missing']} missing; the office has been told.")
 
 
-@bp.post("/floor/pick-lists/<int:pick_list_id>/orders/<int:order_id>/pack")
+@bp.post("/floor/pick-lists/<id:pick_list_id>/orders/<id:order_id>/pack")
 @login_required
 def pack(pick_list_id: int, order_id: int):
     form, problem = _form(PackForm(), pick_list_id)

@@ -182,3 +182,11 @@ def test_a_short_pick_reaches_the_offices_exception_queue_page(app, client, worl
     sign_in(client, world.emails["manager"])
     page = client.get("/office/exceptions/").get_data(as_text=True)
     assert f"LAMP: 2 missing from bin B-02 in WB-{b:06d}" in page
+
+
+@pytest.mark.parametrize("path", ["/floor/pick-lists/99999999999999999999", "/floor/pick-lists/0"])
+def test_an_impossible_pick_list_id_is_a_404_not_a_crash(app, world, path):
+    from tests.e2e.conftest import sign_in
+    client = app.test_client()
+    sign_in(client, world.emails["floor"])
+    assert client.get(path).status_code == 404

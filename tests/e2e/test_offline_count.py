@@ -194,3 +194,25 @@ def test_sign_out_waits_while_counts_are_waiting_to_be_sent(stock_page):
 def test_the_stock_page_labels_every_control_and_fits_a_360_px_phone(stock_page):
     assert stock_page.evaluate(UNLABELLED_CONTROLS) == []
     assert stock_page.evaluate("document.scrollingElement.scrollWidth") <= 360
+
+
+def test_stock_changed_elsewhere_shows_on_the_open_stock_page_without_a_reload(stock_page, live_server):
+    from backend.adapters.realtime import SocketIOPublisher
+    from backend.bootstrap import bus
+    from backend.domain import commands
+    from backend.domain.access import SYSTEM
+    from backend.realtime import start_relay_thread
+    stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
+    try:
+        stock_page.wait_for_function("document.documentElement.dataset.live === 'on'")
+        mugs = _on_hand(live_server, "MUG")
+        _row(stock_page, "MUG").get_by_label("Note (optional)").fill("half-typed note")
+        shop = live_server.world.shop
+        with live_server.app.app_context():  # a delivery booked in at the office
+            bus().handle(commands.AdjustStock(shop.warehouses["LON"], shop.products["MUG"], "received",
+                                              on_hand_delta=12), SYSTEM)
+        expect(_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs + 12), timeout=5000)
+        # Only the numbers changed: what the person was typing is still there.
+        expect(_row(stock_page, "MUG").get_by_label("Note (optional)")).to_have_value("half-typed note")
+    finally:
+        stop.set()

@@ -4,7 +4,7 @@ subscription's keys and checks the VAPID JWT (TOOLCHAIN.md "Web Push end to end 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -119,11 +119,8 @@ def test_an_orders_notifications_arrive_in_order_encrypted_with_ttl_topic_urgenc
     push_service.wait_for(lambda got: len(got) >= 2)
     planned = run(app, commands.AssignToRun(world.user_ids["driver"], datetime.now(timezone.utc).date(),
                                             (shipment.id,)), owner)
+    # Starting the run moves the order out for delivery and, its stop being the first, says the van is coming.
     run(app, commands.StartRun(planned.id), owner)
-    push_service.wait_for(lambda got: len(got) >= 3)
-    eta = (datetime.now(timezone.utc) + timedelta(minutes=10)).replace(microsecond=0)
-    stand_in(app, order_id, record="order.arriving_soon", eta=eta.isoformat(),
-             shipping_address={"line1": "12 Elm Street"})
     push_service.wait_for(lambda got: len(got) >= 4)
     with app.app_context():
         from backend.domain.dispatch import DeliveryRun
@@ -153,8 +150,11 @@ def test_an_orders_notifications_arrive_in_order_encrypted_with_ttl_topic_urgenc
         assert time.time() < received.claims["exp"] <= time.time() + 24 * 3600
     assert [r.payload["sequence"] for r in got] == sorted(r.payload["sequence"] for r in got)
     arriving = got[3].payload
-    assert eta.strftime("%H:%M") in arriving["body"]
-    assert "Elm Street" not in str(arriving)  # the event carried an address; the notification does not
+    with app.app_context():
+        from backend.domain.dispatch import DeliveryRun
+        eta = db.session.get(DeliveryRun, planned.id).ordered_stops[0].eta
+    assert eta is not None and eta.strftime("%H:%M") in arriving["body"]
+    assert all("Elm Street" not in str(r.payload) for r in got)  # casey's address never travels
 
     def attempts():
         with app.app_context():
@@ -343,8 +343,9 @@ def test_the_drivers_failed_attempt_reaches_the_customer_as_we_missed_you(app, c
     subscribe(client, token_of(app, order_ids[0]), phone)
     run(app, commands.StartRun(run_id), owner)
     run(app, commands.RecordFailedAttempt(stop_ids[0], "no_one_home"), driver)
-    push_service.wait_for(lambda got: len(got) >= 2)
+    push_service.wait_for(lambda got: len(got) >= 3)
     got = push_service.for_browser(phone)
-    assert kinds(got) == ["out_for_delivery", "failed_attempt"]
-    assert got[1].payload["title"] == "We missed you"
-    assert got[1].headers["urgency"] == "normal"
+    # Starting the run tells the first stop's customer the van is on its way ("arriving soon").
+    assert kinds(got) == ["out_for_delivery", "arriving_soon", "failed_attempt"]
+    assert got[2].payload["title"] == "We missed you"
+    assert got[2].headers["urgency"] == "normal"

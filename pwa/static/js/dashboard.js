@@ -1,5 +1,9 @@
 /* The owner's dashboard: draws the hourly chart (vendored uPlot) and, if the owner allows it, a
- * vibration and a short tone when a new order arrives. Figures are refreshed by htmx on live nudges. */
+ * vibration and a short tone when a new order arrives. Figures are refreshed by htmx on live nudges.
+ * "Notify me when the app is closed" subscribes this browser to staff new-order alerts (web push through
+ * POST /api/v1/push/staff-subscriptions, with the session cookie and its CSRF token). */
+import { MESSAGES, browserSubscription, problemText, supportState } from "./push.js";
+
 const ALERTS_KEY = "waybill-dashboard-alerts";
 
 function drawChart() {
@@ -51,8 +55,78 @@ function setupAlerts() {
   });
 }
 
+const STAFF_API = "/api/v1/push/staff-subscriptions";
+const STAFF_FLAG = "waybill-staff-push";
+
+async function sendStaff(method, body) {
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  const response = await fetch(STAFF_API, {
+    method, credentials: "same-origin", body: JSON.stringify(body),
+    headers: { "Content-Type": "application/json", "Accept": "application/json",
+               "X-CSRFToken": csrf ? csrf.content : "" },
+  });
+  if (!response.ok && !(method === "DELETE" && response.status === 404)) throw new Error(await problemText(response));
+  return response;
+}
+
+async function staffSubscribed() {
+  if (supportState() !== "supported" || localStorage.getItem(STAFF_FLAG) !== "on") return false;
+  const registration = await navigator.serviceWorker.getRegistration("/");
+  return Boolean(registration && await registration.pushManager.getSubscription());
+}
+
+async function setupStaffPush() {
+  const section = document.querySelector("[data-staff-push]");
+  if (!section) return;
+  const on = section.querySelector("[data-staff-push-on]");
+  const off = section.querySelector("[data-staff-push-off]");
+  const ios = section.querySelector("[data-staff-push-ios]");
+  const status = section.querySelector("[data-staff-push-status]");
+  const state = supportState();
+  if (state !== "supported") {
+    if (state === "ios-needs-home-screen") ios.hidden = false;
+    else status.textContent = MESSAGES[state];
+    return;
+  }
+  const show = (subscribed, message) => {
+    on.hidden = subscribed;
+    off.hidden = !subscribed;
+    status.textContent = message;
+  };
+  show(await staffSubscribed(), "");
+  on.addEventListener("click", async () => {
+    on.disabled = true;
+    status.textContent = "Turning notifications on…";
+    try {
+      const subscription = await browserSubscription();
+      await sendStaff("POST", subscription.toJSON());
+      localStorage.setItem(STAFF_FLAG, "on");
+      show(true, "This device will be notified of new orders, even when the app is closed.");
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      on.disabled = false;
+    }
+  });
+  off.addEventListener("click", async () => {
+    off.disabled = true;
+    try {
+      const registration = await navigator.serviceWorker.ready;
+      const subscription = await registration.pushManager.getSubscription();
+      if (subscription) await sendStaff("DELETE", { endpoint: subscription.endpoint });
+      localStorage.removeItem(STAFF_FLAG);
+      show(false, "Notifications of new orders are off on this device.");
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      off.disabled = false;
+    }
+  });
+}
+
 document.body.addEventListener("htmx:afterSwap", (event) => {
   if (event.detail.target && event.detail.target.id === "dashboard-figures") drawChart();
 });
 window.addEventListener("load", drawChart);
 setupAlerts();
+setupStaffPush();

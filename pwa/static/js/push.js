@@ -7,7 +7,9 @@
  *   the subscription to POST /api/v1/push/subscriptions; resolves to "on" or rejects with a message;
  * - unsubscribe(token): DELETE /api/v1/push/subscriptions for this order (the browser's own subscription
  *   stays: it may follow other orders); resolves to "off";
- * - isSubscribed(token), MESSAGES (the plain words for each state), initNotify(section).
+ * - isSubscribed(token), MESSAGES (the plain words for each state), initNotify(section);
+ * - browserSubscription(), problemText(response): shared with the staff dashboard's new-order alerts
+ *   (dashboard.js, POST /api/v1/push/staff-subscriptions).
  *
  * On import it wires every [data-notify][data-tracking-token] section on the page (its buttons
  * [data-notify-on] / [data-notify-off], the iOS note [data-notify-ios], the status line [data-notify-status]).
@@ -48,7 +50,7 @@ function keyBytes(base64url) {
   return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
 }
 
-async function problemText(response) {
+export async function problemText(response) {
   try {
     const body = await response.json();
     return body.detail || body.title || `Error ${response.status}`;
@@ -66,7 +68,9 @@ async function send(method, body) {
   return response;
 }
 
-export async function subscribe(token) {
+/* Asks permission and returns this browser's push subscription, made with the server's VAPID key if there
+ * is none yet (one per browser: the tracking page and the staff dashboard share it). */
+export async function browserSubscription() {
   const state = supportState();
   if (state !== "supported") throw new Error(MESSAGES[state]);
   const permission = await Notification.requestPermission();
@@ -81,6 +85,11 @@ export async function subscribe(token) {
       userVisibleOnly: true, applicationServerKey: keyBytes(publicKey),
     });
   }
+  return subscription;
+}
+
+export async function subscribe(token) {
+  const subscription = await browserSubscription();
   await send("POST", { tracking_token: token, ...subscription.toJSON() });
   localStorage.setItem(FLAG(token), "on");
   return "on";

@@ -176,7 +176,7 @@ async function staticAsset(event) {
 /* Web push (customers' order notifications, backend/services/push.py): each push is shown as a notification
  * with the payload's title and body, tagged with the order's Topic so a newer status replaces the older
  * one; a click focuses the order's tracking page if it is open, else opens it. Only a /track/ path of this
- * origin is ever opened. */
+ * origin is ever opened (or, for staff new-order alerts, an /orders/<id> page). */
 self.addEventListener("push", (event) => {
   let data = {};
   try {
@@ -185,7 +185,9 @@ self.addEventListener("push", (event) => {
     data = {};
   }
   const text = (value, fallback) => (typeof value === "string" && value ? value.slice(0, 500) : fallback);
-  const url = typeof data.url === "string" && data.url.startsWith("/track/") ? data.url : "/";
+  // A customer's tracking page, or (staff new-order alerts) an order's office page; nothing else.
+  const url = typeof data.url === "string" && (data.url.startsWith("/track/") || /^\/orders\/\d+$/.test(data.url))
+    ? data.url : "/";
   const tag = text(data.tag, "");
   event.waitUntil(self.registration.showNotification(text(data.title, "Order update"), {
     body: text(data.body, ""),

@@ -129,3 +129,28 @@ def test_starting_the_run_sends_every_order_out_for_delivery(shop, driver):
         assert {db.session.get(Shipment, s).status for _, s in pairs} == {"out_for_delivery"}
     again = refused(shop.app, commands.StartRun(planned.id), driver, DispatchError)
     assert again.code == "run.not_editable"
+
+
+def test_the_van_heading_for_a_stop_tells_its_customer_arriving_soon(app):
+    """Starting a run announces the first stop; each drop-off or failed attempt announces the next."""
+    import sqlalchemy as sa
+
+    from backend.adapters.records import OutboxEvent
+    from tests.factories import run_out_for_delivery
+    shop = standard_shop(app)
+    manager = Actor(user_id=None, role=Role.MANAGER)
+    driver_id, _ = shop.user("driver")
+    driver = Actor(user_id=driver_id, role=Role.DRIVER)
+    _, stops, orders = run_out_for_delivery(shop, manager, driver_id, stops=3)
+
+    def announced():
+        with app.app_context():
+            return db.session.execute(sa.select(OutboxEvent.aggregate_id).where(
+                OutboxEvent.name == "order.arriving_soon").order_by(OutboxEvent.id)).scalars().all()
+
+    assert announced() == [orders[0]]
+    run(app, commands.RecordFailedAttempt(stops[0], "no_one_home"), driver)
+    assert announced() == [orders[0], orders[1]]
+    run(app, commands.RecordFailedAttempt(stops[1], "no_one_home"), driver)
+    run(app, commands.RecordFailedAttempt(stops[2], "no_one_home"), driver)
+    assert announced() == orders  # one each, and nothing after the last stop
