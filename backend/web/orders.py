@@ -98,8 +98,13 @@ def show(order_id: int):
     """One order: lines, money, addresses, payment, stock and its history."""
     order = _visible_order(order_id)
     actor = actor_for(current_user)
+    # The customer's tracking link: for the office to send on, and for the customer it belongs to.
+    tracking_url = (url_for("tracking.show", token=order.tracking_token, _external=True)
+                    if actor.is_office or (actor.customer_id is not None and actor.customer_id == order.customer_id)
+                    else None)
     return render_template("orders/show.html", order=order, actions=available_actions(actor, order),
-                           history=order_history(db.session, order.id) if actor.is_office else [])
+                           history=order_history(db.session, order.id) if actor.is_office else [],
+                           tracking_url=tracking_url)
 
 
 @bp.post("/<id:order_id>/decision")

@@ -90,3 +90,22 @@ def test_once_delivered_the_link_shows_who_took_it_and_the_photo_but_not_the_sig
     assert (shown.status_code, shown.mimetype, shown.data) == (200, "image/jpeg", TINY_JPEG)
     assert client.get(f"/track/{token}/photos/{signature['id']}").status_code == 404
     assert client.get(f"/track/{token}/photos/{other_photo['id']}").status_code == 404  # the next stop's photo
+
+
+@pytest.mark.parametrize(("who", "shown"), [("owner", True), ("customer", True), ("other_customer", False)])
+def test_the_order_page_gives_the_tracking_link_to_the_office_and_the_orders_customer(app, client, world, who,
+                                                                                     shown):
+    order_id = world.place([("MUG", 1)])
+    sign_in(client, world.emails[who])
+    response = client.get(f"/orders/{order_id}")
+    if not shown:
+        assert response.status_code == 404  # another customer's order does not exist for them
+        return
+    assert f"/track/{_token(app, order_id)}" in response.get_data(as_text=True)
+
+
+def test_floor_staff_see_the_order_but_not_its_tracking_link(app, client, world):
+    order_id = world.place([("LAMP", 1)], customer="robin")  # London stock: the floor user's warehouse
+    sign_in(client, world.emails["floor"])
+    page = client.get(f"/orders/{order_id}")
+    assert page.status_code == 200 and "data-tracking-link" not in page.get_data(as_text=True)
