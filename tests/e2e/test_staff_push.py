@@ -3,65 +3,20 @@ orders placed through the API, via the outbox relay, the push worker and a REAL 
 that decrypts each message with the subscription's keys and checks the VAPID JWT (tests/push_service.py)."""
 from __future__ import annotations
 
-import base64
 import time
 
-import pytest
 import sqlalchemy as sa
-from py_vapid import Vapid
 
-from backend.adapters.push import application_server_key, start_push_thread
+from backend.adapters.push import application_server_key
 from backend.adapters.push_records import PushMessage, PushSubscription
 from backend.domain import commands
 from backend.domain.notifications import HOUR, staff_topic_for
 from backend.extensions import db
-from backend.realtime import start_relay_thread
-from tests.e2e.conftest import _app_on_copy, _dispose, _world_for, assert_problem, order_body
+from tests.e2e.conftest import assert_problem, order_body
 from tests.factories import run
-from tests.push_service import LocalPushService
+from tests.e2e.push_fixtures import SUBJECT, app, push_service, running, vapid, world  # noqa: F401
 
-SUBJECT = "mailto:ops@waybill-shop.co.uk"
 STAFF = "/api/v1/push/staff-subscriptions"
-
-
-@pytest.fixture
-def vapid():
-    key = Vapid()
-    key.generate_keys()
-    return key
-
-
-@pytest.fixture
-def push_service():
-    service = LocalPushService().start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture
-def app(tmp_path, world_template, vapid):
-    raw = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
-    application = _app_on_copy(world_template[0], tmp_path / "staffpush.db",
-                               VAPID_PRIVATE_KEY=base64.urlsafe_b64encode(raw).decode().rstrip("="),
-                               VAPID_SUBJECT=SUBJECT, PUSH_RETRY_BASE_SECONDS=1)
-    yield application
-    _dispose(application)
-
-
-@pytest.fixture
-def world(app, world_template):
-    return _world_for(app, world_template[1])
-
-
-@pytest.fixture
-def running(app):
-    """The outbox relay (publishing to the push dispatcher) and the push worker, each in its thread."""
-    dispatcher, stop_push = start_push_thread(app, idle_seconds=0.2)
-    stop_relay = start_relay_thread(app, dispatcher)
-    yield dispatcher
-    stop_relay.set()
-    stop_push.set()
-    time.sleep(0.5)
 
 
 def staff_subscribe(client, world, who, browser, status=201):
