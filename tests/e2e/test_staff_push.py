@@ -146,7 +146,8 @@ def test_turning_alerts_off_stops_them_and_a_deactivated_manager_gets_none(app, 
     assert response.status_code == 204
     assert_problem(client.delete(STAFF, json={"endpoint": laptop.endpoint}, headers=world.headers("manager")), 404)
     from backend.adapters.records import User
-    with app.app_context():
+    from backend.adapters.sqlite import fresh_write
+    with app.app_context(), fresh_write(db.session):  # a write transaction: the push worker may be writing too
         db.session.get(User, world.user_ids["manager"]).active = False
         db.session.commit()
     place_by_api(client, world)
