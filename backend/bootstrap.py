@@ -16,7 +16,9 @@ def wire(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             sqlite.tune(db.engine)
     settings = Settings.from_config(app.config)
-    app.extensions["waybill.bus"] = MessageBus(lambda: SqlAlchemyUnitOfWork(db.session), settings)
+    # db.session() is this app context's Session itself: the unit of work and its repositories use it
+    # directly instead of looking it up through the scoped proxy on every statement.
+    app.extensions["waybill.bus"] = MessageBus(lambda: SqlAlchemyUnitOfWork(db.session()), settings)
 
 
 def bus() -> MessageBus:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 import weakref
 
 from sqlalchemy import event
@@ -73,9 +74,81 @@ def tune(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_S * 1000}")
         cursor.close()
+
+    writers = WriterQueue(timeout_s=_BUSY_TIMEOUT_S)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        if not _write_intent.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        writers.enter(connection.connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.leave(connection.connection)
+            raise
+
+    dialect = engine.dialect
+    plain_commit, plain_rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection):
+        try:
+            plain_commit(dbapi_connection)
+        finally:
+            writers.leave(dbapi_connection)
+
+    def do_rollback(dbapi_connection):
+        try:
+            plain_rollback(dbapi_connection)
+        finally:
+            writers.leave(dbapi_connection)
+
+    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_connection, _record):
+        writers.leave(dbapi_connection)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(dbapi_connection, _record, _exception):
+        writers.leave(dbapi_connection)
+
+
+_BUSY_TIMEOUT_S = 30
+
+
+class WriterQueue:
+    """This process's SQLite writers wait their turn on a lock, not in SQLite's busy handler.
+
+    SQLite lets one write transaction run at a time. A BEGIN IMMEDIATE that finds the database
+    locked sleeps and retries (1, 2, 5, 10 ... 100 ms apart), so under load a writer often sleeps
+    long after the lock came free, and the database sits idle. Writers of this process instead
+    queue on a threading lock taken just before BEGIN IMMEDIATE and given back right after COMMIT
+    or ROLLBACK: the next one starts at once. Other processes (a CLI command, a second server)
+    still meet busy_timeout as before. A writer that waits longer than the busy timeout goes on
+    without its turn rather than block forever, and SQLite's own lock still keeps it correct.
+    """
+
+    def __init__(self, timeout_s: float):
+        self._lock = threading.Lock()
+        self._timeout_s = timeout_s
+        self._holder = None  # the DBAPI connection whose write transaction has the turn
+
+    def enter(self, connection) -> None:
+        """Wait for this connection's turn to write (the caller then runs BEGIN IMMEDIATE)."""
+        if self._lock.acquire(timeout=self._timeout_s):
+            self._holder = _driver_connection(connection)
+
+    def leave(self, connection) -> None:
+        """The write transaction on this connection ended: the next writer's turn (no-op otherwise)."""
+        if self._holder is not None and self._holder is _driver_connection(connection):
+            self._holder = None
+            self._lock.release()
+
+
+def _driver_connection(connection):
+    """The sqlite3 connection behind a pooled proxy or pool record (or the connection itself)."""
+    return getattr(connection, "dbapi_connection", connection)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..domain import commands, sync_rules
 from ..domain.access import Actor, Role, require_role, require_warehouse
-from ..domain.allocation import Destination, LineRequest, Site, allocate
+from ..domain.allocation import Destination, LineRequest, allocate
 from ..domain.errors import DomainError, NotFound
 from ..domain.events import DomainEvent
 from ..domain.orders import HOLDS_STOCK, Order, OrderStatus
@@ -196,10 +196,10 @@ def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int, uow, settin
     missing = line.missing_quantity
     if missing <= 0:
         return {}
-    locked = [(lv, w) for lv, w in uow.stock.lock_levels_at_sites([line.product_id]) if w.id != exclude_warehouse_id]
+    locked = [(lv, site) for lv, site in uow.stock.lock_levels_at_sites([line.product_id])
+              if site.warehouse_id != exclude_warehouse_id]
     by_slot = {(lv.warehouse_id, lv.product_id): lv for lv, _ in locked}
-    warehouses = {w.id: w for _, w in locked}
-    sites = [Site(w.id, w.latitude, w.longitude, (w.address or {}).get("country", "")) for w in warehouses.values()]
+    sites = list({site.warehouse_id: site for _, site in locked}.values())
     address = order.shipping_address
     destination = Destination(address.get("country", ""), address.get("latitude"), address.get("longitude"))
     plan = allocate([LineRequest(0, line.product_id, missing, line.unit_price_minor * missing)], sites,
@@ -214,7 +214,7 @@ def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int, uow, settin
 
 def _level(uow, warehouse_id: int, product_id: int) -> StockLevel:
     """The level of a product in a warehouse, locked together with its other warehouses' (PK order)."""
-    for level, _w in uow.stock.lock_levels_at_sites([product_id]):
+    for level, _site in uow.stock.lock_levels_at_sites([product_id]):
         if level.warehouse_id == warehouse_id:
             return level
     level = uow.stock.lock_level(warehouse_id, product_id)

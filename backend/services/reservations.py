@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..domain.access import Actor
-from ..domain.allocation import Destination, LineRequest, Site, allocate
+from ..domain.allocation import Destination, LineRequest, allocate
 from ..domain.events import DomainEvent
 from ..domain.orders import LineAllocation, Order
 
@@ -25,8 +25,7 @@ def reserve_order(order: Order, uow, settings, actor: Actor) -> None:
     # Lock first, then decide: the policy sees values no other transaction can change under it.
     locked = uow.stock.lock_levels_at_sites([line.product_id for _, line in open_lines])
     by_slot = {(lv.warehouse_id, lv.product_id): lv for lv, _ in locked}
-    warehouses = {w.id: w for _, w in locked}
-    sites = [Site(w.id, w.latitude, w.longitude, (w.address or {}).get("country", "")) for w in warehouses.values()]
+    sites = list({site.warehouse_id: site for _, site in locked}.values())
     address = order.shipping_address
     destination = Destination(address.get("country", ""), address.get("latitude"), address.get("longitude"))
     requests = [LineRequest(i, line.product_id, line.missing_quantity, line.unit_price_minor * line.missing_quantity)

@@ -14,6 +14,7 @@ from backend.adapters.repositories import StockRepository
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.errors import DomainError
+from backend.domain.allocation import Site
 from backend.domain.catalogue import Warehouse
 from backend.domain.stock import StockLevel
 from backend.extensions import db
@@ -107,7 +108,7 @@ def test_the_race_check_catches_overselling_when_the_row_locks_are_removed(pg_ap
             .where(stock_levels.c.product_id.in_(sorted(set(product_ids))))
             .execution_options(populate_existing=True)).all()
         time.sleep(0.2)  # widen the read-then-write window the lock normally closes
-        return [tuple(row) for row in rows]
+        return [(level, Site(w.id, w.latitude, w.longitude, w.address.get("country", ""))) for level, w in rows]
 
     monkeypatch.setattr(StockRepository, "lock_levels_at_sites", unlocked)
     shop = scarce_shop(pg_app)
@@ -122,7 +123,7 @@ def test_the_race_check_catches_overselling_when_the_lock_statement_loses_for_up
     from backend.adapters.precompiled import PrecompiledBySize
 
     unlocked = PrecompiledBySize(lambda n: (
-        sa.select(*repositories._LEVEL_COLUMNS, *repositories._WAREHOUSE_COLUMNS)
+        sa.select(*repositories._LEVEL_COLUMNS, *repositories._SITE_COLUMNS)
         .join(repositories.warehouses, repositories.warehouses.c.id == stock_levels.c.warehouse_id)
         .where(repositories._product_ids_in(n), repositories.warehouses.c.active.is_(True))
         .order_by(stock_levels.c.id)))
