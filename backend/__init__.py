@@ -1,6 +1,7 @@
 """Waybill: an order management system with an offline-first PWA."""
 from __future__ import annotations
 
+from inspect import iscoroutinefunction
 from pathlib import Path
 
 from flask import Flask
@@ -19,11 +20,35 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=2**31 - 1)
 
 
+class WaybillFlask(Flask):
+    """Flask, asking once per handler function, not on every request, whether it is `async def`.
+
+    Flask runs each before/after-request hook, view and teardown through ensure_sync, which inspects
+    the function's code flags every time: a dozen inspections per request for an answer that never
+    changes. Waybill has no async handlers; should one appear, it is still wrapped as Flask would.
+    """
+
+    _MAX_REMEMBERED = 10_000  # handlers are module-level functions; a bound never reached in practice
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._is_async: dict = {}
+
+    def ensure_sync(self, func):
+        function = getattr(func, "__func__", func)  # a MethodView's bound method: its function
+        is_async = self._is_async.get(function)
+        if is_async is None:
+            is_async = iscoroutinefunction(func)
+            if len(self._is_async) < self._MAX_REMEMBERED:
+                self._is_async[function] = is_async
+        return self.async_to_sync(func) if is_async else func
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: config from the environment (overridable), extensions, blueprints."""
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"),
-                template_folder=str(PROJECT_ROOT / "pwa" / "templates"),
-                static_folder=str(PROJECT_ROOT / "pwa" / "static"), static_url_path="/static")
+    app = WaybillFlask(__name__, instance_path=str(PROJECT_ROOT / "instance"),
+                       template_folder=str(PROJECT_ROOT / "pwa" / "templates"),
+                       static_folder=str(PROJECT_ROOT / "pwa" / "static"), static_url_path="/static")
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)

@@ -21,6 +21,7 @@ import os
 import queue
 import secrets
 import sqlite3
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -63,6 +64,12 @@ class Database:
         self.pg_url = None if self.sqlite_path else url.replace("postgresql+psycopg://", "postgresql://")
         self.lock_clause = "" if self.sqlite_path else " FOR UPDATE"
         self._idle: queue.LifoQueue = queue.LifoQueue()
+        # BENCH_BARE_WRITER_QUEUE=1 (bench/intake.py --bare-writer-queue): SQLite writers take turns on a
+        # threading lock before BEGIN IMMEDIATE, as Waybill's engine does (adapters/sqlite.py WriterQueue),
+        # instead of waiting in SQLite's busy handler. Off by default: the plain hand-written baseline.
+        queued = self.sqlite_path is not None and os.environ.get("BENCH_BARE_WRITER_QUEUE") == "1"
+        self._writers = threading.Lock() if queued else None
+        self._writer = None  # the connection whose transaction has the turn
 
     def _connect(self):
         if self.sqlite_path is None:
@@ -87,6 +94,7 @@ class Database:
 
     def discard(self, conn) -> None:
         """Close a connection that failed mid-request instead of pooling it."""
+        self._end_turn(conn)
         try:
             conn.close()
         except Exception:  # already broken; nothing more to release
@@ -95,22 +103,36 @@ class Database:
     def begin(self, conn) -> None:
         """Start the transaction: SQLite takes the write lock at once, as Waybill's engine does."""
         if self.sqlite_path is not None:
+            if self._writers is not None:
+                self._writers.acquire()
+                self._writer = conn
             conn.execute("BEGIN IMMEDIATE")
 
     def commit(self, conn) -> None:
         """Commit the transaction."""
         if self.sqlite_path is not None:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            finally:
+                self._end_turn(conn)
         else:
             conn.commit()
 
     def rollback(self, conn) -> None:
         """Abandon the transaction (no-op if none is open)."""
         if self.sqlite_path is not None:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            finally:
+                self._end_turn(conn)
         else:
             conn.rollback()
+
+    def _end_turn(self, conn) -> None:
+        if self._writer is conn:
+            self._writer = None
+            self._writers.release()
 
     def sql(self, text: str) -> str:
         """Waybill-neutral SQL written with %s placeholders, in this driver's paramstyle."""

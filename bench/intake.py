@@ -9,6 +9,10 @@ alternating chunks (A B B A ...), so a change in machine load during the run hit
 alike. Prints orders/s and p50/p95 latency for both, the ratio waybill/bare against the 60%
 target, and writes the figures to bench/results/intake-<timestamp>.json.
 
+On SQLite, Waybill's writers take turns on an in-process lock (backend/adapters/sqlite.py, WriterQueue);
+the bare baseline's wait in SQLite's busy handler, as hand-written sqlite3 code does by default.
+--bare-writer-queue gives the baseline the same queue, so the ratio then measures Waybill's layers alone.
+
 Exit status: 0 when every request got its 201, whatever the ratio (this is a measurement);
 1 when any request failed or the two sides wrote different rows. The measured phases share a
 time budget (--max-seconds); orders left unsent when it runs out are reported, not failed.
@@ -48,7 +52,10 @@ def served(backend: str, side: str, args):
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(pg_database() if backend == "pg" else sqlite_database())
         shop = seed_shop(url)
-        server = stack.enter_context(gunicorn(app_spec, {env_var: url}, threads=args.threads))
+        env = {env_var: url}
+        if side == "bare" and args.bare_writer_queue:
+            env["BENCH_BARE_WRITER_QUEUE"] = "1"
+        server = stack.enter_context(gunicorn(app_spec, env, threads=args.threads))
         client = LoadClient(server.url + path, shop["token"], args.clients)
         stack.callback(client.close)
         bodies = order_bodies(args.warmup + args.requests, shop["customer_id"], shop["skus"], seed=args.seed)
@@ -100,6 +107,8 @@ def print_report(comparisons: list, args) -> None:
     print(f"\nOrder creation with allocation over HTTP: {args.clients} clients, gunicorn 1 worker x "
           f"{args.threads} threads, {args.requests} orders per side in {args.rounds} alternating chunks "
           f"after {args.warmup} warm-up")
+    if args.bare_writer_queue:
+        print("The bare baseline queues its SQLite writers in-process like Waybill (--bare-writer-queue)")
     print(f"{'backend':<9}{'implementation':<16}{'orders/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}"
           f"{'server CPU ms/order':>21}   orders/s per chunk")
     for comparison in comparisons:
@@ -165,6 +174,10 @@ def parse_args(argv=None):
                              "(default 300: 75 s a side for both backends); orders not sent in time are "
                              "reported")
     parser.add_argument("--seed", type=int, default=20261125, help="seed of the generated orders")
+    parser.add_argument("--bare-writer-queue", action="store_true",
+                        help="give the bare baseline Waybill's in-process SQLite writer queue too, so the ratio "
+                             "shows the cost of Waybill's layers alone (default: the plain baseline, whose "
+                             "writers wait in SQLite's busy handler)")
     args = parser.parse_args(argv)
     if min(args.requests, args.clients, args.threads, args.rounds) < 1 or args.warmup < 0:
         parser.error("--requests, --clients, --threads and --rounds must be at least 1")

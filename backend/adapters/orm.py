@@ -9,7 +9,7 @@ from sqlalchemy.orm import relationship
 
 from ..domain.catalogue import BinLocation, Customer, Product, Warehouse
 from ..domain.orders import LineAllocation, Order, OrderLine
-from ..domain.stock import StockLevel, StockMovement
+from ..domain.stock import StockLevel
 from ..extensions import db
 
 
@@ -32,6 +32,22 @@ class UTCDateTime(sa.TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+    def bind_processor(self, dialect):
+        """On SQLite, straight to the text SQLAlchemy's DATETIME stores ('YYYY-MM-DD HH:MM:SS.ffffff').
+
+        Its own processor formats through a dict of fields; every order writes a dozen timestamps.
+        """
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value):
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given; Waybill stores UTC only")
+            return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return process
 
 
 def now_utc() -> datetime:
@@ -178,13 +194,16 @@ line_allocations = sa.Table(
 
 
 def _map_domain() -> None:
-    """Map the plain domain classes onto the tables (cosmicpython's imperative mapping)."""
+    """Map the plain domain classes onto the tables (cosmicpython's imperative mapping).
+
+    StockMovement is not mapped: ledger rows are only ever inserted (Core, StockRepository) and read as
+    rows, so its objects stay plain and cost nothing to build on every reservation.
+    """
     reg = db.Model.registry
     reg.map_imperatively(Product, products)
     reg.map_imperatively(Warehouse, warehouses)
     reg.map_imperatively(BinLocation, bins)
     reg.map_imperatively(StockLevel, stock_levels)
-    reg.map_imperatively(StockMovement, stock_movements)
     reg.map_imperatively(Customer, customers)
     reg.map_imperatively(LineAllocation, line_allocations)
     reg.map_imperatively(OrderLine, order_lines, properties={

@@ -106,7 +106,8 @@ class OrderRepository:
         Whatever changes on the order afterwards in this unit of work (status, shortages, holds,
         allocations) is written by write_pending() before the commit.
         """
-        row = {name: getattr(order, name) for name in _ORDER_COLUMNS}
+        values = vars(order)  # a new order's columns, read without the ORM's attribute machinery
+        row = {name: values.get(name) for name in _ORDER_COLUMNS}
         order.id = _INSERT_ORDER.run(self.session, row)[0].id
         lines = order.lines
         if len({line.product_id for line in lines}) < len(lines):  # a product twice: rows told apart by order
@@ -141,7 +142,8 @@ class OrderRepository:
                 for line, allocation in fresh:
                     allocation.id, allocation.order_line_id = ids[(line.id, allocation.warehouse_id)], line.id
                     written[allocation.id] = allocation.quantity
-            changed = {name: getattr(order, name) for name in _ORDER_COLUMNS if getattr(order, name) != row[name]}
+            values = vars(order)
+            changed = {name: values.get(name) for name in _ORDER_COLUMNS if values.get(name) != row[name]}
             if changed:
                 self.session.connection().execute(sa.update(orders).where(orders.c.id == order.id).values(**changed))
                 row.update((k, _snapshot(v) if k in _ORDER_JSON_COLUMNS else v) for k, v in changed.items())

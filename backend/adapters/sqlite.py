@@ -67,7 +67,14 @@ def fresh_write(session):
 
 
 def tune(engine) -> None:
-    """Connection settings and transaction handling for a SQLite engine (SQLAlchemy's pysqlite recipe)."""
+    """Connection settings and transaction handling for a SQLite engine.
+
+    SQLAlchemy's pysqlite recipe: the driver's own implicit transactions are off and we emit BEGIN,
+    deferred for reads and IMMEDIATE for writes (see write_intent). It is done in the dialect's
+    do_begin, next to do_commit and do_rollback, which also hand writers their turns (WriterQueue).
+    The statements go straight to the driver: a BEGIN needs none of SQLAlchemy's execution machinery,
+    and an error in it still reaches the caller as SQLAlchemy's own (do_begin runs in its handler).
+    """
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
@@ -78,21 +85,19 @@ def tune(engine) -> None:
         cursor.close()
 
     writers = WriterQueue(timeout_s=_BUSY_TIMEOUT_S)
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        if not _write_intent.get():
-            connection.exec_driver_sql("BEGIN")
-            return
-        writers.enter(connection.connection)
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            writers.leave(connection.connection)
-            raise
-
     dialect = engine.dialect
     plain_commit, plain_rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_begin(dbapi_connection):
+        if not _write_intent.get():
+            dbapi_connection.execute("BEGIN")
+            return
+        writers.enter(dbapi_connection)
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.leave(dbapi_connection)
+            raise
 
     def do_commit(dbapi_connection):
         try:
@@ -106,7 +111,7 @@ def tune(engine) -> None:
         finally:
             writers.leave(dbapi_connection)
 
-    dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+    dialect.do_begin, dialect.do_commit, dialect.do_rollback = do_begin, do_commit, do_rollback
 
     @event.listens_for(engine, "close")
     def _on_close(dbapi_connection, _record):

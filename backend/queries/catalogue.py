@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..adapters.orm import stock_movements
 from ..domain.catalogue import BinLocation, Customer, Product, Warehouse
-from ..domain.stock import StockLevel, StockMovement
+from ..domain.stock import StockLevel
 
 
 def list_products(session, *, q: str | None = None, active: bool | None = None) -> list[Product]:
@@ -44,14 +45,14 @@ def stock_levels(session, *, warehouse_ids=None, product_id=None) -> list[StockL
 
 def movements(session, *, warehouse_ids=None, product_id=None, page: int = 1, page_size: int = 50) -> dict:
     """A page of the ledger, newest first."""
-    query = sa.select(StockMovement)
+    query = sa.select(stock_movements)
     if warehouse_ids is not None:
-        query = query.where(StockMovement.warehouse_id.in_(sorted(warehouse_ids)))
+        query = query.where(stock_movements.c.warehouse_id.in_(sorted(warehouse_ids)))
     if product_id:
-        query = query.where(StockMovement.product_id == product_id)
+        query = query.where(stock_movements.c.product_id == product_id)
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    items = session.execute(query.order_by(StockMovement.id.desc()).limit(page_size)
-                            .offset((page - 1) * page_size)).scalars().all()
+    items = session.execute(query.order_by(stock_movements.c.id.desc()).limit(page_size)
+                            .offset((page - 1) * page_size)).all()  # ledger rows, read as rows
     return {"items": items, "page": page, "page_size": page_size, "total": total}
 
 

@@ -7,7 +7,7 @@ from ..domain import commands
 from ..domain.access import Actor, Role, ensure_visible, require_role
 from ..domain.catalogue import Channel
 from ..domain.errors import DomainError, Forbidden, InvalidOrder
-from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderLine, OrderStatus
+from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderStatus, PlainOrder, PlainOrderLine
 from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskFacts, assess_risk,
                                initial_payment_status)
 from ..domain.pricing import quote
@@ -62,7 +62,7 @@ def _replayed(actor, cmd, uow):
     return None
 
 
-def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[Order, bool]:
+def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[PlainOrder, bool]:
     """Price, risk-check and reserve stock for a new order; returns (order, created)."""
     existing = _replayed(actor, cmd, uow)
     if existing is not None:
@@ -86,16 +86,17 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[
                                                           minutes=settings.risk.velocity_window_minutes)
                             if cmd.card_fingerprint else 0),
         address_check=address_check)
-    order = Order(customer_id=customer_id, channel=channel, channel_order_id=cmd.channel_order_id,
-                  currency=settings.currency, payment_method=method.value,
-                  payment_status=initial_payment_status(method).value, shipping_address=dict(shipping),
-                  billing_address=dict(billing), subtotal_minor=priced.subtotal.amount,
-                  shipping_minor=priced.shipping.amount, tax_minor=priced.tax.amount,
-                  total_minor=priced.total.amount, tracking_token=secrets.token_urlsafe(24),
-                  notes=cmd.notes, card_fingerprint=cmd.card_fingerprint, created_by_id=actor.user_id)
+    # A plain order: written by the Core data mapper, never through the ORM session (domain/orders.py).
+    order = PlainOrder(customer_id=customer_id, channel=channel, channel_order_id=cmd.channel_order_id,
+                       currency=settings.currency, payment_method=method.value,
+                       payment_status=initial_payment_status(method).value, shipping_address=dict(shipping),
+                       billing_address=dict(billing), subtotal_minor=priced.subtotal.amount,
+                       shipping_minor=priced.shipping.amount, tax_minor=priced.tax.amount,
+                       total_minor=priced.total.amount, tracking_token=secrets.token_urlsafe(24),
+                       notes=cmd.notes, card_fingerprint=cmd.card_fingerprint, created_by_id=actor.user_id)
     for line in priced.lines:
-        order.lines.append(OrderLine(line.product_id, line.sku, line.name, line.quantity,
-                                     line.unit_price.amount, line.net.amount, line.tax.amount))
+        order.lines.append(PlainOrderLine(line.product_id, line.sku, line.name, line.quantity,
+                                          line.unit_price.amount, line.net.amount, line.tax.amount))
     uow.orders.insert_new(order)  # the order id is needed by the ledger rows below
     uow.track(order)
     if cmd.idempotency_key and actor.user_id is not None:

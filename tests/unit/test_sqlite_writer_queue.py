@@ -5,6 +5,7 @@ fails at once with "database is locked": these tests fail if the queue is taken 
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -140,3 +141,16 @@ def test_readers_never_queue_behind_a_writer(engine):
         release.set()
         thread.join(10)
     assert _value(engine) == 5
+
+
+def test_a_write_refused_by_another_process_lock_is_sqlalchemys_error_and_frees_the_turn(engine, tmp_path):
+    other_process = sqlite3.connect(tmp_path / "queue.db", isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # e.g. a CLI command writing; no busy wait in this test
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            _increment(engine)
+    finally:
+        other_process.execute("ROLLBACK")
+        other_process.close()
+    assert _run_threads(1, lambda: _increment(engine)) == []  # the failed BEGIN gave its turn back
+    assert _value(engine) == 1
