@@ -5,6 +5,7 @@ from inspect import iscoroutinefunction
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 
 from .config import load_config
@@ -44,6 +45,20 @@ class WaybillFlask(Flask):
         return self.async_to_sync(func) if is_async else func
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building the cookie signer for a request that sends no cookie.
+
+    API clients authenticate with bearer tokens and send no session cookie, yet Flask would build an
+    itsdangerous serializer on every request before looking for one. The session such a request gets
+    is the same empty one either way.
+    """
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: config from the environment (overridable), extensions, blueprints."""
     app = WaybillFlask(__name__, instance_path=str(PROJECT_ROOT / "instance"),
@@ -53,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.url_map.converters["id"] = IdConverter
+    app.session_interface = CookieSessions()
 
     from .adapters import orm, records  # noqa: F401  (tables must be known before migrations run)
     from .adapters import push_records  # noqa: F401  (web push tables)

@@ -10,7 +10,7 @@ from ..domain.allocation import Site
 from ..domain.catalogue import Customer, Product, Warehouse
 from ..domain.events import utcnow
 from ..domain.orders import Order
-from ..domain.stock import StockLevel, StockMovement
+from ..domain.stock import PlainStockLevel, StockLevel, StockMovement
 from .precompiled import Precompiled, PrecompiledBySize, PrecompiledInsert
 from .orm import (customers, line_allocations, order_lines, orders, products, stock_levels, stock_movements,
                   warehouses)
@@ -218,7 +218,7 @@ _INSERT_MOVEMENTS = PrecompiledInsert(stock_movements, _MOVEMENT_COLUMNS)
 class StockRepository:
     """Stock levels and their ledger.
 
-    Locked levels are read with Core statements into plain StockLevel objects, kept in this unit of
+    Locked levels are read with Core statements into PlainStockLevel objects, kept in this unit of
     work's own identity map (a row locked twice is the same object, with its unsaved changes), and
     written back by write_pending() before the commit. Levels created with add_level go through the
     ORM session instead.
@@ -229,13 +229,15 @@ class StockRepository:
         self._movements: list[StockMovement] = []
         self._levels: dict = {}  # level id -> (StockLevel, its state as last read or written, or None if ORM)
 
-    def _level_from(self, row) -> StockLevel:
+    def _level_from(self, row) -> PlainStockLevel:
         """The unit of work's object for a locked row: built on first sight, the same object after that."""
         known = self._levels.get(row.id)
         if known is not None:
             return known[0]
-        level = _loaded(StockLevel, dict(zip(_LEVEL_KEYS, row)))  # the level's columns come first
-        self._levels[row.id] = (level, {name: getattr(level, name) for name in _LEVEL_STATE})
+        values = dict(zip(_LEVEL_KEYS, row))  # the level's columns come first
+        level = PlainStockLevel.__new__(PlainStockLevel)  # a stored level, so no __init__ defaults
+        vars(level).update(values)
+        self._levels[row.id] = (level, {name: values[name] for name in _LEVEL_STATE})
         return level
 
     def _locked_rows(self, statement, params):
@@ -244,7 +246,7 @@ class StockRepository:
             self.session.flush()  # what an ORM query's autoflush would do
         return statement.run(self.session, params)
 
-    def lock_levels(self, product_ids) -> list[StockLevel]:
+    def lock_levels(self, product_ids) -> list[PlainStockLevel]:
         """Every level of these products, locked in primary-key order.
 
         One global lock order means two orders touching the same products can never deadlock;
@@ -256,7 +258,7 @@ class StockRepository:
         rows = self._locked_rows(_LOCK_LEVELS(len(params)), params)
         return [self._level_from(row) for row in rows]
 
-    def lock_levels_at_sites(self, product_ids) -> list[tuple[StockLevel, Site]]:
+    def lock_levels_at_sites(self, product_ids) -> list[tuple[PlainStockLevel, Site]]:
         """Like lock_levels, for active warehouses only, each level with its warehouse as an allocation Site."""
         if not product_ids:
             return []
@@ -268,7 +270,7 @@ class StockRepository:
                 sites[row.warehouse_id] = Site(row.warehouse_id, row.latitude, row.longitude, row.country or "")
         return [(self._level_from(row), sites[row.warehouse_id]) for row in rows]
 
-    def lock_level(self, warehouse_id: int, product_id: int) -> StockLevel | None:
+    def lock_level(self, warehouse_id: int, product_id: int) -> PlainStockLevel | None:
         """One level, locked."""
         rows = self._locked_rows(_LOCK_LEVEL, {"warehouse_id": warehouse_id, "product_id": product_id})
         return self._level_from(rows[0]) if rows else None

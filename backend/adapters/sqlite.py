@@ -35,7 +35,8 @@ def begin_write(session) -> None:
     change that follows run in the same transaction (`fresh_write` keeps it) instead of rolling back
     and beginning again: one transaction and one connection checkout per write request, not two.
     """
-    session.rollback()
+    if _transaction(session) is not None:  # nothing to end at the start of a request
+        session.rollback()
     with write_intent():
         session.connection()  # BEGIN happens here, while the intent is set
     session.info[_WRITE_TRANSACTION] = weakref.ref(_transaction(session))

@@ -42,3 +42,27 @@ def test_bound_methods_of_new_instances_share_one_entry(app):
         bound = Handlers().method
         assert app.ensure_sync(bound) is bound
     assert list(app._is_async) == [Handlers.method]
+
+
+def test_a_request_without_a_session_cookie_gets_an_empty_session_and_a_signed_one_is_still_read(app):
+    from flask import session
+
+    from backend import CookieSessions
+    app.secret_key = "test-secret"
+    app.session_interface = CookieSessions()
+
+    @app.post("/remember")
+    def remember():
+        session["seen"] = "yes"
+        return "ok"
+
+    @app.get("/recall")
+    def recall():
+        return session.get("seen", "nothing")
+
+    client = app.test_client()
+    assert client.get("/recall").text == "nothing"
+    assert client.post("/remember").headers["Set-Cookie"].startswith("session=")
+    assert client.get("/recall").text == "yes"  # the signed cookie comes back and is read
+    client.set_cookie("session", "forged.value.sig")
+    assert client.get("/recall").text == "nothing"  # a bad signature is still an empty session
