@@ -14,7 +14,7 @@ from ..domain.errors import DomainError, NotFound
 from ..domain.events import DomainEvent
 from ..domain.orders import HOLDS_STOCK, Order, OrderStatus
 from ..domain.picking import PickingError, PickLine, PickList, uncovered_units
-from ..domain.stock import MovementReason, StockLevel
+from ..domain.stock import MovementReason, PlainStockLevel, StockLevel
 from .reservations import reserve_for_line, stock_event
 
 FLOOR_ROLES = (Role.OWNER, Role.MANAGER, Role.FLOOR)
@@ -212,7 +212,7 @@ def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int, uow, settin
     return reserved
 
 
-def _level(uow, warehouse_id: int, product_id: int) -> StockLevel:
+def _level(uow, warehouse_id: int, product_id: int) -> PlainStockLevel:
     """The level of a product in a warehouse, locked together with its other warehouses' (PK order)."""
     for level, _site in uow.stock.lock_levels_at_sites([product_id]):
         if level.warehouse_id == warehouse_id:
@@ -289,7 +289,7 @@ def short_pick(cmd: commands.ShortPick, actor: Actor, uow, settings) -> PickList
 
 
 # -- bins ---------------------------------------------------------------------------------------------
-def assign_bin(cmd: commands.AssignBin, actor: Actor, uow, settings) -> StockLevel:
+def assign_bin(cmd: commands.AssignBin, actor: Actor, uow, settings) -> PlainStockLevel:
     """Say where a product is shelved in a warehouse (pick lists walk bins in code order)."""
     require_role(actor, *FLOOR_ROLES)
     require_warehouse(actor, cmd.warehouse_id)

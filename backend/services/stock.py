@@ -4,14 +4,14 @@ from __future__ import annotations
 from ..domain import commands
 from ..domain.access import Actor, Role, require_role, require_warehouse
 from ..domain.errors import NotFound, StockError
-from ..domain.stock import MovementReason, StockLevel
+from ..domain.stock import MovementReason, PlainStockLevel, StockLevel
 from .reservations import stock_event
 
 MANUAL_REASONS = {MovementReason.RECEIVED, MovementReason.ADJUSTMENT, MovementReason.COUNT,
                   MovementReason.EXPECTED}
 
 
-def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow, settings) -> StockLevel:
+def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow, settings) -> PlainStockLevel:
     """Apply a manual stock change (receipt, correction, expected delivery) to one level."""
     require_role(actor, Role.OWNER, Role.MANAGER, Role.FLOOR)
     require_warehouse(actor, cmd.warehouse_id)
