@@ -9,12 +9,15 @@ from flask import Flask, g, render_template, request
 from flask_smorest import Api
 from sqlalchemy.exc import DataError
 from webargs.flaskparser import FlaskParser
+from marshmallow import ValidationError
+from webargs import missing
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
 from ..extensions import csrf
 from .problems import flatten_errors, problem
 from .schemas import ProblemSchema
+from .text import invalid_text_paths
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +28,25 @@ def wants_api(path: str) -> bool:
 
 
 class JsonBodyParser(FlaskParser):
-    """webargs' Flask parser, treating every JSON body Python cannot decode as invalid JSON (400)."""
+    """webargs' Flask parser: undecodable JSON is a 400, and strings that are not text are a 422.
+
+    The text check covers the whole body (object keys and free-form members included), so no
+    endpoint can store a lone surrogate whatever its schema says. A schema whose list members are
+    answered one by one (the sync push: one outcome per command) names that list in
+    `TEXT_CHECKED_PER_ENTRY` and checks each entry itself, so one bad entry cannot refuse the rest.
+    """
+
+    def load_json(self, req, schema):
+        data = super().load_json(req, schema)
+        if data is missing:
+            return data
+        per_entry = getattr(schema, "TEXT_CHECKED_PER_ENTRY", ())
+        checked = ({key: value for key, value in data.items() if key not in per_entry}
+                   if per_entry and isinstance(data, dict) else data)
+        problems = invalid_text_paths(checked)
+        if problems:
+            raise ValidationError(problems)
+        return data
 
     def _raw_load_json(self, req):
         try:
@@ -78,7 +99,7 @@ def current_actor():
 
 def handle_domain_error(error: DomainError):
     """Domain rule broken: problem+json with its stable code (pages handle their own)."""
-    errors = {error.field: [error.message]} if error.field else None
+    errors = {path: [message] for path, message in error.errors.items()} or None
     extra = {"details": error.details} if error.details else {}
     return problem(error.status, error.code.replace(".", " ").replace("_", " ").capitalize(), error.message,
                    code=error.code, errors=errors, **extra)

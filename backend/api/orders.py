@@ -10,14 +10,16 @@ from flask_smorest import abort
 
 from ..bootstrap import bus
 from ..domain import commands
-from ..domain.access import ensure_visible
+from ..domain.access import OFFICE_ONLY_ORDER_FIELDS, can_read_audit, ensure_visible, sees_office_fields
+from ..domain.errors import Forbidden
 from ..extensions import db
 from ..queries.orders import list_orders, order_history
+from ..queries.tracking import customer_timeline
 from ..services.unit_of_work import SqlAlchemyUnitOfWork
 from . import Blueprint, current_actor
 from .auth import authenticate
 from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,
-                      OrderSchema, PaymentReceivedSchema, ReasonSchema)
+                      OrderSchema, PaymentReceivedSchema, ReasonSchema, TimelineStepSchema)
 
 blp = Blueprint("api_orders", __name__, url_prefix="/api/v1/orders", description="Orders")
 blp.before_request(authenticate)
@@ -51,6 +53,18 @@ def _int(value):
 
 def _text(value):
     return None if value is None else str(value)
+
+
+_CUSTOMER_FIELDS = tuple(name for name in OrderSchema().fields if name not in OFFICE_ONLY_ORDER_FIELDS)
+
+
+def as_seen_by(actor, order):
+    """The order for staff; for a customer, the same fields less the office's (the schema still dumps them)."""
+    if order is None or sees_office_fields(actor):
+        return order
+    if isinstance(order, dict):
+        return {key: value for key, value in order.items() if key not in OFFICE_ONLY_ORDER_FIELDS}
+    return {name: getattr(order, name) for name in _CUSTOMER_FIELDS}
 
 
 def order_json(order) -> dict:
@@ -94,18 +108,21 @@ class Orders(MethodView):
                           "description": "Retrying with the same key returns the first order instead of a new one"}])
     def post(self, data):
         """Place an order: prices, tax and shipping come from the catalogue; stock is reserved at once."""
-        order, created = bus().handle(_place_command(data), current_actor())
+        actor = current_actor()
+        order, created = bus().handle(_place_command(data), actor)
         headers = {"Location": f"/api/v1/orders/{order.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
         # The OrderSchema representation, serialised without marshmallow's per-field machinery.
-        return current_app.json.response(order_json(order)), (201 if created else 200), headers
+        return current_app.json.response(as_seen_by(actor, order_json(order))), (201 if created else 200), headers
 
     @blp.arguments(OrderQuerySchema(), location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, filters):
         """List orders you may see, newest first, filtered and paged."""
-        return list_orders(db.session, current_actor(), **filters)
+        actor = current_actor()
+        page = list_orders(db.session, actor, **filters)
+        return {**page, "items": [as_seen_by(actor, order) for order in page["items"]]}
 
 
 @blp.route("/<id:order_id>")
@@ -115,27 +132,46 @@ class OrderItem(MethodView):
     @blp.response(200, OrderSchema)
     def get(self, order_id):
         """Read an order (customers only their own)."""
+        actor = current_actor()
         order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
-        ensure_visible(current_actor(), order)
-        return order
+        ensure_visible(actor, order)
+        return as_seen_by(actor, order)
 
 
 @blp.route("/<id:order_id>/history")
 class OrderHistory(MethodView):
-    """The audit trail of an order."""
+    """The audit trail of an order (staff)."""
 
     @blp.response(200, AuditEventSchema(many=True))
     def get(self, order_id):
-        """Every change to the order: who, what, when."""
+        """Every change to the order: who, what, when and why (staff only; customers read /timeline)."""
+        actor = current_actor()
+        order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
+        ensure_visible(actor, order)
+        if not can_read_audit(actor):
+            raise Forbidden("The change history is kept for the shop's staff; "
+                            f"GET /api/v1/orders/{order_id}/timeline shows your order's progress.",
+                            code="order.audit_staff_only")
+        return order_history(db.session, order_id)
+
+
+@blp.route("/<id:order_id>/timeline")
+class OrderTimeline(MethodView):
+    """An order's progress in a customer's words."""
+
+    @blp.response(200, TimelineStepSchema(many=True))
+    def get(self, order_id):
+        """The steps the order went through and those still ahead (as on the tracking page)."""
         order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
         ensure_visible(current_actor(), order)
-        return order_history(db.session, order_id)
+        return customer_timeline(db.session, order_id)
 
 
 def _decision(path: str, schema, build, summary: str):
     """Register POST /orders/<id>/<path> that runs one command and returns the order."""
     def view(data, order_id):
-        return bus().handle(build(order_id, data), current_actor())
+        actor = current_actor()
+        return as_seen_by(actor, bus().handle(build(order_id, data), actor))
     view.__name__ = "order_" + path.replace("/", "_").replace("-", "_")
     view.__doc__ = summary
     blp.route(f"/<id:order_id>/{path}", methods=["POST"])(

@@ -7,23 +7,10 @@ from ..domain.catalogue import Channel
 from ..domain.orders import OrderStatus
 from ..domain.payments import AddressCheck, PaymentMethod
 from ..domain.stock import MovementReason
+from .text import Email, Text  # noqa: F401  (Text is the string field of every schema, here and in sync)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; larger values cannot exist
 ID_RANGE = validate.Range(1, MAX_ID, error="Not a valid id.")
-
-
-class Text(fields.String):
-    """A string without NUL characters (PostgreSQL text cannot store them; they are never meaningful)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Must not contain NUL characters.")
-        return text
-
-
-class Email(fields.Email, Text):
-    """An e-mail address, NUL-free like every other string."""
 
 
 SKU = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -220,14 +207,18 @@ class OrderLineInSchema(Schema):
 class OrderCreateSchema(Schema):
     customer_id = fields.Integer(strict=True, validate=ID_RANGE,
                                  metadata={"description": "Required for staff; customers order for themselves"})
-    channel = Text(load_default=Channel.API.value, validate=_enum(Channel))
-    channel_order_id = Text(load_default=None, allow_none=True, validate=validate.Length(1, 100))
+    channel = Text(load_default=None, validate=_enum(Channel), metadata={
+        "description": "Office only (default api); customers' orders are always web_shop"})
+    channel_order_id = Text(load_default=None, allow_none=True, validate=validate.Length(1, 100), metadata={
+        "description": "Office only: the channel's own order number; a second order with it returns the first"})
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(1, 200))
     shipping_address = fields.Nested(AddressSchema, required=True)
     billing_address = fields.Nested(AddressSchema, load_default=None, allow_none=True)
     payment_method = Text(required=True, validate=_enum(PaymentMethod))
-    card_fingerprint = Text(load_default=None, allow_none=True, validate=validate.Length(1, 64))
-    address_check = Text(load_default=AddressCheck.NOT_CHECKED.value, validate=_enum(AddressCheck))
+    card_fingerprint = Text(load_default=None, allow_none=True, validate=validate.Length(1, 64), metadata={
+        "description": "Office only: reported by the payment provider"})
+    address_check = Text(load_default=None, validate=_enum(AddressCheck), metadata={
+        "description": "Office only: the payment provider's address check (default not_checked)"})
     notes = Text(load_default="", validate=validate.Length(0, 2000))
 
     @validates_schema
@@ -318,3 +309,9 @@ class AuditEventSchema(Schema):
     data = fields.Dict()
     created_at = fields.DateTime()
 
+
+class TimelineStepSchema(Schema):
+    step = Text(metadata={"description": "The status this step stands for (placed, accepted, ..., delivered)"})
+    label = Text(metadata={"description": "The step in a customer's words"})
+    at = fields.DateTime(allow_none=True, metadata={"description": "When it was reached (UTC); null if not yet"})
+    done = fields.Boolean()

@@ -71,6 +71,20 @@ def ensure_visible(actor: Actor, order) -> None:
         raise NotFound("No such order.")
 
 
+# What a customer never sees of their own order: why it is held names the shop's risk rules and thresholds.
+OFFICE_ONLY_ORDER_FIELDS = ("hold_reasons",)
+
+
+def sees_office_fields(actor: Actor) -> bool:
+    """Staff see an order whole; a customer sees it without the office's notes on it."""
+    return actor.role in STAFF
+
+
+def can_read_audit(actor: Actor) -> bool:
+    """The audit trail (who changed what, with internal reasons) is for staff; customers get a timeline."""
+    return actor.role in STAFF
+
+
 def can_see_change(actor: Actor, aggregate_type: str, data: dict) -> bool:
     """Which domain events a phone may pull: the office all; floor staff the stock and pick lists of
     their warehouses; drivers their own runs and proofs."""

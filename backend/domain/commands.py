@@ -9,14 +9,14 @@ class PlaceOrder:
     """Create an order for a customer from SKUs and quantities; prices come from the catalogue."""
 
     customer_id: int | None
-    channel: str
+    channel: str | None  # None: the web shop for a customer, the API for an office client
     lines: tuple  # ((sku, quantity), ...)
     shipping_address: dict
     payment_method: str
     billing_address: dict | None = None
     channel_order_id: str | None = None
     card_fingerprint: str | None = None
-    address_check: str = "not_checked"
+    address_check: str | None = None  # None: not checked
     notes: str = ""
     idempotency_key: str | None = None
     request_fingerprint: str | None = None

@@ -9,13 +9,17 @@ class DomainError(Exception):
     status = 409  # the HTTP status an entry point should answer with
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 details: dict | None = None):
+                 details: dict | None = None, errors: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.field = field
         self.details = details or {}
+        # Field path -> message, for a refusal about several fields at once (`field` names just one).
+        self.errors = dict(errors or {})
+        if field and field not in self.errors:
+            self.errors[field] = message
 
 
 class IllegalTransition(DomainError):

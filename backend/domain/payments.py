@@ -17,6 +17,7 @@ class PaymentMethod(str, Enum):
 class PaymentStatus(str, Enum):
     """Where the money is."""
 
+    UNPAID = "unpaid"                # card/PayPal the buyer chose, not yet confirmed by the gateway or staff
     AUTHORIZED = "authorized"        # card/PayPal: the gateway holds the funds
     AWAITING_FUNDS = "awaiting_funds"  # bank transfer: nothing received yet
     PAID = "paid"
@@ -51,6 +52,8 @@ class RiskFacts:
     customer_recent_orders: int      # orders by this customer inside the window, this one excluded
     card_recent_orders: int          # orders with this card fingerprint inside the window
     address_check: AddressCheck = AddressCheck.NOT_CHECKED
+    # False when only the buyer says a card or PayPal payment was made: a person must check it.
+    payment_confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,28 @@ def assess_risk(policy: RiskPolicy, facts: RiskFacts) -> list[HoldReason]:
     if facts.address_check == AddressCheck.FAILED:
         reasons.append(HoldReason("risk.address_check_failed",
                                   "The card issuer's address check failed."))
+    if not facts.payment_confirmed:
+        reasons.append(HoldReason("risk.payment_unconfirmed",
+                                  "No payment gateway or staff member has confirmed this payment yet; "
+                                  "check that it was taken before releasing the order."))
     return reasons
 
 
-def initial_payment_status(method: PaymentMethod) -> PaymentStatus:
-    """Card and PayPal arrive authorized; bank transfer waits for funds; COD is collected at the door."""
+PAID_UPFRONT = frozenset({PaymentMethod.CARD, PaymentMethod.PAYPAL})
+
+
+def initial_payment_status(method: PaymentMethod, *, confirmed: bool = True) -> PaymentStatus:
+    """Card and PayPal are authorized when the gateway or staff vouch for them, else unpaid; bank transfer
+    waits for funds; COD is collected at the door."""
+    method = PaymentMethod(method)
+    if method in PAID_UPFRONT:
+        return PaymentStatus.AUTHORIZED if confirmed else PaymentStatus.UNPAID
     return {
-        PaymentMethod.CARD: PaymentStatus.AUTHORIZED,
-        PaymentMethod.PAYPAL: PaymentStatus.AUTHORIZED,
         PaymentMethod.BANK_TRANSFER: PaymentStatus.AWAITING_FUNDS,
         PaymentMethod.CASH_ON_DELIVERY: PaymentStatus.COLLECT_ON_DELIVERY,
-    }[PaymentMethod(method)]
+    }[method]
+
+
+def needs_buyer_payment_confirmation(method: PaymentMethod) -> bool:
+    """A buyer's own card or PayPal order: only the gateway or staff can say the money was taken."""
+    return PaymentMethod(method) in PAID_UPFRONT

@@ -5,11 +5,11 @@ import secrets
 
 from ..domain import commands
 from ..domain.access import Actor, Role, ensure_visible, require_role
-from ..domain.catalogue import Channel
+from ..domain.intake import authorize_intake, intake_channel
 from ..domain.errors import DomainError, Forbidden, InvalidOrder
 from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderStatus, PlainOrder, PlainOrderLine
 from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskFacts, assess_risk,
-                               initial_payment_status)
+                               initial_payment_status, needs_buyer_payment_confirmation)
 from ..domain.pricing import quote
 from . import reservations
 
@@ -23,13 +23,7 @@ class IdempotencyConflict(DomainError):
 
 def _customer_for(actor: Actor, cmd: commands.PlaceOrder, uow, settings) -> tuple[int, int]:
     """(customer id, their orders in the velocity window): customers order for themselves, the office for anyone."""
-    if actor.role == Role.CUSTOMER:
-        if cmd.customer_id not in (None, actor.customer_id):
-            raise Forbidden("Customers can only place orders for themselves.")
-        customer_id = actor.customer_id
-    else:
-        require_role(actor, Role.OWNER, Role.MANAGER)
-        customer_id = cmd.customer_id
+    customer_id = actor.customer_id if actor.role == Role.CUSTOMER else cmd.customer_id
     recent = (uow.orders.customer_recent_orders(customer_id, minutes=settings.risk.velocity_window_minutes)
               if customer_id is not None else None)
     if recent is None:
@@ -64,17 +58,21 @@ def _replayed(actor, cmd, uow):
 
 def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[PlainOrder, bool]:
     """Price, risk-check and reserve stock for a new order; returns (order, created)."""
+    authorize_intake(actor, customer_id=cmd.customer_id, channel=cmd.channel, channel_order_id=cmd.channel_order_id,
+                     card_fingerprint=cmd.card_fingerprint, address_check=cmd.address_check)
     existing = _replayed(actor, cmd, uow)
     if existing is not None:
         ensure_visible(actor, existing)
         return existing, False
     customer_id, customer_recent_orders = _customer_for(actor, cmd, uow, settings)
     try:
-        channel = Channel(cmd.channel).value
+        channel = intake_channel(actor, cmd.channel).value
         method = PaymentMethod(cmd.payment_method)
-        address_check = AddressCheck(cmd.address_check)
+        address_check = AddressCheck(cmd.address_check or AddressCheck.NOT_CHECKED.value)
     except ValueError as exc:
         raise InvalidOrder(str(exc)) from exc
+    # A buyer's word that a card or PayPal payment was made is not a payment fact (domain/intake.py).
+    payment_confirmed = not (actor.role == Role.CUSTOMER and needs_buyer_payment_confirmation(method))
     shipping = cmd.shipping_address
     billing = cmd.billing_address or shipping
     priced = quote(_priced_items(cmd, uow), currency=settings.currency, country=shipping["country"],
@@ -85,11 +83,12 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[
         card_recent_orders=(uow.orders.card_recent_orders(cmd.card_fingerprint,
                                                           minutes=settings.risk.velocity_window_minutes)
                             if cmd.card_fingerprint else 0),
-        address_check=address_check)
+        address_check=address_check, payment_confirmed=payment_confirmed)
     # A plain order: written by the Core data mapper, never through the ORM session (domain/orders.py).
     order = PlainOrder(customer_id=customer_id, channel=channel, channel_order_id=cmd.channel_order_id,
                        currency=settings.currency, payment_method=method.value,
-                       payment_status=initial_payment_status(method).value, shipping_address=dict(shipping),
+                       payment_status=initial_payment_status(method, confirmed=payment_confirmed).value,
+                       shipping_address=dict(shipping),
                        billing_address=dict(billing), subtotal_minor=priced.subtotal.amount,
                        shipping_minor=priced.shipping.amount, tax_minor=priced.tax.amount,
                        total_minor=priced.total.amount, tracking_token=secrets.token_urlsafe(24),
@@ -206,9 +205,12 @@ def _locked_on_hold(order_id: int, actor: Actor, uow) -> Order:
 def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow, settings) -> Order:
     """A manager checked the held payment and lets the order go on to acceptance."""
     order = _locked_on_hold(cmd.order_id, actor, uow)
+    confirms_payment = order.payment_status == PaymentStatus.UNPAID.value
     order.transition(OrderStatus.PLACED, actor_id=actor.user_id, reason=cmd.note or "payment hold released",
-                     released_reasons=order.hold_reasons)
+                     released_reasons=order.hold_reasons, **({"payment_confirmed": True} if confirms_payment else {}))
     order.hold_reasons = []
+    if confirms_payment:  # the person releasing it checked that the buyer's card or PayPal payment was taken
+        order.payment_status = PaymentStatus.AUTHORIZED.value
     if order.payment_method == PaymentMethod.BANK_TRANSFER.value and order.payment_status != PaymentStatus.PAID.value:
         order.transition(OrderStatus.AWAITING_PAYMENT, actor_id=actor.user_id, reason="waiting for bank transfer")
     uow.commit()

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..bootstrap import bus
 from ..domain import commands
-from ..domain.access import ensure_visible
+from ..domain.access import ensure_visible, sees_office_fields
 from ..domain.errors import DomainError
 from ..domain.orders import CUSTOMER_CANCELLABLE, OrderStatus
 from ..extensions import db
@@ -104,7 +104,7 @@ def show(order_id: int):
                     else None)
     return render_template("orders/show.html", order=order, actions=available_actions(actor, order),
                            history=order_history(db.session, order.id) if actor.is_office else [],
-                           tracking_url=tracking_url)
+                           tracking_url=tracking_url, office_fields=sees_office_fields(actor))
 
 
 @bp.post("/<id:order_id>/decision")

@@ -37,7 +37,8 @@ def test_a_customer_places_an_order_for_themselves_with_their_token(client, worl
     assert response.status_code == 201
     order = response.get_json()
     assert order["customer_id"] == world.shop.customers["casey"]
-    assert order["status"] == "placed"
+    # A card payment only the buyer vouches for waits for a person (or, later, the gateway) to confirm it.
+    assert (order["status"], order["payment_status"]) == ("payment_hold", "unpaid")
     assert response.headers["Location"] == f"{ORDERS}/{order['id']}"
 
 

@@ -52,7 +52,7 @@ def test_the_dashboard_is_for_the_office(client, world):
 
 
 def test_an_order_waiting_for_acceptance_can_be_accepted_from_the_dashboard(client, world):
-    order_id = world.place([("MUG", 1)], who="customer")
+    order_id = world.place([("MUG", 1)], who="customer", method="cash_on_delivery")
     sign_in(client, world.emails["owner"])
     page = client.get("/dashboard/").get_data(as_text=True)
     assert f'data-order-id="{order_id}"' in page and "Open exceptions" in page
@@ -69,7 +69,9 @@ def test_a_new_order_appears_on_the_phone_dashboard_without_reload(phone, live_s
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360
         expect(phone.locator("#hourly-chart canvas")).to_have_count(1)
         before = int(phone.locator("[data-kpi='orders-GBP'] [data-today-orders]").inner_text())
-        response = requests.post(f"{live_server.url}/api/v1/orders", json=order_body((("LAMP", 1),)),
+        # Cash on delivery: a customer's own card order would wait on payment hold, not for acceptance.
+        response = requests.post(f"{live_server.url}/api/v1/orders",
+                                 json=order_body((("LAMP", 1),), payment_method="cash_on_delivery"),
                                  headers=live_server.world.headers("customer"), timeout=10)
         assert response.status_code == 201
         placed_at = time.monotonic()

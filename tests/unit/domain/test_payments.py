@@ -76,3 +76,13 @@ def test_the_initial_payment_status_accepts_the_method_as_plain_text():
 def test_an_unknown_payment_method_is_refused():
     with pytest.raises(ValueError):
         initial_payment_status("bitcoin")
+
+
+def test_a_card_or_paypal_payment_only_the_buyer_vouches_for_is_unpaid():
+    assert initial_payment_status(PaymentMethod.CARD, confirmed=False) == PaymentStatus.UNPAID
+    assert initial_payment_status(PaymentMethod.PAYPAL, confirmed=False) == PaymentStatus.UNPAID
+    assert initial_payment_status(PaymentMethod.BANK_TRANSFER, confirmed=False) == PaymentStatus.AWAITING_FUNDS
+
+
+def test_an_unconfirmed_payment_is_a_reason_to_hold():
+    assert codes(replace(CLEAN, payment_confirmed=False)) == ["risk.payment_unconfirmed"]

@@ -228,7 +228,7 @@ def test_an_ended_order_writes_one_released_movement_per_reservation(app, shop, 
 # -- access ------------------------------------------------------------------------------------------
 
 def test_a_customer_cannot_accept_an_order(app, shop, casey):
-    order_id = shop.place(casey, [("MUG", 1)])
+    order_id = shop.place(casey, [("MUG", 1)], method="cash_on_delivery")
     refused(app, commands.AcceptOrder(order_id), casey, Forbidden)
     assert order_view(app, order_id)["status"] == "placed"
 
@@ -249,7 +249,7 @@ def test_a_customer_can_cancel_their_own_placed_order(app, shop, casey):
 
 
 def test_a_customer_cannot_cancel_an_order_the_shop_has_allocated(app, shop, manager, casey):
-    order_id = shop.place(casey, [("MUG", 1)])
+    order_id = shop.place(casey, [("MUG", 1)], method="cash_on_delivery")
     run(app, commands.AcceptOrder(order_id), manager)
     error = refused(app, commands.CancelOrder(order_id), casey, Forbidden)
     assert error.code == "order.cancel_needs_shop"
