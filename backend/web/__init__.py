@@ -7,6 +7,15 @@ from ..adapters.records import User
 from ..extensions import db, login_manager
 
 
+# Photos taken on the phone are shown from blob: and data: URLs before they are uploaded; Socket.IO and
+# the offline queue talk to this origin only (ws: of the same host is 'self' too).
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+    "connect-src 'self'", "font-src 'self'", "manifest-src 'self'", "worker-src 'self'", "object-src 'none'",
+    "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+])
+
+
 def init_web(app: Flask) -> None:
     """Register page blueprints and the session user loader."""
     from . import auth, exceptions, floor, home, orders, owner, pwa, sync, tracking
@@ -35,11 +44,20 @@ def init_web(app: Flask) -> None:
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
     @app.after_request
-    def vary_on_htmx(response):
-        """Pages branch on HX-Request, so caches must key on it too."""
+    def security_headers(response):
+        """Caches key on HX-Request (pages branch on it); every answer carries the browser's safety rules.
+
+        The policy allows scripts and styles from this origin only: the templates hold no inline
+        script, style or event handler, and must stay that way. A view that serves something else
+        (an uploaded photo) sets a stricter policy of its own, which is kept.
+        """
         response.vary.add("HX-Request")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for browsers without CSP 2
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: browsers must never fall back to HTTP
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     app.jinja_env.filters["money"] = format_money

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,6 +249,31 @@ def phone(browser, live_server):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Every browser test is also a check that the pages live within the Content-Security-Policy.
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
     yield page
     context.close()
     assert errors == []
+
+
+def browser_sign_in(page, email: str, password: str = PASSWORD) -> None:
+    """Sign in on the sign-in page as a person would: type into the labelled fields, tap Sign in."""
+    page.goto("/sign-in")
+    page.get_by_label("E-mail").press_sequentially(email)
+    page.get_by_label("Password").press_sequentially(password)
+    page.get_by_role("button", name="Sign in", exact=True).tap()
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+def wait_until(page, expression: str, timeout: float = 10_000) -> None:
+    """Wait until `expression` (JavaScript, or an async arrow function) is truthy in the page.
+
+    Playwright's own wait_for_function polls by compiling the predicate inside the page, which the
+    Content-Security-Policy (no 'unsafe-eval') refuses; evaluating from here is not subject to it.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout / 1000:g} s: {expression}")
+        page.wait_for_timeout(50)

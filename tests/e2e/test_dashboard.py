@@ -14,7 +14,7 @@ from backend.adapters.realtime import SocketIOPublisher
 from backend.extensions import db
 from backend.queries.dashboard import dashboard
 from backend.realtime import start_relay_thread
-from tests.e2e.conftest import UNLABELLED_CONTROLS, order_body, sign_in
+from tests.e2e.conftest import UNLABELLED_CONTROLS, order_body, sign_in, wait_until
 from tests.e2e.test_offline_count import _sign_in
 
 
@@ -64,7 +64,7 @@ def test_a_new_order_appears_on_the_phone_dashboard_without_reload(phone, live_s
     try:
         _sign_in(phone, live_server.world.emails["owner"], "/orders/")
         phone.goto("/dashboard/")
-        phone.wait_for_function("document.documentElement.dataset.live === 'on'")
+        wait_until(phone, "document.documentElement.dataset.live === 'on'")
         assert phone.evaluate(UNLABELLED_CONTROLS) == []
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360
         expect(phone.locator("#hourly-chart canvas")).to_have_count(1)

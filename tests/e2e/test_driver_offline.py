@@ -20,7 +20,7 @@ from backend.domain import commands
 from backend.domain.delivery import Blob, DeliveryAttempt, DeliveryProof
 from backend.domain.dispatch import RunStop
 from backend.extensions import db
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, UNLABELLED_CONTROLS, sign_in
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, UNLABELLED_CONTROLS, sign_in, wait_until
 from tests.factories import PASSWORD, run, run_out_for_delivery
 
 pytestmark = pytest.mark.browser
@@ -88,7 +88,7 @@ def sign_in_driver(page, email):
     expect(page).to_have_url(re.compile(r"/driver$"))
     page.evaluate(WORKER_READY)
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def take_run_offline(page, stops: int):
@@ -126,7 +126,7 @@ def confirm_stop(page, position: int, name: str, photo: bytes):
     expect(page.get_by_role("img", name="Photo 1")).to_be_visible(timeout=20_000)  # shrinking takes a moment
     sign(page)
     page.get_by_label("Add my position to the proof").check()
-    page.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
+    wait_until(page, "document.querySelector('input[name=latitude]').value !== ''")
     page.get_by_role("button", name="Confirm delivery").tap()
     expect(page.locator("[data-stop-card] > [data-row-status]")).to_have_text(f"Saved on this phone: delivered to {name}.")
     page.get_by_role("link", name="Back to the run").tap()

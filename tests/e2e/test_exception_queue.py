@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from backend.bootstrap import bus
-from tests.e2e.conftest import csrf_token_of, sign_in
+from tests.e2e.conftest import csrf_token_of, sign_in, wait_until
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_a_new_exception_raises_a_refresh_notice_on_the_open_queue_page(phone, l
     try:
         _sign_in(phone, live_server.world.emails["manager"], "/orders/")
         phone.goto("/office/exceptions/")
-        phone.wait_for_function("document.documentElement.dataset.live === 'on'")
+        wait_until(phone, "document.documentElement.dataset.live === 'on'")
         notice = phone.locator("[data-live-notice]")
         expect(notice).to_be_hidden()
         with live_server.app.app_context(), bus().uow_factory() as uow:

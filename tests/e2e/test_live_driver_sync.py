@@ -11,7 +11,7 @@ from backend.adapters.realtime import SocketIOPublisher
 from backend.realtime import start_relay_thread
 from tests.e2e.test_driver_offline import (confirm_stop, open_phone, playwright, png, server,  # noqa: F401
                                            sign_in_driver)
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, wait_until
 from tests.e2e.test_offline_count import _sign_in
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ def test_a_drop_off_synced_from_the_drivers_phone_appears_on_the_owners_list_liv
         owner = owner_context.new_page()
         _sign_in(owner, server.world.emails["owner"], "/orders/")
         owner.goto("/orders/?view=all")
-        owner.wait_for_function("document.documentElement.dataset.live === 'on'")
+        wait_until(owner, "document.documentElement.dataset.live === 'on'")
         number = f"WB-{server.orders[0]:06d}"
         row = owner.locator(".order-row", has_text=number)
         expect(row.locator(".status")).to_have_text("out for delivery")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from backend.adapters.realtime import SocketIOPublisher
 from backend.realtime import start_relay_thread
-from tests.e2e.conftest import order_body
+from tests.e2e.conftest import order_body, wait_until
 from tests.e2e.test_offline_count import _sign_in
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ def relay(live_server):
 
 def test_a_new_order_appears_on_the_owners_list_within_a_second_without_reload(phone, live_server, relay):
     _sign_in(phone, live_server.world.emails["owner"], "/orders/")
-    phone.wait_for_function("document.documentElement.dataset.live === 'on'")
+    wait_until(phone, "document.documentElement.dataset.live === 'on'")
     navigations = []
     phone.on("framenavigated", lambda frame: navigations.append(frame.url))
 
@@ -44,9 +44,9 @@ def test_a_new_order_appears_on_the_owners_list_within_a_second_without_reload(p
 
 def test_a_list_that_missed_news_while_disconnected_catches_up_on_reconnect(phone, live_server, relay):
     _sign_in(phone, live_server.world.emails["owner"], "/orders/")
-    phone.wait_for_function("document.documentElement.dataset.live === 'on'")
+    wait_until(phone, "document.documentElement.dataset.live === 'on'")
     phone.context.set_offline(True)
-    phone.wait_for_function("document.documentElement.dataset.live === 'off'", timeout=15_000)
+    wait_until(phone, "document.documentElement.dataset.live === 'off'", timeout=15_000)
     response = requests.post(f"{live_server.url}/api/v1/orders", json=order_body((("MUG", 1),)),
                              headers=live_server.world.headers("customer"), timeout=10)
     number = f"WB-{response.json()['id']:06d}"

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from backend.adapters.orm import stock_levels
 from backend.adapters.records import SyncCommand
 from backend.extensions import db
-from tests.e2e.conftest import UNLABELLED_CONTROLS
+from tests.e2e.conftest import UNLABELLED_CONTROLS, wait_until
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -34,7 +34,7 @@ def _controlled_by_the_worker(page) -> None:
     # evaluate() has no timeout of its own: a worker that never activates must fail the test, not hang it.
     page.evaluate(WORKER_READY)
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def _chip(page):
@@ -204,7 +204,7 @@ def test_stock_changed_elsewhere_shows_on_the_open_stock_page_without_a_reload(s
     from backend.realtime import start_relay_thread
     stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
     try:
-        stock_page.wait_for_function("document.documentElement.dataset.live === 'on'")
+        wait_until(stock_page, "document.documentElement.dataset.live === 'on'")
         mugs = _on_hand(live_server, "MUG")
         _row(stock_page, "MUG").get_by_label("Note (optional)").fill("half-typed note")
         shop = live_server.world.shop

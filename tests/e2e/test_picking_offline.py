@@ -15,7 +15,7 @@ from backend.bootstrap import bus
 from backend.domain import commands
 from backend.extensions import db
 from backend.services.unit_of_work import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import PHONE, UNLABELLED_CONTROLS
+from tests.e2e.conftest import PHONE, UNLABELLED_CONTROLS, wait_until
 from tests.factories import PASSWORD, allocated_order, picking_setup
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def _open_list(page, list_id: int) -> None:
     expect(page).to_have_url(re.compile(rf"/floor/pick-lists/{list_id}$"))
     page.evaluate(WORKER_READY)
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     expect(page.locator("#sync-status")).to_have_text("Synced")
 
 

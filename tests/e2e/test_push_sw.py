@@ -17,7 +17,7 @@ from backend.adapters.orm import orders
 from backend.adapters.push_records import PushSubscription
 from backend.domain.notifications import KINDS, build_payload, topic_for
 from backend.extensions import db
-from tests.e2e.conftest import PHONE, LiveServer, _app_on_copy, _dispose, _world_for
+from tests.e2e.conftest import PHONE, LiveServer, _app_on_copy, _dispose, _world_for, wait_until
 from tests.push_service import LocalPushService
 
 pytestmark = pytest.mark.browser
@@ -90,7 +90,7 @@ def _order_and_token(server):
 def _controlled(page):
     page.evaluate(WORKER_READY)
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def _load_push_module(page):

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from backend.domain import commands
 from tests.factories import PASSWORD, run
+from tests.e2e.conftest import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +60,7 @@ def _controlled_by_the_worker(page) -> None:
     """Wait until the worker is active, then reload so this page is fetched (and kept) through it."""
     page.evaluate("async () => { await navigator.serviceWorker.ready; }")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def test_the_manifest_icons_are_pngs_of_the_sizes_it_claims(phone):
@@ -132,7 +133,7 @@ def test_the_offline_page_still_works_after_signing_out(phone, live_server):
     _controlled_by_the_worker(phone)
     phone.get_by_role("button", name="Sign out").tap()
     expect(phone).to_have_url(re.compile(r"/sign-in$"))
-    phone.wait_for_function("""async () => !!(await caches.match('/offline'))""")
+    wait_until(phone, """async () => !!(await caches.match('/offline'))""")
     phone.context.set_offline(True)
     phone.goto("/orders/")
     expect(phone.get_by_role("heading", level=1)).to_have_text("You are offline")

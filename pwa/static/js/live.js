@@ -1,8 +1,10 @@
 /* Live updates (SYNC.md, "Realtime"): the server nudges, the page refreshes what changed.
  *
  * Socket.IO messages carry only ids and versions ({event_id, sequence, name, aggregate, id, version}).
- * Each is re-dispatched on <body> as a "waybill:change" DOM event; fragments that care declare
- * hx-trigger="waybill:change from:body" (optionally filtered) and fetch their own fresh HTML.
+ * Each is re-dispatched on <body> as a "waybill:change" DOM event, and again as "waybill:change:<aggregate>"
+ * (e.g. "waybill:change:order"). Fragments that care declare hx-trigger="waybill:change:order from:body"
+ * and fetch their own fresh HTML: a named event, because htmx's [filter] syntax evaluates JavaScript
+ * from the attribute, which the Content-Security-Policy (no 'unsafe-eval') refuses.
  * After a reconnect, a "waybill:resync" event asks every live fragment to refresh once, which is how a
  * client that missed messages while away catches up (Socket.IO keeps nothing for absent clients).
  * Event ids already seen are ignored: delivery is at least once. Pages with forms show a "refresh"
@@ -45,6 +47,7 @@ function start() {
     seen.add(nudge.event_id);
     if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
     announce("waybill:change", nudge);
+    if (/^[a-z_]+$/.test(nudge.aggregate || "")) announce(`waybill:change:${nudge.aggregate}`, nudge);
     showNotices(nudge);
   });
 }
