@@ -8,6 +8,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 
+from .bodies import CappedRequest, drain_unread_chunked_body
 from .config import load_config
 from .extensions import csrf, db, login_manager, migrate, socketio
 
@@ -30,6 +31,7 @@ class WaybillFlask(Flask):
     """
 
     _MAX_REMEMBERED = 10_000  # handlers are module-level functions; a bound never reached in practice
+    request_class = CappedRequest  # body caps hold for chunked bodies too (backend/bodies.py)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.url_map.converters["id"] = IdConverter
     app.session_interface = CookieSessions()
+    app.after_request(drain_unread_chunked_body)
 
     from .adapters import orm, records  # noqa: F401  (tables must be known before migrations run)
     from .adapters import push_records  # noqa: F401  (web push tables)

@@ -119,7 +119,7 @@ class SyncCommand(db.Model):
 
     __tablename__ = "sync_command"
     id: Mapped[int] = mapped_column(primary_key=True)
-    command_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    command_id: Mapped[str] = mapped_column(sa.String(36))  # unique per device, not across devices
     device_id: Mapped[str] = mapped_column(sa.ForeignKey("device.id"), index=True)
     seq: Mapped[int] = mapped_column()
     type: Mapped[str] = mapped_column(sa.String(64))
@@ -129,6 +129,7 @@ class SyncCommand(db.Model):
     outcome = mapped_column(sa.JSON, nullable=False)
     occurred_at = mapped_column(UTCDateTime)
     received_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    __table_args__ = (sa.UniqueConstraint("device_id", "command_id", name="uq_sync_command_device_id_command_id"),)
 
 
 class OfficeException(db.Model):

@@ -33,6 +33,20 @@ class LocalBlobStorage:
         The hash is computed while copying; `accept(sha256, size, head)` may raise to refuse the file
         (wrong hash, not an image) before it takes its name, so refused bytes never enter storage.
         """
+        staged = self.stage(stream, max_bytes=max_bytes, accept=accept)
+        try:
+            staged.place()
+        finally:
+            staged.discard()
+        return staged.key, staged.size, staged.head
+
+    def stage(self, stream, *, max_bytes: int, accept=None) -> "Staged":
+        """Copy `stream` to a temporary file and hash it, without giving it its name yet.
+
+        The caller decides: `place()` once the upload is accepted (before its record commits, so a record
+        never names missing bytes), `discard()` always at the end (a refused upload leaves nothing behind,
+        and a file that already held these bytes for another record is never touched).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size, head = hashlib.sha256(), 0, b""
         handle, temp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
@@ -54,10 +68,7 @@ class LocalBlobStorage:
             key = digest.hexdigest()
             if accept is not None:
                 accept(key, size, head)
-            target = self._path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp_name, target)  # atomic on one filesystem; same bytes, same name
-            return key, size, head
+            return Staged(self._path(key), Path(temp_name), key, size, head)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
@@ -73,3 +84,24 @@ class LocalBlobStorage:
     def read(self, key: str) -> bytes:
         """All bytes of `key` (small images only)."""
         return self._path(key).read_bytes()
+
+
+class Staged:
+    """Bytes copied and hashed, waiting under a temporary name until the upload is accepted."""
+
+    def __init__(self, target: Path, temp: Path, key: str, size: int, head: bytes):
+        self.target, self.temp, self.key, self.size, self.head = target, temp, key, size, head
+        self.placed = False
+
+    def place(self) -> None:
+        """Give the bytes their content-addressed name (atomic; the same bytes get the same name)."""
+        if self.placed:
+            return
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.temp, self.target)
+        self.placed = True
+
+    def discard(self) -> None:
+        """Remove the temporary copy if it was never placed."""
+        if not self.placed:
+            self.temp.unlink(missing_ok=True)

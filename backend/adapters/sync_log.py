@@ -13,16 +13,19 @@ def lock_device(session, device_id: str) -> Device | None:
                            .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
-def find_command(session, command_id: str) -> SyncCommand | None:
-    """A command already replayed, by its client-generated id."""
-    return session.execute(sa.select(SyncCommand).where(SyncCommand.command_id == command_id)).scalar_one_or_none()
+def find_command(session, device_id: str, command_id: str) -> SyncCommand | None:
+    """A command this device already sent, by its client-generated id (ids are scoped to their device:
+    another user's phone may use the same id, and must never see this one's outcome)."""
+    return session.execute(sa.select(SyncCommand).where(SyncCommand.device_id == device_id,
+                                                        SyncCommand.command_id == command_id)).scalar_one_or_none()
 
 
 def record_command(session, device: Device, envelope: dict, status: str, outcome: dict) -> None:
     """Store a command's outcome and move the device's progress on, in the caller's transaction."""
-    session.add(SyncCommand(command_id=envelope["id"], device_id=device.id, seq=envelope["seq"],
+    seq = envelope["seq"] or 0  # 0: a malformed command stored without a usable seq
+    session.add(SyncCommand(command_id=envelope["id"], device_id=device.id, seq=seq,
                             type=envelope["type"], version=envelope["v"], payload=envelope["payload"],
                             status=status, outcome=outcome, occurred_at=envelope.get("occurred_at")))
-    device.last_processed_seq = max(device.last_processed_seq, envelope["seq"])
+    device.last_processed_seq = max(device.last_processed_seq, seq)
     device.last_seen_at = utcnow()
     session.flush()

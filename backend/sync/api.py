@@ -14,18 +14,20 @@ from ..domain.access import Role, can_see_change, require_role
 from ..extensions import db
 from ..queries.catalogue import stock_levels
 from ..queries.changes import changes_after, head, parse_cursor
-from .replay import register_device, replay
+from .replay import ReplayInterrupted, last_processed_seq, register_device, replay
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync for floor staff and drivers")
 blp.before_request(authenticate)
 
 MAX_BATCH_COMMANDS = 50
 MAX_BATCH_BYTES = 256 * 1024  # photos never travel in a push; they go to the blob endpoint
+RETRY_AFTER_SECONDS = 30  # after an unexpected error: the phone sends the rest again later
 
 
 @blp.before_request
 def _bounded_batch():
-    """Refuse an oversized push before its body is parsed."""
+    """Refuse an oversized push before its body is parsed, and cap what is read of a chunked one."""
+    request.max_content_length = MAX_BATCH_BYTES  # counted while reading: no Content-Length, same cap
     if (request.content_length or 0) > MAX_BATCH_BYTES:
         abort(413, message=f"A push may carry at most {MAX_BATCH_BYTES // 1024} KB; send fewer commands.")
 
@@ -34,13 +36,16 @@ class PushSchema(Schema):
     """A bounded batch of queued commands from one device; each command is checked on its own."""
 
     device_id = fields.UUID(required=True)
-    commands = fields.List(fields.Raw(), required=True, validate=validate.Length(1, MAX_BATCH_COMMANDS))
+    # Any JSON value, null included: a malformed entry is answered on its own, never refuses the batch.
+    commands = fields.List(fields.Raw(allow_none=True), required=True,
+                           validate=validate.Length(1, MAX_BATCH_COMMANDS))
 
 
 class CommandResultSchema(Schema):
-    id = fields.String(allow_none=True)
+    id = fields.String(allow_none=True, metadata={"description": "null for an entry without a usable id"})
     seq = fields.Integer(allow_none=True)
-    status = fields.String(metadata={"enum": ["applied", "duplicate", "rejected"]})
+    index = fields.Integer(metadata={"description": "The entry's position in the pushed `commands` list"})
+    status = fields.String(metadata={"enum": ["applied", "applied_with_exception", "duplicate", "rejected"]})
     original_status = fields.String(metadata={"description": "For a duplicate: what the first push got"})
     code = fields.String(metadata={"description": "For a rejection: stable code (invalid, upgrade_required, ...)"})
     message = fields.String()
@@ -52,7 +57,7 @@ class CommandResultSchema(Schema):
 
 class PushResultSchema(Schema):
     results = fields.List(fields.Nested(CommandResultSchema))
-    last_processed_seq = fields.Integer()
+    last_processed_seq = fields.Integer(allow_none=True)
 
 
 @blp.route("/push")
@@ -68,7 +73,25 @@ class Push(MethodView):
         device_id = str(data["device_id"])
         if register_device(db.session, actor, device_id) is None:
             abort(403, message="This device's queue belongs to another user; sign in as them to send it.")
-        return replay(bus(), db.session, actor, device_id, data["commands"])
+        try:
+            return replay(bus(), db.session, actor, device_id, data["commands"])
+        except ReplayInterrupted as stopped:
+            # SYNC.md: what was processed is committed and is answered; the entries without a result
+            # stay queued on the phone, which sends them again after Retry-After.
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            if not stopped.results:
+                abort(503, message="The server could not process this push; nothing was saved. Try again later.",
+                      headers=retry)
+            return {"results": stopped.results, "last_processed_seq": _progress(device_id)}, 200, retry
+
+
+def _progress(device_id: str) -> int | None:
+    """The device's progress for an interrupted push; unknown (null) if the database is what failed."""
+    try:
+        return last_processed_seq(db.session, device_id)
+    except Exception:
+        db.session.rollback()
+        return None
 
 
 class PullQuerySchema(Schema):

@@ -63,6 +63,19 @@ class _Refused(Exception):
         self.status, self.code, self.message, self.field = status, code, message, field
 
 
+class _PlaceOnCommit:
+    """Bus hooks: the file is put in place inside the record's transaction, just before it commits."""
+
+    def __init__(self, staged):
+        self.staged = staged
+
+    def started(self, uow) -> None:
+        pass
+
+    def committing(self, uow, events) -> None:
+        self.staged.place()
+
+
 def _blob_id(blob_id: str) -> str:
     blob_id = blob_id.lower()
     if not UUID_TEXT.match(blob_id):
@@ -101,13 +114,21 @@ class BlobUpload(MethodView):
             detected["type"] = image_type(head)
 
         try:
-            key, size, _head = storage().save(request.stream, max_bytes=cap, accept=accept)
+            staged = storage().stage(request.stream, max_bytes=cap, accept=accept)
         except TooLarge:
             abort(413, message=f"A photo may be at most {cap // (1024 * 1024)} MB.", code="blob.too_large")
         except _Refused as refused:
             abort(refused.status, message=refused.message, code=refused.code,
                   errors={refused.field: [refused.message]})
-        blob, created = bus().handle(commands.RecordBlobUpload(blob_id, key, size, detected["type"], key), actor)
+        try:
+            # The bytes take their name only once the handler accepts the record (not someone else's id,
+            # not other bytes under a known id): a refused upload keeps nothing on disk.
+            blob, created = bus().handle(commands.RecordBlobUpload(blob_id, staged.key, staged.size,
+                                                                   detected["type"], staged.key),
+                                         actor, hooks=_PlaceOnCommit(staged))
+            staged.place()  # an idempotent retry: the same bytes again, under the name they already have
+        finally:
+            staged.discard()
         return blob, (201 if created else 200)
 
     @blp.response(200)

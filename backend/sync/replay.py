@@ -3,8 +3,25 @@
 Each command runs in its own transaction together with its log row and the device's progress, so a
 retried push (lost response, killed page) finds the stored outcome instead of applying it twice, and
 one bad command is answered on its own without blocking the ones after it.
+
+What `id` and `seq` mean (SYNC.md, "Wire protocol"; README, "Offline sync"):
+- The command `id` is the idempotency key, scoped to the device: (device, id) is replayed at most once.
+  The same id again with the same type, version and payload is a `duplicate` (the stored outcome, whatever
+  its seq: a phone may renumber a queue it rebuilt). The same id with different content is never run and
+  never returns the first command's outcome: it is `rejected/id_reused` (a client bug a person must see).
+- `seq` orders replay within a batch and is the device's progress marker (`last_processed_seq` = the
+  highest seq processed). It is not a gate: a command with a NEW id whose seq is at or below
+  `last_processed_seq` (commands from before a reinstall, a queue re-created on the phone) is applied like
+  any other, and a gap in seq is not waited for (a missing command may never come; waiting would wedge the
+  queue). Nothing is lost and, with the id as the key, nothing is applied twice.
+- A malformed entry (null, not an object, a bad id, a `seq` that is not an integer, ...) gets its own
+  `rejected/invalid` result: stored under its id when the id is a usable UUID, otherwise answered with
+  `id: null` and its `index` in the pushed batch so the phone can tell which one it was.
 """
 from __future__ import annotations
+
+import logging
+import uuid
 
 import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
@@ -18,22 +35,33 @@ from ..api.schemas import Text
 from ..domain.errors import DomainError
 from .commands import COMMAND_TYPES
 
+log = logging.getLogger(__name__)
+
 APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
 # Applied, and a person in the office must look at it (a fact that clashed with the plan).
 APPLIED_WITH_EXCEPTION = "applied_with_exception"
+MAX_SEQ = 2**31 - 1
 
 
 class EnvelopeSchema(Schema):
     """What every queued command carries besides its payload (SYNC.md, "Client: the command log")."""
 
     id = fields.UUID(required=True)
-    seq = fields.Integer(required=True, strict=True, validate=validate.Range(1, 2**31 - 1))
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_SEQ))
     type = Text(required=True, validate=validate.Length(1, 64))
     v = fields.Integer(required=True, strict=True, validate=validate.Range(1, 1000))
     occurred_at = fields.AwareDateTime(load_default=None, allow_none=True)
     base = fields.Dict(load_default=dict)
     payload = fields.Dict(required=True)
     blob_refs = fields.List(fields.Dict(), load_default=list)
+
+
+class ReplayInterrupted(Exception):
+    """Replay stopped on an unexpected error; `results` holds what was processed (and committed) before."""
+
+    def __init__(self, results: list):
+        super().__init__("replay interrupted")
+        self.results = results
 
 
 class _Duplicate(Exception):
@@ -53,7 +81,7 @@ class _Recorder:
     def started(self, uow) -> None:
         uow.command_id = self.envelope["id"]
         self.device = lock_device(uow.session, self.device_id)
-        stored = find_command(uow.session, self.envelope["id"])
+        stored = find_command(uow.session, self.device_id, self.envelope["id"])
         if stored is not None:
             raise _Duplicate(stored)
 
@@ -73,19 +101,27 @@ def _answer(envelope: dict, status: str, outcome: dict) -> dict:
     return {"id": envelope["id"], "seq": envelope["seq"], "status": status, **outcome}
 
 
-def _duplicate(stored) -> dict:
-    return {"id": stored.command_id, "seq": stored.seq, "status": DUPLICATE, "original_status": stored.status,
-            **stored.outcome}
+def _same_command(stored, envelope: dict) -> bool:
+    return (stored.type, stored.version, stored.payload) == (envelope["type"], envelope["v"], envelope["payload"])
+
+
+def _duplicate(stored, envelope: dict) -> dict:
+    """The stored outcome again; an id reused for a different command gets neither a run nor that outcome."""
+    if not _same_command(stored, envelope):
+        return {"id": envelope["id"], "seq": envelope["seq"], "status": REJECTED, "code": "id_reused",
+                "message": "This phone already sent a different command with the same id; it was not applied."}
+    return {"id": stored.command_id, "seq": stored.seq or None, "status": DUPLICATE,
+            "original_status": stored.status, **stored.outcome}
 
 
 def _store(session, device_id: str, envelope: dict, status: str, outcome: dict) -> dict:
     """Store an outcome reached without the handler's transaction, unless a twin push stored one first."""
     with fresh_write(session):
         device = lock_device(session, device_id)
-        stored = find_command(session, envelope["id"])
+        stored = find_command(session, device_id, envelope["id"])
         if stored is not None:
             session.rollback()
-            return _duplicate(stored)
+            return _duplicate(stored, envelope)
         record_command(session, device, envelope, status, outcome)
         session.commit()
     return _answer(envelope, status, outcome)
@@ -97,15 +133,35 @@ def _reject(session, device_id: str, envelope: dict, code: str, message: str, er
     return _store(session, device_id, envelope, REJECTED, outcome)
 
 
+def _usable_seq(value) -> int | None:
+    return value if type(value) is int and 1 <= value <= MAX_SEQ else None
+
+
+def _salvage(raw) -> dict:
+    """What can be kept of a malformed entry: every value checked, so storing and answering it cannot fail."""
+    entry = raw if isinstance(raw, dict) else {}
+    try:
+        command_id = str(uuid.UUID(entry.get("id"))) if isinstance(entry.get("id"), str) else None
+    except ValueError:
+        command_id = None
+    kind, version, payload = entry.get("type"), entry.get("v"), entry.get("payload")
+    return {"id": command_id, "seq": _usable_seq(entry.get("seq")),
+            "type": kind[:64] if isinstance(kind, str) else "",
+            "v": version if type(version) is int and 0 <= version <= MAX_SEQ else 0,
+            "payload": payload if isinstance(payload, dict) else {}, "occurred_at": None}
+
+
 def replay_one(bus, session, actor, device_id: str, raw) -> dict:
     """Replay one queued command and say what became of it."""
     try:
-        envelope = EnvelopeSchema().load(raw if isinstance(raw, dict) else {})
+        envelope = EnvelopeSchema().load(raw)
     except ValidationError as exc:
-        # Without a usable id nothing can be stored; the phone keeps the command for a person to see.
-        given = raw.get("id") if isinstance(raw, dict) else None
-        return {"id": given, "seq": raw.get("seq") if isinstance(raw, dict) else None, "status": REJECTED,
-                "code": "invalid", "message": "This command is malformed.", "errors": flatten_errors(exc.messages)}
+        envelope = _salvage(raw)
+        errors = flatten_errors(exc.messages)
+        if envelope["id"] is None:  # nothing to store it under: answered by its index in the batch
+            return {"id": None, "seq": envelope["seq"], "status": REJECTED, "code": "invalid",
+                    "message": "This command is malformed.", "errors": errors}
+        return _reject(session, device_id, envelope, "invalid", "This command is malformed.", errors)
     envelope["id"] = str(envelope["id"])
     known = COMMAND_TYPES.get((envelope["type"], envelope["v"]))
     if known is None:
@@ -121,7 +177,7 @@ def replay_one(bus, session, actor, device_id: str, raw) -> dict:
     try:
         bus.handle(build(payload), actor, hooks=recorder)
     except _Duplicate as dup:
-        return _duplicate(dup.stored)
+        return _duplicate(dup.stored, envelope)
     except DomainError as exc:
         return _reject(session, device_id, envelope, exc.code, exc.message)
     if recorder.outcome is None:  # the handler changed nothing and so never committed
@@ -146,11 +202,27 @@ def register_device(session, actor, device_id: str):
     return device if device is not None and device.user_id == actor.user_id else None
 
 
-def replay(bus, session, actor, device_id: str, raw_commands) -> dict:
-    """Replay a pushed batch in seq order; one result per command and the device's progress."""
-    ordered = sorted(raw_commands, key=lambda c: c.get("seq") if isinstance(c, dict) and
-                     isinstance(c.get("seq"), int) else 0)
-    results = [replay_one(bus, session, actor, device_id, raw) for raw in ordered]
+def last_processed_seq(session, device_id: str) -> int:
+    """How far the server has replayed this device's queue (the highest seq processed)."""
     last = session.execute(sa.select(Device.last_processed_seq).where(Device.id == device_id)).scalar_one()
     session.rollback()
-    return {"results": results, "last_processed_seq": last}
+    return last
+
+
+def replay(bus, session, actor, device_id: str, raw_commands) -> dict:
+    """Replay a pushed batch in seq order; one result per entry (with its `index`) and the device's progress.
+
+    Each command commits on its own, so an unexpected error stops the batch where it happened and raises
+    ReplayInterrupted with the results of the entries before it: those are committed and must be answered.
+    """
+    entries = sorted(enumerate(raw_commands),
+                     key=lambda entry: _usable_seq(entry[1].get("seq") if isinstance(entry[1], dict) else None) or 0)
+    results = []
+    for index, raw in entries:
+        try:
+            results.append({**replay_one(bus, session, actor, device_id, raw), "index": index})
+        except Exception:
+            session.rollback()
+            log.exception("replaying entry %s of device %s failed; the rest of the batch waits", index, device_id)
+            raise ReplayInterrupted(results)
+    return {"results": results, "last_processed_seq": last_processed_seq(session, device_id)}

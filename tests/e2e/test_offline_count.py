@@ -3,6 +3,7 @@
 reload and a closed page, and reaches the server exactly once when the phone is back online."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -216,3 +217,23 @@ def test_stock_changed_elsewhere_shows_on_the_open_stock_page_without_a_reload(s
         expect(_row(stock_page, "MUG").get_by_label("Note (optional)")).to_have_value("half-typed note")
     finally:
         stop.set()
+
+
+def test_a_command_the_server_cannot_read_an_id_from_needs_attention_and_is_not_sent_again(stock_page,
+                                                                                           live_server):
+    """The server answers such an entry by its index in the batch (id null); the phone matches it by that."""
+    pushes = []
+
+    def corrupt_the_id(route):
+        body = json.loads(route.request.post_data)
+        body["commands"][0]["id"] = "not-a-uuid"
+        pushes.append(route.fetch(post_data=json.dumps(body)))
+        route.fulfill(response=pushes[-1])
+
+    stock_page.route("**/api/v1/sync/push", corrupt_the_id)
+    _record(stock_page, "MUG", "-1", note="unreadable id")
+    expect(_chip(stock_page)).to_have_text("1 needs attention")
+    result = pushes[0].json()["results"][0]
+    assert (result["id"], result["index"], result["code"]) == (None, 0, "invalid")
+    assert len(pushes) == 1
+    assert _sync_commands(live_server) == []

@@ -98,6 +98,35 @@ def test_someone_else_cannot_overwrite_or_read_a_drivers_photo(client, world, bl
     assert client.get(f"/api/v1/sync/blobs/{blob_id}", headers=world.headers("manager")).status_code == 200
 
 
+def _files(blob_dir) -> set:
+    """Every file under the blob folder, temporary ones included."""
+    return {p.name for p in blob_dir.rglob("*") if p.is_file()}
+
+
+def test_other_bytes_refused_as_a_conflict_leave_nothing_on_disk(client, world, blob_dir):
+    blob_id = str(uuid.uuid4())
+    put(client, world, TINY_JPEG, blob_id=blob_id)
+    assert_problem(put(client, world, PNG, blob_id=blob_id, content_type="image/png"), 409)
+    assert _files(blob_dir) == {hashlib.sha256(TINY_JPEG).hexdigest()}
+
+
+def test_an_upload_under_someone_elses_id_leaves_nothing_on_disk(client, world, blob_dir):
+    blob_id = str(uuid.uuid4())
+    put(client, world, TINY_JPEG, blob_id=blob_id)
+    assert_problem(put(client, world, PNG, who="manager", blob_id=blob_id, content_type="image/png"), 403)
+    assert _files(blob_dir) == {hashlib.sha256(TINY_JPEG).hexdigest()}
+
+
+def test_a_refused_upload_of_bytes_another_photo_has_keeps_that_photos_file(client, world, blob_dir):
+    theirs, mine = str(uuid.uuid4()), str(uuid.uuid4())
+    put(client, world, PNG, blob_id=theirs, content_type="image/png")
+    assert put(client, world, TINY_JPEG, who="manager", blob_id=mine).status_code == 201
+    assert_problem(put(client, world, TINY_JPEG, who="manager", blob_id=theirs), 403)
+    assert _files(blob_dir) == {hashlib.sha256(TINY_JPEG).hexdigest(), hashlib.sha256(PNG).hexdigest()}
+    back = client.get(f"/api/v1/sync/blobs/{mine}", headers=world.headers("manager"))
+    assert (back.status_code, back.data) == (200, TINY_JPEG)
+
+
 def test_an_upload_needs_a_signed_in_caller(client, world, blob_dir):
     response = client.put(f"/api/v1/sync/blobs/{uuid.uuid4()}", data=TINY_JPEG,
                           headers={"X-Content-SHA256": hashlib.sha256(TINY_JPEG).hexdigest()})

@@ -284,9 +284,12 @@ async function sendAll() {
     announce();
     const answer = await push(batch);
     if (answer.kind === "results") {
-      await storeResults(batch, answer.body.results || []);
-      failures = 0;
+      const unanswered = await storeResults(batch, answer.body.results || []);
       announce();
+      // The server stopped part-way (it says when to come back): what it answered is settled, the rest
+      // waits on the backoff timer instead of being sent again at once.
+      if (unanswered) { scheduleRetry(answer.retryAfterMs); return; }
+      failures = 0;
       continue;
     }
     await update(ids, (c) => ({ ...c, state: c.state === SENDING ? QUEUED : c.state }));
@@ -400,7 +403,7 @@ async function push(batch) {
     });
     if (response.status === 401 || response.status === 403) return { kind: "refused", status: response.status };
     if (!response.ok) return { kind: "retry", retryAfterMs: retryAfter(response) };
-    return { kind: "results", body: await response.json() };
+    return { kind: "results", body: await response.json(), retryAfterMs: retryAfter(response) };
   } catch (error) {
     return { kind: "retry", retryAfterMs: 0 };  // offline, timed out, or the server went away: try later
   } finally {
@@ -419,12 +422,18 @@ function retryAfter(response) {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
-/** Store each command's outcome: applied/duplicate -> done, rejected -> needs attention, none -> queued. */
-function storeResults(batch, results) {
+/** Store each command's outcome: applied/duplicate -> done, rejected -> needs attention, none -> queued.
+ * A result names its command by id, or (an entry the server could not read an id from) by its `index` in
+ * the batch as sent. The id is the idempotency key; seq only orders the queue (README, "Offline sync"), so
+ * nothing here depends on the server's last_processed_seq. Resolves with how many got no result. */
+async function storeResults(batch, results) {
   const byId = new Map(results.filter((r) => r && r.id).map((r) => [String(r.id), r]));
-  return update(batch.map((c) => c.id), (command) => {
-    const result = byId.get(command.id);
-    if (!result) return { ...command, state: QUEUED };
+  const byIndex = new Map(results.filter((r) => r && !r.id && Number.isInteger(r.index))
+    .map((r) => [batch[r.index] && batch[r.index].id, r]));
+  let unanswered = 0;
+  await update(batch.map((c) => c.id), (command) => {
+    const result = byId.get(command.id) || byIndex.get(command.id);
+    if (!result) { unanswered += 1; return { ...command, state: QUEUED }; }
     // A duplicate carries the first push's outcome: a command refused then is still refused.
     const status = result.status === "duplicate" ? (result.original_status || "applied") : result.status;
     if (status === "rejected") return { ...command, state: REJECTED, outcome: result };
@@ -432,6 +441,7 @@ function storeResults(batch, results) {
     if (status === "deferred") return { ...command, state: QUEUED, outcome: result };
     return { ...command, state: DONE, outcome: result };
   });
+  return unanswered;
 }
 
 /** Fetch a fresh CSRF token from a page of this session; false when the session itself is gone. */
