@@ -35,6 +35,9 @@ def _bounded_batch():
 class PushSchema(Schema):
     """A bounded batch of queued commands from one device; each command is checked on its own."""
 
+    # One bad command (a string that is not text included) is answered on its own, never refuses the batch.
+    TEXT_CHECKED_PER_ENTRY = ("commands",)
+
     device_id = fields.UUID(required=True)
     # Any JSON value, null included: a malformed entry is answered on its own, never refuses the batch.
     commands = fields.List(fields.Raw(allow_none=True), required=True,

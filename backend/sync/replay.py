@@ -32,6 +32,7 @@ from ..adapters.sqlite import fresh_write
 from ..adapters.sync_log import find_command, lock_device, record_command
 from ..api.problems import flatten_errors
 from ..api.schemas import Text
+from ..api.text import invalid_text_paths
 from ..domain.errors import DomainError
 from .commands import COMMAND_TYPES
 
@@ -146,14 +147,24 @@ def _salvage(raw) -> dict:
         command_id = None
     kind, version, payload = entry.get("type"), entry.get("v"), entry.get("payload")
     return {"id": command_id, "seq": _usable_seq(entry.get("seq")),
-            "type": kind[:64] if isinstance(kind, str) else "",
+            "type": kind[:64] if isinstance(kind, str) and not invalid_text_paths(kind) else "",
             "v": version if type(version) is int and 0 <= version <= MAX_SEQ else 0,
-            "payload": payload if isinstance(payload, dict) else {}, "occurred_at": None}
+            # A payload that is not storable text is kept out of the log; the phone still has it.
+            "payload": payload if isinstance(payload, dict) and not invalid_text_paths(payload) else {},
+            "occurred_at": None}
+
+
+def _refuse_text_that_is_not_text(raw) -> None:
+    """A command carrying a string that cannot be stored (a lone surrogate) is malformed, on its own."""
+    problems = invalid_text_paths(raw)
+    if problems:
+        raise ValidationError(problems)
 
 
 def replay_one(bus, session, actor, device_id: str, raw) -> dict:
     """Replay one queued command and say what became of it."""
     try:
+        _refuse_text_that_is_not_text(raw)
         envelope = EnvelopeSchema().load(raw)
     except ValidationError as exc:
         envelope = _salvage(raw)

@@ -154,3 +154,22 @@ def test_an_id_reused_for_a_different_command_is_refused_and_never_gets_the_firs
     assert (result["status"], result["code"]) == ("rejected", "id_reused")
     assert "events" not in result and first["events"]
     assert on_hand(app, world) == before
+
+
+@pytest.mark.parametrize("where", ["payload", "type", "base key"])
+def test_a_command_carrying_text_that_is_not_text_is_rejected_alone_and_stored_without_it(app, client, world, device,
+                                                                                          where):
+    before = on_hand(app, world)
+    bad = adjust(world, 2, -5, note="shelf \ud83d")
+    if where == "type":
+        bad = {**adjust(world, 2, -5), "type": "stock.adjust\ud83d"}
+    elif where == "base key":
+        bad = {**adjust(world, 2, -5), "base": {"\ud83d": 1}}
+    first = push(client, world, [adjust(world, 1, -1), bad, adjust(world, 3, -2)], device)
+    assert first.status_code == 200, first.get_data(as_text=True)
+    results = by_index(first.get_json())
+    assert [results[i]["status"] for i in (0, 1, 2)] == ["applied", "rejected", "applied"]
+    assert (results[1]["id"], results[1]["code"]) == (bad["id"], "invalid")
+    assert on_hand(app, world) == before - 3
+    again = by_index(push(client, world, [bad], device).get_json())[0]  # the retry gets the stored answer
+    assert (again["status"], again["original_status"]) == ("duplicate", "rejected")

@@ -3,12 +3,12 @@
 Another user's phone may pick the same command id; it must get its own replay, never the first one's
 stored outcome. sync_command's unique key becomes (device_id, command_id).
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 """
 from alembic import op
 
-revision = '0011'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
