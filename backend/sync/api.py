@@ -13,7 +13,7 @@ from ..bootstrap import bus
 from ..domain.access import Role, can_see_change, require_role
 from ..extensions import db
 from ..queries.catalogue import stock_levels
-from ..queries.changes import changes_after, head, parse_cursor
+from ..queries.changes import CURSOR, changes_after, head, parse_cursor
 from .replay import register_device, replay
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync for floor staff and drivers")
@@ -34,7 +34,9 @@ class PushSchema(Schema):
     """A bounded batch of queued commands from one device; each command is checked on its own."""
 
     device_id = fields.UUID(required=True)
-    commands = fields.List(fields.Raw(), required=True, validate=validate.Length(1, MAX_BATCH_COMMANDS))
+    # Any JSON value, null too: a malformed command gets its own `rejected` result, the others still apply.
+    commands = fields.List(fields.Raw(allow_none=True), required=True,
+                           validate=validate.Length(1, MAX_BATCH_COMMANDS))
 
 
 class CommandResultSchema(Schema):
@@ -72,7 +74,8 @@ class Push(MethodView):
 
 
 class PullQuerySchema(Schema):
-    cursor = Text(load_default=None, metadata={"description": "From the last pull; leave out for a fresh snapshot"})
+    cursor = Text(load_default=None, metadata={"description": "From the last pull; leave out for a fresh snapshot",
+                                               "pattern": CURSOR.pattern})
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 500))
 
 
