@@ -1,6 +1,7 @@
 """The JSON API under /api/v1: flask-smorest blueprints, problem+json errors, bearer tokens."""
 from __future__ import annotations
 
+import http
 import json
 import logging
 
@@ -15,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
 from ..extensions import csrf
+from .openapi import PROBLEM_JSON, ProblemResponses, nul_free_text, problem_response
 from .problems import flatten_errors, problem
 from .schemas import ProblemSchema
 from .text import invalid_text_paths
@@ -64,11 +66,45 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = JsonBodyParser()
 
+    def arguments(self, schema, *, location="json", required=None, **kwargs):
+        """flask-smorest's arguments; a JSON body none of whose fields is required may be left out.
+
+        webargs reads a missing body as {}, so such a body is optional in fact (an action's reason or note,
+        a PATCH): the document says so (requestBody.required: false) unless a view says otherwise.
+        """
+        if required is None:
+            instance = schema() if isinstance(schema, type) else schema
+            required = location != "json" or any(f.required for f in instance.fields.values())
+        return super().arguments(schema, location=location, required=required, **kwargs)
+
+    def alt_response(self, status_code, response=None, *, schema=None, content_type=None, **kwargs):
+        """flask-smorest's alt_response; an error status (4xx, 5xx) is a problem+json body unless told otherwise."""
+        if response is None and int(status_code) >= 400:
+            schema = schema or ProblemSchema
+            content_type = content_type or PROBLEM_JSON
+        return super().alt_response(status_code, response, schema=schema, content_type=content_type, **kwargs)
+
 
 class WaybillApi(Api):
     """flask-smorest's Api, answering every API error as application/problem+json."""
 
     ERROR_SCHEMA = ProblemSchema  # documents the problem shape as every operation's default response
+
+    def _init_spec(self, *, extra_plugins=None, **kwargs):
+        super()._init_spec(extra_plugins=[ProblemResponses(), *(extra_plugins or ())], **kwargs)
+        self.ma_plugin.converter.add_attribute_function(nul_free_text)
+
+    def _register_responses(self):
+        """The error responses flask-smorest documents (one per status, and the default): problem+json.
+
+        flask-smorest registers them under DEFAULT_RESPONSE_CONTENT_TYPE, the content type of every success
+        response too, and has no setting for errors alone; this is its method with that one thing changed.
+        """
+        for status in http.HTTPStatus:
+            self.spec.components.response(status.name, problem_response(status, self.ERROR_SCHEMA), lazy=True)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, {
+            "description": "Default error response", "content": {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}},
+            lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         """HTTP errors: problem+json under /api, an HTML page elsewhere."""

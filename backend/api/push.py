@@ -8,7 +8,7 @@ opens nothing but this order's notifications. No cookie is read, so there is not
 """
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -31,8 +31,10 @@ TOKEN = validate.Regexp(r"^[A-Za-z0-9_-]{32}$", error="Not a tracking token.")
 class PushKeysSchema(Schema):
     """The browser's keys for encrypting to it (PushSubscription.toJSON().keys)."""
 
-    p256dh = Text(required=True, validate=validate.Length(1, 128))
-    auth = Text(required=True, validate=validate.Length(1, 64))
+    # The patterns say the shape keys_problem checks (65 and 16 bytes, base64url); a p256dh of that shape
+    # must still be a point on the curve, which no pattern can say.
+    p256dh = Text(required=True, validate=validate.Length(1, 128), metadata={"pattern": "^B[A-Za-z0-9_-]{86}=?$"})
+    auth = Text(required=True, validate=validate.Length(1, 64), metadata={"pattern": "^[A-Za-z0-9_-]{22}(==)?$"})
 
 
 class SubscriptionInSchema(Schema):
@@ -121,6 +123,13 @@ class StaffSubscriptionOffSchema(Schema):
     endpoint = Text(required=True, validate=validate.Length(1, MAX_ENDPOINT_LENGTH))
 
 
+@blp.before_request
+def _staff_alerts_need_a_token():
+    """Staff alerts: the caller is authenticated before the body is read, so no token is a 401, not a 422."""
+    if request.endpoint == f"{blp.name}.StaffSubscriptions":
+        authenticate()
+
+
 @blp.route("/staff-subscriptions")
 class StaffSubscriptions(MethodView):
     """New-order alerts for the signed-in owner's or manager's browser (bearer token, or session + X-CSRFToken)."""
@@ -134,7 +143,6 @@ class StaffSubscriptions(MethodView):
 
         Owners and managers only. The alert says the order's number and total, never who or where.
         """
-        authenticate()
         row, created = bus().handle(commands.SubscribeToStaffPush(
             data["endpoint"], data["keys"]["p256dh"], data["keys"]["auth"]), g.api_actor)
         return row, (201 if created else 200)
@@ -144,7 +152,6 @@ class StaffSubscriptions(MethodView):
     @blp.alt_response(403, description="Only an owner or a manager gets new-order alerts")
     def delete(self, data):
         """Stop new-order alerts on this browser; nothing still waiting is sent."""
-        authenticate()
         bus().handle(commands.UnsubscribeFromStaffPush(data["endpoint"]), g.api_actor)
 
 

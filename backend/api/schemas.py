@@ -47,6 +47,8 @@ class ProblemSchema(Schema):
     code = Text(metadata={"description": "Stable machine-readable error code"})
     errors = fields.Dict(keys=Text(), values=fields.List(Text()),
                          metadata={"description": "Field path -> messages"})
+    details = fields.Dict(metadata={"description": "Facts about a refused change (e.g. unknown SKUs, the current "
+                                                   "version), depending on `code`"})
 
 
 # -- auth ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ..bootstrap import bus
 from ..domain.access import Role, can_see_change, require_role
 from ..extensions import db
 from ..queries.catalogue import stock_levels
-from ..queries.changes import changes_after, head, parse_cursor
+from ..queries.changes import CURSOR, changes_after, head, parse_cursor
 from .replay import ReplayInterrupted, last_processed_seq, register_device, replay
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync for floor staff and drivers")
@@ -98,7 +98,8 @@ def _progress(device_id: str) -> int | None:
 
 
 class PullQuerySchema(Schema):
-    cursor = Text(load_default=None, metadata={"description": "From the last pull; leave out for a fresh snapshot"})
+    cursor = Text(load_default=None, metadata={"description": "From the last pull; leave out for a fresh snapshot",
+                                               "pattern": CURSOR.pattern})
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 500))
 
 

@@ -92,3 +92,64 @@ def test_placing_an_order_documents_both_the_new_and_the_replayed_answer(documen
     responses = document["paths"]["/api/v1/orders"]["post"]["responses"]
     assert {"200", "201"} <= set(responses)
 
+
+
+# -- the document is true about errors, optional bodies and strings ---------------------------------------
+def _resolve(document, node):
+    while isinstance(node, dict) and "$ref" in node:
+        target = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def test_every_error_response_is_documented_as_problem_json(document):
+    checked = 0
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for status, response in operation["responses"].items():
+                if status != "default" and int(status) < 400:
+                    continue
+                content = _resolve(document, response).get("content", {})
+                assert set(content) == {"application/problem+json"}, (method, path, status)
+                checked += 1
+    assert checked > 100
+
+
+def test_the_errors_every_operation_can_give_are_documented(document):
+    accept = document["paths"]["/api/v1/orders/{order_id}/accept"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "422", "default"} <= set(accept)
+    token = document["paths"]["/api/v1/auth/tokens"]["post"]["responses"]
+    assert "401" not in token or _resolve(document, token["401"])  # no token needed; wrong password is a 401
+    assert "403" not in token
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders/{order_id}/accept", "/api/v1/orders/{order_id}/cancel",
+                                  "/api/v1/orders/{order_id}/payment-hold/release",
+                                  "/api/v1/orders/{order_id}/payment-received", "/api/v1/runs/{run_id}/start",
+                                  "/api/v1/pick-lines/{pick_line_id}/pick"])
+def test_an_action_whose_body_has_only_defaults_documents_the_body_as_optional(document, path):
+    assert document["paths"][path]["post"]["requestBody"]["required"] is False
+
+
+def test_a_body_with_required_fields_stays_required(document):
+    assert document["paths"]["/api/v1/orders"]["post"]["requestBody"]["required"] is True
+
+
+def test_text_fields_document_that_they_refuse_nul(document):
+    address = document["components"]["schemas"]["Address"]["properties"]
+    assert address["city"]["pattern"] == "^[^\\u0000]*$"
+    assert address["country"]["pattern"] == "^[A-Za-z]{2}$"  # its own pattern already allows no NUL
+
+
+def test_the_problem_schema_documents_every_member_a_problem_can_have(document):
+    documented = set(document["components"]["schemas"]["Problem"]["properties"])
+    assert {"type", "title", "status", "detail", "code", "errors", "details"} <= documented
+
+
+def test_a_pull_cursor_documents_its_shape(document):
+    [cursor] = [p for p in document["paths"]["/api/v1/sync/pull"]["get"]["parameters"] if p["name"] == "cursor"]
+    assert cursor["schema"]["pattern"] == "^(\\d{1,19})-(\\d{1,19})$"
