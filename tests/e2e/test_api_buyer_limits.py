@@ -59,6 +59,7 @@ def test_a_customer_never_sees_why_an_order_is_held(client, world):
     sign_in(client, world.emails["customer"])
     page = client.get(f"/orders/{held}").get_data(as_text=True)
     assert "Payment hold: why" not in page and "address check failed" not in page
+    assert "We are confirming your payment." in page
 
 
 def test_customers_read_a_timeline_and_the_office_reads_the_audit_trail(client, world):
