@@ -122,6 +122,8 @@ class Tokens(MethodView):
 
     @blp.arguments(TokenRequestSchema())
     @blp.response(201, TokenCreatedSchema)
+    @blp.alt_response(401, description="Wrong e-mail or password")
+    @blp.alt_response(429, description="Too many wrong passwords: paused for Retry-After seconds")
     @blp.doc(security=[])
     def post(self, data):
         """Exchange e-mail and password for a bearer token (shown once)."""
@@ -166,6 +168,7 @@ class Password(MethodView):
 
     @blp.arguments(PasswordChangeSchema())
     @blp.response(204)
+    @blp.alt_response(429, description="Too many wrong passwords: paused for Retry-After seconds")
     def post(self, data):
         """Change your password: every sign-in of yours ends (this browser's is renewed); API tokens stay."""
         authenticate()
