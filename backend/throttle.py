@@ -9,17 +9,37 @@ process's memory: right for `make run`, one process.
 """
 from __future__ import annotations
 
+import functools
+import logging
 import math
 import time
 from functools import lru_cache
 
 from flask import current_app, request
 from limits import RateLimitItem, parse, parse_many
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 _EXTENSION = "waybill.throttle"
 NAMESPACE = "waybill"
+log = logging.getLogger(__name__)
+
+
+def _fail_open(function):
+    """If the counters cannot be reached (Redis down), let the request through and say so in the log.
+
+    Signing in must not become impossible for everyone because the counters are: the limits are a
+    brake on guessing, and the passwords (argon2) still have to be guessed.
+    """
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except StorageError as error:
+            log.error("rate limit counters unreachable, request not limited: %s", error.storage_error)
+            return None
+    return guarded
 
 
 @lru_cache(maxsize=64)
@@ -49,7 +69,8 @@ def _strategy() -> FixedWindowRateLimiter:
     strategy = app.extensions.get(_EXTENSION)
     if strategy is None:
         uri = app.config["WAYBILL_RATE_LIMIT_STORAGE"] or app.config["REDIS_URL"] or "memory://"
-        strategy = app.extensions[_EXTENSION] = FixedWindowRateLimiter(storage_from_string(uri))
+        strategy = app.extensions.setdefault(
+            _EXTENSION, FixedWindowRateLimiter(storage_from_string(uri, wrap_exceptions=True)))
     return strategy
 
 
@@ -62,6 +83,7 @@ def _seconds_until(reset_time: float) -> int:
     return max(1, math.ceil(reset_time - time.time()))
 
 
+@_fail_open
 def client_wait(scope: str, limit_key: str) -> int | None:
     """Seconds this client must wait before `scope` accepts it again, or None if it may go on."""
     strategy = _strategy()
@@ -71,6 +93,7 @@ def client_wait(scope: str, limit_key: str) -> int | None:
     return None
 
 
+@_fail_open
 def take(scope: str, limit_key: str) -> int | None:
     """Count one request of this client against `scope`; the seconds to wait if that was one too many."""
     strategy = _strategy()
@@ -80,6 +103,7 @@ def take(scope: str, limit_key: str) -> int | None:
     return None
 
 
+@_fail_open
 def count_client(scope: str, limit_key: str) -> None:
     """Count one request (or one failure) of this client against `scope`'s limits."""
     strategy = _strategy()
@@ -87,6 +111,7 @@ def count_client(scope: str, limit_key: str) -> None:
         strategy.hit(item, NAMESPACE, scope, client_address())
 
 
+@_fail_open
 def account_locked_for(email: str) -> int | None:
     """Seconds until a locked account accepts sign-ins again, or None if it is not locked."""
     lock = _lock_limit(current_app.config["WAYBILL_SIGN_IN_LOCKOUT_MINUTES"])
@@ -96,6 +121,7 @@ def account_locked_for(email: str) -> int | None:
     return _seconds_until(strategy.get_window_stats(lock, NAMESPACE, "locked", email).reset_time)
 
 
+@_fail_open
 def count_account_failure(email: str) -> int | None:
     """Count a wrong password for `email`; if that reaches the limit, lock it and return the lock's seconds."""
     config = current_app.config
@@ -112,6 +138,7 @@ def count_account_failure(email: str) -> int | None:
     return _seconds_until(strategy.get_window_stats(lock, NAMESPACE, "locked", email).reset_time)
 
 
+@_fail_open
 def forget_account_failures(email: str) -> None:
     """A right password (or an admin's reset) wipes the account's failure count and lock."""
     strategy = _strategy()

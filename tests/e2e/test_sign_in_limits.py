@@ -151,3 +151,18 @@ def test_the_tracking_page_answers_429_to_a_client_asking_too_often(app, client,
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
     assert "try again in" in response.get_data(as_text=True)
     assert _client_at(app, "198.51.100.2").get("/track/another").status_code == 404
+
+
+def test_signing_in_still_works_when_the_counters_cannot_be_reached(tmp_path, world_template, caplog):
+    path = tmp_path / "no-redis.db"
+    path.write_bytes(world_template[0].read_bytes())
+    application = make_app(f"sqlite:///{path}", WAYBILL_RATE_LIMIT_STORAGE="redis://127.0.0.1:1/0")  # nothing there
+    try:
+        client = application.test_client()
+        assert sign_in(client, world_template[1].emails["owner"], WRONG).status_code == 422
+        assert sign_in(client, world_template[1].emails["owner"]).status_code == 302
+        assert "rate limit counters unreachable" in caplog.text
+    finally:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
