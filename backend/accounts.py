@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from . import throttle
 from .adapters.records import ApiToken, User, UserSession
 from .adapters.sqlite import fresh_write
 from .domain.access import STAFF, Role
@@ -10,14 +11,11 @@ from .domain.catalogue import Warehouse
 from .domain.errors import DomainError, Forbidden, NotFound
 from .domain.events import utcnow
 from .extensions import db
-from . import throttle
 from .passwords import hash_password
 from .security_log import add_event
 from .sign_in import check_password_of
 
 MIN_PASSWORD_LENGTH = 10
-
-
 TOO_SHORT = f"Passwords need at least {MIN_PASSWORD_LENGTH} characters."
 
 

@@ -172,6 +172,7 @@ class Password(MethodView):
     def post(self, data):
         """Change your password: every sign-in of yours ends (this browser's is renewed); API tokens stay."""
         authenticate()
+        db.session.rollback()  # argon2 runs next: not inside the write transaction a token's check begins
         by_cookie = "Authorization" not in request.headers
         user = db.session.get(User, g.api_actor.user_id)
         remember = by_cookie and current_remember(current_user.session_token)
