@@ -51,14 +51,18 @@ def sign_in_user(user: User, *, remember: bool) -> str:
     return token
 
 
+# Runs on every request with a session cookie: built once, bound per call (one indexed lookup).
+_LIVE_SIGN_IN = (
+    sa.select(User, UserSession.id, UserSession.last_seen_at, UserSession.remember)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == sa.bindparam("token_hash"), UserSession.revoked_at.is_(None),
+           UserSession.expires_at > sa.bindparam("now"), User.active.is_(True)))
+
+
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: the user of a live sign-in (not revoked, not expired, user active)."""
     now = utcnow()
-    row = db.session.execute(
-        sa.select(User, UserSession.id, UserSession.last_seen_at, UserSession.remember)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _hash(token), UserSession.revoked_at.is_(None),
-               UserSession.expires_at > now, User.active.is_(True))).first()
+    row = db.session.execute(_LIVE_SIGN_IN, {"token_hash": _hash(token), "now": now}).first()
     if row is None:
         return None
     user, session_id, last_seen_at, remember = row
