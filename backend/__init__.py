@@ -70,6 +70,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.url_map.converters["id"] = IdConverter
+    if app.config["WAYBILL_PROXY_HOPS"]:  # rate limits key on the client's address, not the proxy's
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["WAYBILL_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.session_interface = CookieSessions()
     app.after_request(drain_unread_chunked_body)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -50,6 +51,7 @@ def load_config(instance_path: str) -> dict:
         database_url = "postgresql://" + database_url[len("postgres://"):]
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    secure_cookies = os.environ.get("WAYBILL_SECURE_COOKIES", "0") == "1"
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -61,8 +63,23 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _env_int("WAYBILL_MAX_BODY_BYTES", 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("WAYBILL_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Sign-ins (backend/sessions.py): a remembered one (drivers, floor) lives as long as its cookie,
+        # another ends after this many hours unused; either ends at once on sign-out.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_env_int("WAYBILL_REMEMBER_DAYS", 30)),
+        "WAYBILL_SESSION_HOURS": _env_int("WAYBILL_SESSION_HOURS", 12),
+        # Rate limits and lockouts (backend/throttle.py): counted in REDIS_URL when set, else in memory.
+        "WAYBILL_RATE_LIMIT_STORAGE": os.environ.get("WAYBILL_RATE_LIMIT_STORAGE") or None,
+        "WAYBILL_SIGN_IN_MAX_FAILURES": _env_int("WAYBILL_SIGN_IN_MAX_FAILURES", 10),
+        "WAYBILL_SIGN_IN_FAILURE_WINDOW_MINUTES": _env_int("WAYBILL_SIGN_IN_FAILURE_WINDOW_MINUTES", 15),
+        "WAYBILL_SIGN_IN_LOCKOUT_MINUTES": _env_int("WAYBILL_SIGN_IN_LOCKOUT_MINUTES", 15),
+        "WAYBILL_SIGN_IN_CLIENT_LIMIT": os.environ.get("WAYBILL_SIGN_IN_CLIENT_LIMIT", "30 per 15 minutes"),
+        "WAYBILL_TRACKING_CLIENT_LIMIT": os.environ.get("WAYBILL_TRACKING_CLIENT_LIMIT", "60 per minute"),
+        # Reverse proxies in front that set X-Forwarded-For: the client address the limits key on.
+        "WAYBILL_PROXY_HOPS": _env_int("WAYBILL_PROXY_HOPS", 0),
         "WTF_CSRF_TIME_LIMIT": None,  # a phone left on a form overnight must still submit it
         "WAYBILL_CURRENCY": os.environ.get("WAYBILL_CURRENCY", "GBP").upper(),
         "WAYBILL_TAX_RATES": _tax_rates(os.environ.get("WAYBILL_TAX_RATES", "GB:2000,DE:1900,FR:2000,US:0")),

@@ -19,6 +19,11 @@ TEST_CONFIG = {
     "WAYBILL_RISK_VELOCITY_LIMIT": 10_000,
     # argon2 with its cheapest parameters: real hashing, but ~1 ms instead of ~100 ms per account.
     "WAYBILL_FAST_PASSWORD_HASH": True,
+    # Suites sign in and mistype on purpose many times from one address; the tests of the limits set
+    # low ones of their own.
+    "WAYBILL_SIGN_IN_MAX_FAILURES": 10_000,
+    "WAYBILL_SIGN_IN_CLIENT_LIMIT": "100000 per minute",
+    "WAYBILL_TRACKING_CLIENT_LIMIT": "100000 per minute",
 }
 
 

@@ -38,6 +38,19 @@ class User(UserMixin, db.Model):
         """Warehouses a floor user is scoped to."""
         return {w.id for w in self.warehouses}
 
+    # The plain token of the sign-in this row was loaded through (backend/sessions.py); not a column.
+    session_token = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember cookies: the sign-in's random token.
+
+        Never the user id (Flask-Login's "alternative tokens"): a copied cookie then dies with the
+        sign-in it came from, at sign-out, at a password change or when the sign-in is revoked.
+        """
+        if not self.session_token:
+            raise RuntimeError("sign in through backend.sessions.sign_in_user, which starts a server session")
+        return self.session_token
+
 
 class ApiToken(db.Model):
     """A bearer token for the API; only its SHA-256 is stored, so a database leak leaks no token."""
@@ -51,6 +64,34 @@ class ApiToken(db.Model):
     last_used_at = mapped_column(UTCDateTime)
     revoked_at = mapped_column(UTCDateTime)
     user = relationship(User, lazy="joined")
+
+
+class UserSession(db.Model):
+    """One sign-in on one browser; its cookies carry a random token of which only the SHA-256 is kept."""
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    last_seen_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    expires_at = mapped_column(UTCDateTime, nullable=False)
+    revoked_at = mapped_column(UTCDateTime)
+
+
+class SecurityEvent(db.Model):
+    """A sign-in failure, a lockout, a password change or reset, sessions ended: never updated."""
+
+    __tablename__ = "security_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # who did it, if not the user
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    client_ip: Mapped[str] = mapped_column(sa.String(45), default="")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc, index=True)
 
 
 class OutboxEvent(db.Model):

@@ -14,6 +14,7 @@ from wtforms.validators import ValidationError
 from flask.views import MethodView
 from flask_smorest import abort
 
+from ..accounts import change_password
 from ..adapters.precompiled import Precompiled
 from ..adapters.records import ApiToken, User, user_warehouses
 from ..adapters.sqlite import begin_write, fresh_write
@@ -21,9 +22,11 @@ from ..domain.access import Actor, Role
 from ..domain.events import utcnow
 from ..extensions import db
 from ..identity import actor_for
-from ..passwords import verify_password
+from ..sessions import current_remember, sign_in_user
+from ..sign_in import SignInRefused
+from ..sign_in import authenticate as check_credentials
 from . import Blueprint
-from .schemas import TokenCreatedSchema, TokenRequestSchema, TokenSchema
+from .schemas import PasswordChangeSchema, TokenCreatedSchema, TokenRequestSchema, TokenSchema
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Sign in for API tokens")
 
@@ -105,18 +108,29 @@ def _note_token_use(token_id: int, last_used_at) -> None:
             db.session.rollback()
 
 
+def _refuse(refused: SignInRefused):
+    """A wrong password is 401; a pause after too many is 429 with Retry-After."""
+    if refused.retry_after:
+        abort(429, message=refused.message, code="sign_in.paused",
+              headers={"Retry-After": str(refused.retry_after)})
+    abort(401, message=refused.message)
+
+
 @blp.route("/tokens")
 class Tokens(MethodView):
     """API tokens of the signed-in user."""
 
     @blp.arguments(TokenRequestSchema())
     @blp.response(201, TokenCreatedSchema)
+    @blp.alt_response(401, description="Wrong e-mail or password")
+    @blp.alt_response(429, description="Too many wrong passwords: paused for Retry-After seconds")
     @blp.doc(security=[])
     def post(self, data):
         """Exchange e-mail and password for a bearer token (shown once)."""
-        user = db.session.execute(sa.select(User).where(User.email == data["email"].lower())).scalar_one_or_none()
-        if user is None or not user.active or not verify_password(user, data["password"]):
-            abort(401, message="Wrong e-mail or password.")
+        try:
+            user = check_credentials(data["email"], data["password"])
+        except SignInRefused as refused:
+            _refuse(refused)
         token, plain = issue_token(user, data.get("name", ""))
         return {"id": token.id, "token": plain, "name": token.name, "created_at": token.created_at,
                 "user": {"id": user.id, "email": user.email, "role": user.role}}
@@ -145,4 +159,27 @@ class TokenItem(MethodView):
                 session.execute(sa.update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
                                 .values(revoked_at=utcnow()))
                 session.commit()
+        return ""
+
+
+@blp.route("/password")
+class Password(MethodView):
+    """The caller's password."""
+
+    @blp.arguments(PasswordChangeSchema())
+    @blp.response(204)
+    @blp.alt_response(429, description="Too many wrong passwords: paused for Retry-After seconds")
+    def post(self, data):
+        """Change your password: every sign-in of yours ends (this browser's is renewed); API tokens stay."""
+        authenticate()
+        db.session.rollback()  # argon2 runs next: not inside the write transaction a token's check begins
+        by_cookie = "Authorization" not in request.headers
+        user = db.session.get(User, g.api_actor.user_id)
+        remember = by_cookie and current_remember(current_user.session_token)
+        try:
+            change_password(user, data["current_password"], data["new_password"])
+        except SignInRefused as refused:
+            _refuse(refused)
+        if by_cookie:  # the page's own sign-in ended with the others: give it a new one
+            sign_in_user(user, remember=remember)
         return ""

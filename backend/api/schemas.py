@@ -58,6 +58,12 @@ class TokenRequestSchema(Schema):
     name = Text(load_default="", validate=validate.Length(0, 100))
 
 
+class PasswordChangeSchema(Schema):
+    current_password = Text(required=True, validate=validate.Length(1, 200), load_only=True)
+    new_password = Text(required=True, validate=validate.Length(10, 200, error="Use at least 10 characters."),
+                        load_only=True)
+
+
 class UserBriefSchema(Schema):
     id = fields.Integer()
     email = Text()

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..adapters.records import User
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 
 
 # Photos taken on the phone are shown from blob: and data: URLs before they are uploaded; Socket.IO and
@@ -35,13 +34,15 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(picking.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
+    from . import account
+    app.register_blueprint(account.bp)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        """The session's user, if still active."""
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    from .. import sessions
+    # The cookies carry a sign-in's token, not a user id: a revoked or expired sign-in loads no one.
+    login_manager.user_loader(sessions.load_user)
+    app.after_request(sessions.touch_if_due)
 
     @app.after_request
     def security_headers(response):

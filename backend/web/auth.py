@@ -1,17 +1,15 @@
-"""Sign-in and sign-out pages (cookie session with CSRF)."""
+"""Sign-in and sign-out pages (cookie session with CSRF; the session itself is a row, backend/sessions.py)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..adapters.records import User
 from ..domain.access import Role
-from ..extensions import db
-from ..passwords import verify_password
+from ..sessions import end_all_sessions, end_session, sign_in_user
+from ..sign_in import SignInRefused, authenticate
 
 bp = Blueprint("auth", __name__)
 
@@ -52,33 +50,52 @@ def home_url(user) -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password (paused for a while after too many wrong ones)."""
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = SignInForm()
+    headers = {}
     if form.validate_on_submit():
-        user = db.session.execute(sa.select(User).where(User.email == form.email.data.lower())).scalar_one_or_none()
-        if verify_password(user, form.password.data) and user.active:
-            db.session.commit()  # keeps a transparent rehash, if any
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except SignInRefused as refused:
+            form.password.errors.append(refused.message)
+            if refused.retry_after:
+                headers["Retry-After"] = str(refused.retry_after)
+        else:
             # Staff phones in the field (drivers, floor) are restarted or have the browser killed by the OS
             # while changes wait offline: a remembered sign-in lets the queue send without a new sign-in.
-            login_user(user, remember=Role(user.role) in (Role.DRIVER, Role.FLOOR))
+            sign_in_user(user, remember=Role(user.role) in (Role.DRIVER, Role.FLOOR))
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("Wrong e-mail or password.")
-    status = 422 if form.errors else 200
-    return render_template("auth/sign_in.html", form=form), status
+    status = 429 if headers else 422 if form.errors else 200
+    return render_template("auth/sign_in.html", form=form), status, headers
 
 
-@bp.post("/sign-out")
-def sign_out():
-    """Sign out and forget the session."""
-    logout_user()
-    flash("You are signed out.")
+def _signed_out(message: str):
+    """Forget this browser's sign-in and send it to the sign-in page with `message`."""
+    logout_user()  # also has Flask-Login delete the remember cookie
+    flash(message)
     response = redirect(url_for("auth.sign_in"))
     # Pages kept in the browser's caches belong to the person who just left (the worker's own caches
     # are emptied by app.js before this form is sent).
     response.headers["Clear-Site-Data"] = '"cache"'
     return response
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """Sign out: this sign-in ends on the server too, so a copy of its cookies stops working."""
+    if current_user.is_authenticated:
+        end_session(current_user.session_token)
+    return _signed_out("You are signed out.")
+
+
+@bp.post("/sign-out/everywhere")
+@login_required
+def sign_out_everywhere():
+    """Sign out on every phone and computer this account is signed in on (API tokens are kept)."""
+    end_all_sessions(current_user)
+    return _signed_out("You are signed out everywhere: on this device and on every other one.")
 
 
 @bp.get("/")

@@ -6,11 +6,23 @@ unknown token gets the same plain 404, so the link cannot be used to probe for o
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template
+from werkzeug.exceptions import TooManyRequests
 
+from .. import throttle
 from ..extensions import db
 from ..queries.tracking import proof_photo_key, tracking_view
 
 bp = Blueprint("tracking", __name__, url_prefix="/track")
+
+
+@bp.before_request
+def limit_each_client():
+    """A page per second or so is plenty for a customer; more is scraping or guessing links: 429."""
+    wait = throttle.take("track", "WAYBILL_TRACKING_CLIENT_LIMIT")
+    if wait is None:
+        return None
+    error = TooManyRequests(f"This page was asked for too often from your device. Please try again in {wait} seconds.")
+    return render_template("error.html", error=error), 429, {"Retry-After": str(wait)}
 
 
 @bp.after_request
