@@ -6,8 +6,9 @@ no 5xx, every status and content type documented, bodies matching their schemas,
 invalid data refused, authentication not ignored, unsupported methods answered 405 with Allow, and so on.
 
 The run targets the app served on 127.0.0.1 (schemathesis' in-process WSGI mode breaks in its ignored_auth
-check), seeded and deterministic, with bounded examples so the whole module takes about a minute on two cores. Hypothesis keeps no example database (nothing is written
-into the repository). The only operation left out is revoking a token: the run would revoke its own.
+check), seeded and deterministic, with bounded examples so the whole module takes about a minute on two
+cores. Hypothesis keeps no example database (nothing is written into the repository). The only operation
+left out is revoking a token: the run would revoke its own.
 """
 from __future__ import annotations
 
