@@ -1,0 +1,212 @@
+"""Imports point inward: every arrow between Waybill's layers runs the way ARCHITECTURE.md says.
+
+domain <- services <- adapters and queries <- entry points (api, sync, web, realtime) <- wiring.
+- the domain imports only itself (tests/unit/domain/test_domain_is_plain.py also keeps frameworks out);
+- services import the domain and each other, never an adapter, a query or an entry point;
+- adapters and queries never import services or entry points;
+- entry points reach writes through the bus and reads through queries: no adapter, no table, no unit of
+  work; api and sync do not import each other (what both need lives in the shared edge, backend/edge);
+- only the wiring (the app factory, bootstrap, cli, serve, demo) plugs adapters in.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKEND = ROOT / "backend"
+
+ENTRY_POINTS = {"api", "sync", "web", "realtime"}
+WIRING = {"__init__", "bootstrap", "cli", "serve", "demo"}
+# Modules anyone may import: settings and the unbound extension objects.
+BASE = {"config", "extensions"}
+# backend/<name>.py modules outside the packages, by the layer they belong to.
+TOP_LEVEL = {"identity": "edge", "bodies": "edge", "health": "entry:health", "passwords": "adapters",
+             "accounts": "accounts", "sessions": "accounts", "sign_in": "accounts", "security_log": "accounts",
+             "throttle": "accounts"}
+
+
+def layer_of(module: str) -> str:
+    """The layer of a dotted module name under `backend`."""
+    parts = module.split(".")
+    if parts == ["backend"]:
+        return "wiring"
+    name = parts[1]
+    if name in ("domain", "services", "adapters", "queries", "edge"):
+        return name
+    if name in ENTRY_POINTS:
+        return f"entry:{name}"
+    if name in WIRING:
+        return "wiring"
+    if name in BASE:
+        return "base"
+    return TOP_LEVEL.get(name, f"unknown:{name}")
+
+
+# Which layers each layer may import (its own layer and the base always).
+MAY_IMPORT = {
+    "domain": set(),
+    "services": {"domain"},
+    "adapters": {"domain"},
+    "queries": {"domain", "adapters"},
+    "edge": {"domain", "queries", "accounts"},
+    "accounts": {"domain", "adapters"},
+}
+ENTRY_MAY_IMPORT = {"domain", "queries", "edge", "wiring", "accounts"}
+# Of the wiring, an entry point takes only the bus accessor.
+ENTRY_WIRING = {"backend.bootstrap"}
+
+
+def imports_of(source: str, path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module) of every `backend` import in `source`, read as the file `path`."""
+    package = list(path.relative_to(ROOT).parent.parts)
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - node.level + 1]  # level 1 is the file's own package
+            prefix = ".".join(base + ([node.module] if node.module else []))
+            # `from .. import x` may import a module x of that package: name it as such.
+            found += ([(node.lineno, prefix)] if node.module else
+                      [(node.lineno, f"{prefix}.{alias.name}") for alias in node.names])
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.lineno, node.module))
+    return [(line, name) for line, name in found if name == "backend" or name.startswith("backend.")]
+
+
+def module_of(path: Path) -> str:
+    """backend/api/__init__.py -> backend.api; backend/web/floor.py -> backend.web.floor."""
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def allowed(source: str, target: str, name: str) -> bool:
+    """May a module of layer `source` import `name` (of layer `target`)?"""
+    if target in ("base", source) or source == "wiring":
+        return True
+    if source.startswith("entry:"):
+        return target in ENTRY_MAY_IMPORT and (target != "wiring" or name in ENTRY_WIRING)
+    return target in MAY_IMPORT.get(source, set())
+
+
+def wrong_way(path: Path, source: str | None = None) -> list[str]:
+    """Each import of `path` (or of `source` read as that file) that runs against the layers, named."""
+    layer = layer_of(module_of(path))
+    text = path.read_text() if source is None else source
+    return [f"{path.relative_to(ROOT)}:{line} imports {name} ({layer} -> {layer_of(name)})"
+            for line, name in imports_of(text, path) if not allowed(layer, layer_of(name), name)]
+
+
+def backend_files() -> list[Path]:
+    return sorted(BACKEND.rglob("*.py"))
+
+
+def test_every_module_of_backend_has_a_known_layer():
+    unknown = [str(p.relative_to(ROOT)) for p in backend_files() if layer_of(module_of(p)).startswith("unknown")]
+    assert unknown == []
+
+
+# Arrows that still run the wrong way, each to be turned round (issue 10); the list may only shrink.
+KNOWN_WRONG_WAY = {
+    "backend/adapters/push.py imports backend.services.push",
+    "backend/adapters/realtime.py imports backend.realtime.relay",
+    "backend/api/__init__.py imports backend.IdConverter",
+    "backend/api/__init__.py imports backend.sync",
+    "backend/api/auth.py imports backend.adapters.precompiled",
+    "backend/api/auth.py imports backend.adapters.records",
+    "backend/api/auth.py imports backend.adapters.sqlite",
+    "backend/api/orders.py imports backend.services.unit_of_work",
+    "backend/api/picking.py imports backend.services",
+    "backend/api/picking.py imports backend.services.unit_of_work",
+    "backend/api/push.py imports backend.adapters.push",
+    "backend/api/push.py imports backend.services.push",
+    "backend/realtime/relay.py imports backend.adapters.records",
+    "backend/realtime/relay.py imports backend.adapters.sqlite",
+    "backend/realtime/socket.py imports backend.services.unit_of_work",
+    "backend/services/push.py imports backend.adapters.push_records",
+    "backend/services/push.py imports backend.adapters.push_repository",
+    "backend/services/push.py imports backend.adapters.sqlite",
+    "backend/services/settings.py imports backend.adapters.carriers",
+    "backend/services/unit_of_work.py imports backend.adapters.delivery_repository",
+    "backend/services/unit_of_work.py imports backend.adapters.exception_queue",
+    "backend/services/unit_of_work.py imports backend.adapters.outbox",
+    "backend/services/unit_of_work.py imports backend.adapters.picking_repository",
+    "backend/services/unit_of_work.py imports backend.adapters.push_repository",
+    "backend/services/unit_of_work.py imports backend.adapters.repositories",
+    "backend/services/unit_of_work.py imports backend.adapters.shipping_repository",
+    "backend/services/unit_of_work.py imports backend.adapters.sqlite",
+    "backend/sync/api.py imports backend.api",
+    "backend/sync/api.py imports backend.api.auth",
+    "backend/sync/api.py imports backend.api.schemas",
+    "backend/sync/blobs.py imports backend.adapters.storage",
+    "backend/sync/blobs.py imports backend.api",
+    "backend/sync/blobs.py imports backend.api.auth",
+    "backend/sync/commands.py imports backend.api.schemas",
+    "backend/sync/delivery_commands.py imports backend.api.schemas",
+    "backend/sync/dispatch_commands.py imports backend.api.schemas",
+    "backend/sync/picking_commands.py imports backend.api.schemas",
+    "backend/sync/replay.py imports backend.adapters.records",
+    "backend/sync/replay.py imports backend.adapters.sqlite",
+    "backend/sync/replay.py imports backend.adapters.sync_log",
+    "backend/sync/replay.py imports backend.api.problems",
+    "backend/sync/replay.py imports backend.api.schemas",
+    "backend/sync/replay.py imports backend.api.text",
+    "backend/web/account.py imports backend.adapters.records",
+    "backend/web/driver.py imports backend.adapters.storage",
+    "backend/web/driver.py imports backend.sync.blobs",
+    "backend/web/driver.py imports backend.sync.delivery_commands",
+    "backend/web/floor.py imports backend.adapters.orm",
+    "backend/web/orders.py imports backend.services.unit_of_work",
+    "backend/web/picking.py imports backend.adapters.records",
+    "backend/web/picking.py imports backend.services",
+    "backend/web/picking.py imports backend.services.unit_of_work",
+    "backend/web/shipping.py imports backend.adapters.orm",
+    "backend/web/shipping.py imports backend.adapters.shipping_repository",
+    "backend/web/tracking.py imports backend.sync.blobs",
+}
+
+
+def _arrows() -> set[str]:
+    """'file imports module' for every wrong-way import of the tree (line numbers dropped)."""
+    return {re.sub(r":\d+ imports ", " imports ", arrow).split(" (")[0]
+            for path in backend_files() for arrow in wrong_way(path)}
+
+
+def test_no_import_runs_the_wrong_way():
+    assert sorted(_arrows() - KNOWN_WRONG_WAY) == []
+
+
+def test_the_list_of_arrows_still_to_turn_holds_only_live_ones():
+    assert sorted(KNOWN_WRONG_WAY - _arrows()) == []
+
+
+# The checker itself: each forbidden arrow is caught, each allowed one passes (read as if in that file).
+@pytest.mark.parametrize("file, source, caught", [
+    ("domain/orders.py", "from ..adapters import orm", True),
+    ("services/orders.py", "from ..adapters.repositories import OrderRepository", True),
+    ("services/orders.py", "from ..api import orders", True),
+    ("adapters/repositories.py", "from ..services import orders", True),
+    ("queries/orders.py", "from ..web import orders", True),
+    ("api/orders.py", "from ..adapters.orm import orders", True),
+    ("api/orders.py", "from ..services.unit_of_work import SqlAlchemyUnitOfWork", True),
+    ("web/floor.py", "from ..adapters.orm import stock_levels", True),
+    ("api/__init__.py", "from ..sync import api", True),
+    ("sync/api.py", "from ..api.schemas import Text", True),
+    ("web/driver.py", "from ..sync.blobs import storage", True),
+    ("realtime/socket.py", "import backend.adapters.records", True),
+    ("api/orders.py", "from ..cli import main", True),
+    ("api/orders.py", "from ..bootstrap import bus", False),
+    ("api/orders.py", "from ..queries.orders import list_orders", False),
+    ("api/orders.py", "from ..domain import commands", False),
+    ("sync/api.py", "from ..edge.problems import problem", False),
+    ("services/orders.py", "from ..domain.orders import Order", False),
+    ("adapters/repositories.py", "from ..domain.orders import Order", False),
+    ("queries/orders.py", "from ..adapters.orm import orders", False),
+    ("bootstrap.py", "from .adapters import sqlite", False),
+])
+def test_the_check_names_an_import_that_runs_the_wrong_way(file, source, caught):
+    arrows = wrong_way(BACKEND / file, source)
+    assert bool(arrows) is caught, arrows
