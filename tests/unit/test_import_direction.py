@@ -124,7 +124,6 @@ KNOWN_WRONG_WAY = {
     "backend/api/push.py imports backend.services.push",
     "backend/realtime/relay.py imports backend.adapters.records",
     "backend/realtime/relay.py imports backend.adapters.sqlite",
-    "backend/realtime/socket.py imports backend.services.unit_of_work",
     "backend/services/push.py imports backend.adapters.push_records",
     "backend/services/push.py imports backend.adapters.push_repository",
     "backend/services/push.py imports backend.adapters.sqlite",
@@ -157,12 +156,9 @@ KNOWN_WRONG_WAY = {
     "backend/web/driver.py imports backend.adapters.storage",
     "backend/web/driver.py imports backend.sync.blobs",
     "backend/web/driver.py imports backend.sync.delivery_commands",
-    "backend/web/floor.py imports backend.adapters.orm",
     "backend/web/picking.py imports backend.adapters.records",
     "backend/web/picking.py imports backend.services",
     "backend/web/picking.py imports backend.services.unit_of_work",
-    "backend/web/shipping.py imports backend.adapters.orm",
-    "backend/web/shipping.py imports backend.adapters.shipping_repository",
     "backend/web/tracking.py imports backend.sync.blobs",
 }
 
