@@ -118,8 +118,6 @@ KNOWN_WRONG_WAY = {
     "backend/api/auth.py imports backend.adapters.precompiled",
     "backend/api/auth.py imports backend.adapters.records",
     "backend/api/auth.py imports backend.adapters.sqlite",
-    "backend/api/picking.py imports backend.services",
-    "backend/api/picking.py imports backend.services.unit_of_work",
     "backend/api/push.py imports backend.adapters.push",
     "backend/api/push.py imports backend.services.push",
     "backend/realtime/relay.py imports backend.adapters.records",
@@ -156,9 +154,6 @@ KNOWN_WRONG_WAY = {
     "backend/web/driver.py imports backend.adapters.storage",
     "backend/web/driver.py imports backend.sync.blobs",
     "backend/web/driver.py imports backend.sync.delivery_commands",
-    "backend/web/picking.py imports backend.adapters.records",
-    "backend/web/picking.py imports backend.services",
-    "backend/web/picking.py imports backend.services.unit_of_work",
     "backend/web/tracking.py imports backend.sync.blobs",
 }
 
