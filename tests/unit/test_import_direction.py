@@ -150,7 +150,6 @@ KNOWN_WRONG_WAY = {
     "backend/sync/replay.py imports backend.api.problems",
     "backend/sync/replay.py imports backend.api.schemas",
     "backend/sync/replay.py imports backend.api.text",
-    "backend/web/account.py imports backend.adapters.records",
     "backend/web/driver.py imports backend.adapters.storage",
     "backend/web/driver.py imports backend.sync.blobs",
     "backend/web/driver.py imports backend.sync.delivery_commands",
