@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from .adapters import sqlite
+from .adapters.push import load_keys, push_settings
 from .extensions import db
 from .services.messagebus import MessageBus
 from .services.settings import Settings
@@ -24,3 +25,13 @@ def wire(app: Flask) -> None:
 def bus() -> MessageBus:
     """The message bus of the current app (entry points call this, never a module global)."""
     return current_app.extensions["waybill.bus"]
+
+
+def push_endpoint_rules() -> dict:
+    """Which push endpoints the current app accepts (keyword arguments of notifications.endpoint_problem)."""
+    return push_settings(current_app.config)
+
+
+def vapid_public_key() -> str:
+    """The current app's VAPID public key for browsers; PushNotConfigured (domain) until push is set up."""
+    return load_keys(current_app.config, current_app.instance_path).public_key

@@ -118,8 +118,6 @@ KNOWN_WRONG_WAY = {
     "backend/api/auth.py imports backend.adapters.precompiled",
     "backend/api/auth.py imports backend.adapters.records",
     "backend/api/auth.py imports backend.adapters.sqlite",
-    "backend/api/push.py imports backend.adapters.push",
-    "backend/api/push.py imports backend.services.push",
     "backend/realtime/relay.py imports backend.adapters.records",
     "backend/realtime/relay.py imports backend.adapters.sqlite",
     "backend/services/push.py imports backend.adapters.push_records",
