@@ -20,7 +20,7 @@ from backend.domain.errors import Forbidden, NotFound
 from backend.domain.notifications import MAX_SUBSCRIPTIONS_PER_ORDER, RetryPolicy
 from backend.domain.orders import OrderStatus
 from backend.extensions import db
-from backend.realtime.relay import OutboxRelay, Published
+from backend.adapters.outbox_relay import OutboxRelay, Published
 from backend.services.push import PushDispatcher, PushWorker, TooManySubscriptions
 from backend.services.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import refused, run, standard_shop
