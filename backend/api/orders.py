@@ -15,7 +15,7 @@ from ..domain.errors import Forbidden
 from ..extensions import db
 from ..queries.orders import list_orders, order_history
 from ..queries.tracking import customer_timeline
-from ..services.unit_of_work import SqlAlchemyUnitOfWork
+from ..adapters.unit_of_work import SqlAlchemyUnitOfWork
 from . import Blueprint, current_actor
 from .auth import authenticate
 from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,

@@ -11,7 +11,7 @@ from ..domain.access import OFFICE, Role, require_role, require_warehouse
 from ..domain.errors import NotFound
 from ..extensions import db
 from ..services import packing
-from ..services.unit_of_work import SqlAlchemyUnitOfWork
+from ..adapters.unit_of_work import SqlAlchemyUnitOfWork
 from . import Blueprint, current_actor
 from .auth import authenticate
 from .schemas import ID_RANGE, OrderSchema, Text

@@ -36,7 +36,7 @@ def connect(auth=None):
 @socketio.on("watch_order")
 def watch_order(data):
     """Follow one order's changes (its page is open); refused unless the person may see the order."""
-    from ..services.unit_of_work import SqlAlchemyUnitOfWork
+    from ..adapters.unit_of_work import SqlAlchemyUnitOfWork
     order_id = data.get("order_id") if isinstance(data, dict) else None
     if not current_user.is_authenticated or not isinstance(order_id, int) or not 0 < order_id < 2**31:
         return {"ok": False, "error": "No such order."}

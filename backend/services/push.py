@@ -32,6 +32,8 @@ from ..domain.orders import Order
 from ..domain.notifications import (AUDIENCE_STAFF, MAX_SUBSCRIPTIONS_PER_ORDER, Next, RetryPolicy, after_response,
                                     build_payload, build_staff_payload, kind_of, remaining_ttl, staff_kind_of,
                                     staff_topic_for, topic_for)
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +48,15 @@ class TooManySubscriptions(DomainError):
     status = 409
 
 
-def _order_for(token: str, uow, *, for_update: bool = False):
+def _order_for(token: str, uow: UnitOfWork, *, for_update: bool = False):
     order = uow.push.order_by_token(token, for_update=for_update)
     if order is None:  # the same answer for a malformed, unknown or guessed token
         raise NotFound("No such order.")
     return order
 
 
-def subscribe_to_push(cmd: commands.SubscribeToPush, actor: Actor, uow, settings) -> tuple[PushSubscription, bool]:
+def subscribe_to_push(cmd: commands.SubscribeToPush, actor: Actor,
+                      uow: UnitOfWork, settings: Settings) -> tuple[PushSubscription, bool]:
     """Subscribe a browser to an order's notifications (again: its keys are refreshed); (row, created)."""
     require_role(actor, Role.CUSTOMER)
     order = _order_for(cmd.tracking_token, uow, for_update=True)
@@ -80,7 +83,8 @@ def subscribe_to_push(cmd: commands.SubscribeToPush, actor: Actor, uow, settings
     return row, True
 
 
-def unsubscribe_from_push(cmd: commands.UnsubscribeFromPush, actor: Actor, uow, settings) -> PushSubscription:
+def unsubscribe_from_push(cmd: commands.UnsubscribeFromPush, actor: Actor,
+                          uow: UnitOfWork, settings: Settings) -> PushSubscription:
     """Turn a browser's notifications about an order off (nothing waiting is sent after this)."""
     require_role(actor, Role.CUSTOMER)
     order = _order_for(cmd.tracking_token, uow)
@@ -100,8 +104,8 @@ def unsubscribe_from_push(cmd: commands.UnsubscribeFromPush, actor: Actor, uow, 
 STAFF_ALERT_ROLES = (Role.OWNER, Role.MANAGER)
 
 
-def subscribe_to_staff_push(cmd: commands.SubscribeToStaffPush, actor: Actor, uow,
-                            settings) -> tuple[PushSubscription, bool]:
+def subscribe_to_staff_push(cmd: commands.SubscribeToStaffPush, actor: Actor, uow: UnitOfWork,
+                            settings: Settings) -> tuple[PushSubscription, bool]:
     """Subscribe a signed-in owner's or manager's browser to new-order alerts (again: keys refreshed)."""
     require_role(actor, *STAFF_ALERT_ROLES)
     row = uow.push.staff_subscription(actor.user_id, cmd.endpoint)
@@ -121,8 +125,8 @@ def subscribe_to_staff_push(cmd: commands.SubscribeToStaffPush, actor: Actor, uo
     return row, True
 
 
-def unsubscribe_from_staff_push(cmd: commands.UnsubscribeFromStaffPush, actor: Actor, uow,
-                                settings) -> PushSubscription:
+def unsubscribe_from_staff_push(cmd: commands.UnsubscribeFromStaffPush, actor: Actor, uow: UnitOfWork,
+                                settings: Settings) -> PushSubscription:
     """Turn this browser's new-order alerts off for the signed-in user; nothing waiting is sent after this."""
     require_role(actor, *STAFF_ALERT_ROLES)
     row = uow.push.staff_subscription(actor.user_id, cmd.endpoint)

@@ -13,7 +13,7 @@ from ..domain.orders import CUSTOMER_CANCELLABLE, OrderStatus
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.orders import list_orders, order_history
-from ..services.unit_of_work import SqlAlchemyUnitOfWork
+from ..adapters.unit_of_work import SqlAlchemyUnitOfWork
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 

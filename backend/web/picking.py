@@ -21,7 +21,7 @@ from ..extensions import db
 from ..identity import actor_for
 from ..queries.catalogue import list_warehouses
 from ..services import packing
-from ..services.unit_of_work import SqlAlchemyUnitOfWork
+from ..adapters.unit_of_work import SqlAlchemyUnitOfWork
 
 bp = Blueprint("picking", __name__)
 FLOOR_ROLES = (Role.FLOOR, Role.OWNER, Role.MANAGER)

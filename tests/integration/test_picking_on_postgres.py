@@ -7,7 +7,7 @@ import threading
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.errors import DomainError
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from backend.extensions import db
 from tests.factories import allocated_order, picking_setup, standard_shop
 from tests.unit.services.test_picking_service import *  # noqa: F401,F403

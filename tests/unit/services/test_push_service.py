@@ -22,7 +22,7 @@ from backend.domain.orders import OrderStatus
 from backend.extensions import db
 from backend.realtime.relay import OutboxRelay, Published
 from backend.services.push import VISITOR, PushDispatcher, PushWorker, TooManySubscriptions
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService
 
