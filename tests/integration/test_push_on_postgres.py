@@ -15,7 +15,8 @@ from backend.domain import commands
 from backend.domain.access import Actor, Role
 from backend.extensions import db
 from backend.realtime.relay import OutboxRelay
-from backend.services.push import VISITOR, PushWorker
+from backend.adapters.push_worker import PushWorker
+from backend.services.push import VISITOR
 from tests.factories import run, standard_shop
 from tests.push_service import LocalPushService
 

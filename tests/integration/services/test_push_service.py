@@ -21,7 +21,8 @@ from backend.domain.notifications import MAX_SUBSCRIPTIONS_PER_ORDER, RetryPolic
 from backend.domain.orders import OrderStatus
 from backend.extensions import db
 from backend.realtime.relay import OutboxRelay, Published
-from backend.services.push import VISITOR, PushDispatcher, PushWorker, TooManySubscriptions
+from backend.adapters.push_worker import PushDispatcher, PushWorker
+from backend.services.push import VISITOR, TooManySubscriptions
 from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService
