@@ -1,7 +1,7 @@
 """An in-memory unit of work for service tests: the handlers' own code, no app, no database.
 
 It fits backend/services/unit_of_work.py's UnitOfWork protocol for the repositories these tests use
-(catalogue, stock, sync log); "committed" is a copy of what a commit would have written (its outbox
+(catalogue, stock, exception queue, sync log); "committed" is a copy of what a commit would have written (its outbox
 events), so a test can tell a refused command (nothing committed) from an applied one.
 """
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import itertools
 from types import SimpleNamespace
 
-from backend.domain.exception_queue import RaisedException
+from backend.domain.events import DomainEvent
+from backend.domain.exception_queue import OPEN, RaisedException
 
 
 class FakeCatalogue:
@@ -62,6 +63,25 @@ class FakeStock:
         self.movements.append(movement)
 
 
+class FakeExceptionQueue:
+    """The office's exceptions by id, opened by commits as the SQLAlchemy unit of work opens them."""
+
+    def __init__(self, ids):
+        self._ids, self.rows = ids, {}
+
+    def open(self, raised: RaisedException, actor_id, command_id) -> DomainEvent:
+        row = SimpleNamespace(id=next(self._ids), code=raised.code, message=raised.message, order_id=raised.order_id,
+                              raised_by_id=actor_id, command_id=command_id, data=raised.data, status=OPEN,
+                              resolution_note="", resolved_at=None, resolved_by_id=None, version=1)
+        self.rows[row.id] = row
+        return DomainEvent(name="exception.opened", aggregate_type="exception", aggregate_id=row.id,
+                           aggregate_version=1, data={"actor_id": actor_id, "code": raised.code,
+                                                      "order_id": raised.order_id})
+
+    def lock(self, exception_id: int):
+        return self.rows.get(exception_id)
+
+
 class FakeSyncLog:
     """Devices and their logged commands."""
 
@@ -97,6 +117,7 @@ class FakeUnitOfWork:
         ids = itertools.count(1)
         self.catalogue = FakeCatalogue(ids)
         self.stock = FakeStock(ids)
+        self.exception_queue = FakeExceptionQueue(ids)
         self.sync_log = FakeSyncLog()
         self.exceptions: list[RaisedException] = []
         self.command_id = self.actor_id = None
@@ -126,6 +147,7 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         events, self._events = list(self._events), []
+        events += [self.exception_queue.open(raised, self.actor_id, self.command_id) for raised in self.exceptions]
         callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
             callback(events)

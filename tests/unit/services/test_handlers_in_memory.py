@@ -8,8 +8,7 @@ import pytest
 from backend.domain import commands
 from backend.domain.access import Actor, Role
 from backend.domain.catalogue import Product, Warehouse
-from backend.domain.errors import Forbidden, StockError
-from backend.domain.events import DomainEvent
+from backend.domain.errors import DomainError, Forbidden, StockError
 from backend.services import messagebus, sync_log
 from backend.services.messagebus import MessageBus
 from backend.services.settings import Settings
@@ -81,15 +80,33 @@ def test_a_retried_command_gets_its_stored_outcome_and_is_not_applied_again(bus,
 def test_a_command_that_opens_an_exception_is_applied_with_exception(bus, uow, monkeypatch):
     def adjust_and_flag(cmd, actor, uow, settings):
         uow.open_exception("stock.count_differs", "The count differs.")
-        uow.publish(DomainEvent("exception.opened", "exception", 41, 1, {}))
         uow.commit()
 
     monkeypatch.setitem(messagebus.HANDLERS, commands.AdjustStock, adjust_and_flag)
     bus.handle(commands.RegisterDevice("phone"), MANAGER)
     replayed = bus.handle(commands.ReplayCommand("phone", envelope(), adjust(uow, 2)), MANAGER)
     assert replayed.status == sync_log.APPLIED_WITH_EXCEPTION
-    assert replayed.outcome["exceptions"] == [{"id": 41, "code": "stock.count_differs",
+    (opened,) = uow.exception_queue.rows.values()
+    assert replayed.outcome["exceptions"] == [{"id": opened.id, "code": "stock.count_differs",
                                                "message": "The count differs."}]
+    assert (opened.command_id, opened.raised_by_id) == ("c1", MANAGER.user_id)
+
+
+def test_the_first_manager_resolves_an_exception_and_the_second_is_told(bus, uow):
+    uow.open_exception("stock.count_differs", "The count differs.")
+    uow.commit()
+    (opened,) = uow.exception_queue.rows
+    resolved = bus.handle(commands.ResolveException(opened, "recounted"), MANAGER)
+    assert (resolved.status, resolved.resolution_note, resolved.resolved_by_id) == ("resolved", "recounted", 7)
+    assert [e.name for e in uow.committed[-1]] == ["exception.resolved"]
+    with pytest.raises(DomainError):
+        bus.handle(commands.ResolveException(opened, "me too"), Actor(user_id=8, role=Role.MANAGER))
+    assert resolved.resolution_note == "recounted"
+
+
+def test_floor_staff_cannot_resolve_exceptions(bus, uow):
+    with pytest.raises(Forbidden):
+        bus.handle(commands.ResolveException(1, "done"), Actor(user_id=8, role=Role.FLOOR))
 
 
 def test_a_rejection_is_logged_so_a_retry_gets_the_same_answer(bus, uow):
@@ -111,3 +128,10 @@ def test_the_bus_runs_before_commit_inside_the_transaction_just_before_it_commit
     seen = []
     bus.handle(adjust(uow, 1), MANAGER, before_commit=lambda: seen.append(len(uow.committed)))
     assert seen == [0] and len(uow.committed) == 1
+
+
+def test_a_refused_command_never_runs_before_commit(bus, uow):
+    seen = []
+    with pytest.raises(StockError):
+        bus.handle(adjust(uow, -1), MANAGER, before_commit=lambda: seen.append("placed"))
+    assert seen == [] and uow.committed == []
