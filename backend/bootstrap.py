@@ -8,12 +8,13 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .adapters import sqlite
+from .adapters.carriers import build_carriers
 from .adapters.outbox_relay import OutboxRelay
 from .adapters.push import load_keys, push_settings
 from .extensions import db
 from .services.messagebus import MessageBus
 from .services.settings import Settings
-from .services.unit_of_work import SqlAlchemyUnitOfWork
+from .adapters.unit_of_work import SqlAlchemyUnitOfWork
 
 
 def wire(app: Flask) -> None:
@@ -21,7 +22,7 @@ def wire(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sqlite.tune(db.engine)
-    settings = Settings.from_config(app.config)
+    settings = Settings.from_config(app.config, carriers=build_carriers(app.config))
     # db.session() is this app context's Session itself: the unit of work and its repositories use it
     # directly instead of looking it up through the scoped proxy on every statement.
     app.extensions["waybill.bus"] = MessageBus(lambda: SqlAlchemyUnitOfWork(db.session()), settings)

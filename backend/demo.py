@@ -124,7 +124,7 @@ def _demo_run(run, owner, driver) -> None:
     from datetime import datetime, timezone
     from .domain.orders import OrderStatus
     from .identity import actor_for
-    from .services.unit_of_work import SqlAlchemyUnitOfWork
+    from .adapters.unit_of_work import SqlAlchemyUnitOfWork
     actor = actor_for(owner)
     shipment_ids = []
     for email, name, where, lines, method in RUN_STOPS:

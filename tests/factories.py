@@ -120,7 +120,7 @@ def packed_order(shop, actor, lines=(("MUG", 1),), *, customer="casey", address=
     inside a unit of work (stands in for the floor's pick/pack until tests need the real thing)."""
     from backend.domain.orders import OrderStatus
     from backend.extensions import db
-    from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+    from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
     order_id = shop.place(actor, lines, customer=customer, address=address, method=method)
     run(shop.app, commands.AcceptOrder(order_id), actor)
     with shop.app.app_context():

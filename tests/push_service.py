@@ -118,7 +118,9 @@ class LocalPushService:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="local-push-service", daemon=True)
+        # A short poll: shutdown() waits for the loop to notice, half a second per test with the default.
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
+                                       name="local-push-service", daemon=True)
 
     def start(self) -> "LocalPushService":
         self.thread.start()

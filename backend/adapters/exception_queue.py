@@ -30,6 +30,11 @@ class ExceptionRepository:
         self.session = session
 
     def lock(self, exception_id: int) -> OfficeException | None:
-        """The exception row, locked for update."""
+        """The exception row, locked for update.
+
+        Only its own row: PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins that load
+        the users who raised and resolved it.
+        """
         return self.session.execute(sa.select(OfficeException).where(OfficeException.id == exception_id)
-                                    .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+                                    .with_for_update(of=OfficeException)
+                                    .execution_options(populate_existing=True)).scalar_one_or_none()

@@ -194,7 +194,7 @@ def worker_for_app(app, sender: WebPushSender | None = None):
     from sqlalchemy.orm import Session
 
     from ..extensions import db
-    from ..services.push import PushWorker
+    from .push_worker import PushWorker
     sender = sender or sender_for_app(app)
     with app.app_context():
         engine = db.engine
@@ -207,7 +207,7 @@ def start_push_thread(app, *, idle_seconds: float = 1.0, sender: WebPushSender |
     Give `dispatcher` to the outbox relay beside the Socket.IO publisher (call both with each batch): it
     wakes the worker as soon as customer news is published. Set `stop` to end the thread.
     """
-    from ..services.push import PushDispatcher
+    from .push_worker import PushDispatcher
     worker = worker_for_app(app, sender)
     dispatcher, stop = PushDispatcher(), threading.Event()
 

@@ -33,6 +33,12 @@ class PushRepository:
         return self.session.execute(sa.select(sa.func.count()).select_from(PushSubscription).where(
             PushSubscription.order_id == order_id, PushSubscription.revoked_at.is_(None))).scalar_one()
 
+    def add_subscription(self, **fields) -> PushSubscription:
+        """A new browser subscription (customer's or staff's), written with the transaction."""
+        row = PushSubscription(**fields)
+        self.session.add(row)
+        return row
+
     def add(self, row) -> None:
         self.session.add(row)
 

@@ -7,25 +7,35 @@ from ..domain.events import utcnow
 from .records import Device, SyncCommand
 
 
-def lock_device(session, device_id: str) -> Device | None:
-    """The device row, locked: one device's commands are replayed one at a time, in order."""
-    return session.execute(sa.select(Device).where(Device.id == device_id).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
+class SyncLogRepository:
+    """The sync log of one unit of work: each command is written in the transaction of what it did."""
 
+    def __init__(self, session):
+        self.session = session
 
-def find_command(session, device_id: str, command_id: str) -> SyncCommand | None:
-    """A command this device already sent, by its client-generated id (ids are scoped to their device:
-    another user's phone may use the same id, and must never see this one's outcome)."""
-    return session.execute(sa.select(SyncCommand).where(SyncCommand.device_id == device_id,
-                                                        SyncCommand.command_id == command_id)).scalar_one_or_none()
+    def lock_device(self, device_id: str) -> Device | None:
+        """The device row, locked: one device's commands are replayed one at a time, in order."""
+        return self.session.execute(sa.select(Device).where(Device.id == device_id).with_for_update()
+                                    .execution_options(populate_existing=True)).scalar_one_or_none()
 
+    def add_device(self, device_id: str, user_id: int) -> Device:
+        """Register a phone for its user (a unique-key race with its other tab surfaces at commit)."""
+        device = Device(id=device_id, user_id=user_id)
+        self.session.add(device)
+        return device
 
-def record_command(session, device: Device, envelope: dict, status: str, outcome: dict) -> None:
-    """Store a command's outcome and move the device's progress on, in the caller's transaction."""
-    seq = envelope["seq"] or 0  # 0: a malformed command stored without a usable seq
-    session.add(SyncCommand(command_id=envelope["id"], device_id=device.id, seq=seq,
-                            type=envelope["type"], version=envelope["v"], payload=envelope["payload"],
-                            status=status, outcome=outcome, occurred_at=envelope.get("occurred_at")))
-    device.last_processed_seq = max(device.last_processed_seq, seq)
-    device.last_seen_at = utcnow()
-    session.flush()
+    def find_command(self, device_id: str, command_id: str) -> SyncCommand | None:
+        """A command this device already sent, by its client-generated id (ids are scoped to their device:
+        another user's phone may use the same id, and must never see this one's outcome)."""
+        return self.session.execute(sa.select(SyncCommand).where(
+            SyncCommand.device_id == device_id, SyncCommand.command_id == command_id)).scalar_one_or_none()
+
+    def record_command(self, device: Device, envelope: dict, status: str, outcome: dict) -> None:
+        """Store a command's outcome and move the device's progress on, in the caller's transaction."""
+        seq = envelope["seq"] or 0  # 0: a malformed command stored without a usable seq
+        self.session.add(SyncCommand(command_id=envelope["id"], device_id=device.id, seq=seq,
+                                     type=envelope["type"], version=envelope["v"], payload=envelope["payload"],
+                                     status=status, outcome=outcome, occurred_at=envelope.get("occurred_at")))
+        device.last_processed_seq = max(device.last_processed_seq, seq)
+        device.last_seen_at = utcnow()
+        self.session.flush()

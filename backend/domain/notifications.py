@@ -1,6 +1,6 @@
 """Web push for customers (and staff alerts about new orders), as pure rules: which events notify, what they say, and how they are sent.
 
-Nothing here talks to a push service. The dispatcher (services/push.py) asks these rules which
+Nothing here talks to a push service. The dispatcher (adapters/push_worker.py) asks these rules which
 published events become a notification, builds the payload with `build_payload` (small, and never an
 address), sends it with the `Delivery` headers, and asks `after_response` what a push service's answer
 means: sent, subscription gone, retry later (with backoff that honours Retry-After) or give up.
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from urllib.parse import urlsplit
+
+from .access import Role
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -120,6 +122,8 @@ def build_payload(kind: Kind, *, order_number: str, tracking_token: str, event_i
 # Same push machinery, a different audience: these never go to customers, and customers' news never to staff.
 AUDIENCE_CUSTOMER = "customer"
 AUDIENCE_STAFF = "staff"
+# Who may ask for (and keeps getting) new-order alerts: the office.
+STAFF_ALERT_ROLES = (Role.OWNER, Role.MANAGER)
 
 
 @dataclass(frozen=True)

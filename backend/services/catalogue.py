@@ -5,12 +5,14 @@ from ..domain import commands
 from ..domain.access import Actor, Role, require_role
 from ..domain.catalogue import BinLocation, Customer, Product, Warehouse
 from ..domain.errors import DomainError, NotFound
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 PRODUCT_FIELDS = ("name", "brand", "category", "price_minor", "weight_g", "length_mm", "width_mm",
                   "height_mm", "barcode", "active")
 
 
-def create_product(cmd: commands.CreateProduct, actor: Actor, uow, settings) -> Product:
+def create_product(cmd: commands.CreateProduct, actor: Actor, uow: UnitOfWork, settings: Settings) -> Product:
     """Add a product; the SKU must be new and the price in the shop's currency."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     if uow.catalogue.product_by_sku(cmd.sku) is not None:
@@ -24,7 +26,7 @@ def create_product(cmd: commands.CreateProduct, actor: Actor, uow, settings) -> 
     return product
 
 
-def update_product(cmd: commands.UpdateProduct, actor: Actor, uow, settings) -> Product:
+def update_product(cmd: commands.UpdateProduct, actor: Actor, uow: UnitOfWork, settings: Settings) -> Product:
     """Change a product's details (not its SKU or currency)."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     product = uow.catalogue.product(cmd.product_id)
@@ -37,7 +39,7 @@ def update_product(cmd: commands.UpdateProduct, actor: Actor, uow, settings) -> 
     return product
 
 
-def create_warehouse(cmd: commands.CreateWarehouse, actor: Actor, uow, settings) -> Warehouse:
+def create_warehouse(cmd: commands.CreateWarehouse, actor: Actor, uow: UnitOfWork, settings: Settings) -> Warehouse:
     """Open a warehouse with its bin locations."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     warehouse = Warehouse(cmd.code, cmd.name, dict(cmd.address), cmd.latitude, cmd.longitude)
@@ -49,7 +51,7 @@ def create_warehouse(cmd: commands.CreateWarehouse, actor: Actor, uow, settings)
     return warehouse
 
 
-def create_customer(cmd: commands.CreateCustomer, actor: Actor, uow, settings) -> Customer:
+def create_customer(cmd: commands.CreateCustomer, actor: Actor, uow: UnitOfWork, settings: Settings) -> Customer:
     """Register a customer; e-mail addresses are unique regardless of case."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     if uow.catalogue.customer_by_email(cmd.email) is not None:

@@ -17,11 +17,13 @@ from ..domain.orders import OrderStatus
 from ..domain.shipping import ShipmentStatus
 from ..domain.sync_rules import Outcome
 from .dispatch import announce_next_stop
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 DRIVING = (Role.DRIVER, Role.OWNER, Role.MANAGER)
 
 
-def _own_stop(uow, actor: Actor, stop_id: int):
+def _own_stop(uow: UnitOfWork, actor: Actor, stop_id: int):
     """The stop and its run (locked), if the actor may act on it: a driver only on their own run."""
     require_role(actor, *DRIVING)
     run, stop = uow.delivery.stop_with_run(stop_id, for_update=True)
@@ -32,7 +34,7 @@ def _own_stop(uow, actor: Actor, stop_id: int):
     return run, stop
 
 
-def _check_refs(uow, actor: Actor, refs) -> None:
+def _check_refs(uow: UnitOfWork, actor: Actor, refs) -> None:
     """Images already uploaded under these ids must be the same bytes, sent by the same person."""
     for ref in refs:
         blob = uow.delivery.blob(ref.id)
@@ -53,13 +55,13 @@ def _stop_done(run, stop, status: StopStatus, actor_id, event: str, **data) -> N
     run.record(event, actor_id=actor_id, stop_id=stop.id, order_id=stop.order_id, **data)
 
 
-def _follow_shipment(uow, stop, status: ShipmentStatus) -> None:
+def _follow_shipment(uow: UnitOfWork, stop, status: ShipmentStatus) -> None:
     shipment = uow.shipping.shipment(stop.shipment_id, for_update=True)
     if shipment is not None:
         shipment.set_status(status)
 
 
-def confirm_delivery(cmd: commands.ConfirmDelivery, actor: Actor, uow, settings) -> DeliveryProof:
+def confirm_delivery(cmd: commands.ConfirmDelivery, actor: Actor, uow: UnitOfWork, settings: Settings) -> DeliveryProof:
     """Record a hand-over with its proof; the order becomes delivered unless the office changed it meanwhile."""
     run, stop = _own_stop(uow, actor, cmd.stop_id)
     uow.track(run)
@@ -94,7 +96,8 @@ def confirm_delivery(cmd: commands.ConfirmDelivery, actor: Actor, uow, settings)
     return proof
 
 
-def record_failed_attempt(cmd: commands.RecordFailedAttempt, actor: Actor, uow, settings) -> DeliveryAttempt:
+def record_failed_attempt(cmd: commands.RecordFailedAttempt, actor: Actor,
+                          uow: UnitOfWork, settings: Settings) -> DeliveryAttempt:
     """Record that a drop-off failed; after a delivery it is kept as the stop's history only."""
     run, stop = _own_stop(uow, actor, cmd.stop_id)
     uow.track(run)
@@ -116,7 +119,7 @@ def record_failed_attempt(cmd: commands.RecordFailedAttempt, actor: Actor, uow, 
     return attempt
 
 
-def settle_run_cash(cmd: commands.SettleRunCash, actor: Actor, uow, settings) -> CashSettlement:
+def settle_run_cash(cmd: commands.SettleRunCash, actor: Actor, uow: UnitOfWork, settings: Settings) -> CashSettlement:
     """Count the run's cash against what its stops recorded; the run is done once every stop is."""
     require_role(actor, *DRIVING)
     run = uow.delivery.run(cmd.run_id, for_update=True)
@@ -146,7 +149,8 @@ def settle_run_cash(cmd: commands.SettleRunCash, actor: Actor, uow, settings) ->
     return settlement
 
 
-def record_blob_upload(cmd: commands.RecordBlobUpload, actor: Actor, uow, settings) -> tuple[Blob, bool]:
+def record_blob_upload(cmd: commands.RecordBlobUpload, actor: Actor,
+                       uow: UnitOfWork, settings: Settings) -> tuple[Blob, bool]:
     """File an uploaded image: (blob, created). Same id and bytes again is a no-op; other bytes a 409."""
     require_role(actor, Role.DRIVER, Role.OWNER, Role.MANAGER, Role.FLOOR)
     existing = uow.delivery.blob(cmd.blob_id)

@@ -13,9 +13,11 @@ from ..domain.orders import OrderStatus
 from ..domain.payments import PaymentMethod, PaymentStatus
 from ..domain.shipping import OWN_FLEET, ShipmentStatus
 from ..domain.sync_rules import Outcome, reorder_run as reorder_rule
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 
-def run_for(actor: Actor, run_id: int, uow, *, for_update: bool = False) -> DeliveryRun:
+def run_for(actor: Actor, run_id: int, uow: UnitOfWork, *, for_update: bool = False) -> DeliveryRun:
     """A run the actor may see: the office sees all, a driver only their own (others are 'not found')."""
     if actor.role not in (Role.OWNER, Role.MANAGER, Role.DRIVER):
         raise Forbidden(f"A {actor.role.value} cannot see delivery runs.")
@@ -38,7 +40,7 @@ def _cod_due(order) -> int:
     return 0
 
 
-def refresh_etas(run: DeliveryRun, uow, settings, *, now: datetime | None = None) -> None:
+def refresh_etas(run: DeliveryRun, uow: UnitOfWork, settings: Settings, *, now: datetime | None = None) -> None:
     """Estimate the arrival at each pending stop: from the warehouse at the day's start hour for a planned
     run (or now, if that has passed), from the last finished stop now for a run that is out."""
     now = now or utcnow()
@@ -62,7 +64,7 @@ def refresh_etas(run: DeliveryRun, uow, settings, *, now: datetime | None = None
         stop.eta = eta
 
 
-def plan_route(run: DeliveryRun, uow) -> tuple:
+def plan_route(run: DeliveryRun, uow: UnitOfWork) -> tuple:
     """Order the run's pending stops nearest-neighbour from the warehouse (finished stops stay first).
     Returns the ids of stops put last because their address has no coordinates."""
     warehouse = uow.catalogue.warehouse(run.warehouse_id)
@@ -74,7 +76,7 @@ def plan_route(run: DeliveryRun, uow) -> tuple:
     return plan.unlocated
 
 
-def assign_to_run(cmd: commands.AssignToRun, actor: Actor, uow, settings) -> DeliveryRun:
+def assign_to_run(cmd: commands.AssignToRun, actor: Actor, uow: UnitOfWork, settings: Settings) -> DeliveryRun:
     """Put own-fleet shipments on the driver's planned run for the day (made if none), nearest first."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     if not isinstance(cmd.run_date, date):
@@ -125,7 +127,7 @@ def _check_base(run: DeliveryRun, base_version: int | None) -> None:
                             code="run.changed", details={"version": run.version})
 
 
-def move_stop(cmd: commands.MoveStop, actor: Actor, uow, settings) -> DeliveryRun:
+def move_stop(cmd: commands.MoveStop, actor: Actor, uow: UnitOfWork, settings: Settings) -> DeliveryRun:
     """Move one stop to another position (the office, or the run's driver)."""
     run = uow.track(run_for(actor, cmd.run_id, uow, for_update=True))
     _check_base(run, cmd.base_version)
@@ -136,7 +138,7 @@ def move_stop(cmd: commands.MoveStop, actor: Actor, uow, settings) -> DeliveryRu
     return run
 
 
-def reorder_run(cmd: commands.ReorderRun, actor: Actor, uow, settings) -> DeliveryRun:
+def reorder_run(cmd: commands.ReorderRun, actor: Actor, uow: UnitOfWork, settings: Settings) -> DeliveryRun:
     """The driver visits the stops in their own order (online form or offline `run.reorder`)."""
     run = uow.track(run_for(actor, cmd.run_id, uow, for_update=True))
     verdict = reorder_rule(run_status=run.status, run_version=run.version, base_version=cmd.base_version,
@@ -153,7 +155,7 @@ def reorder_run(cmd: commands.ReorderRun, actor: Actor, uow, settings) -> Delive
     return run
 
 
-def announce_next_stop(uow, run, actor_id) -> None:
+def announce_next_stop(uow: UnitOfWork, run, actor_id) -> None:
     """The van heads for the next stop: its customer hears "arriving soon" (pushed with high urgency)."""
     upcoming = run.next_stop
     if upcoming is None:
@@ -164,7 +166,7 @@ def announce_next_stop(uow, run, actor_id) -> None:
                                 eta=upcoming.eta.isoformat() if upcoming.eta else None)
 
 
-def start_run(cmd: commands.StartRun, actor: Actor, uow, settings) -> DeliveryRun:
+def start_run(cmd: commands.StartRun, actor: Actor, uow: UnitOfWork, settings: Settings) -> DeliveryRun:
     """The run goes out: every pending stop's order shipped -> out for delivery, ETAs from now."""
     run = uow.track(run_for(actor, cmd.run_id, uow, for_update=True))
     run.start(actor_id=actor.user_id)

@@ -6,9 +6,11 @@ from ..domain.access import Actor, Role, require_role
 from ..domain.errors import NotFound
 from ..domain.events import DomainEvent, utcnow
 from ..domain.exception_queue import RESOLVED, check_resolution
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 
-def resolve_exception(cmd: commands.ResolveException, actor: Actor, uow, settings):
+def resolve_exception(cmd: commands.ResolveException, actor: Actor, uow: UnitOfWork, settings: Settings):
     """Close an open exception with a note; the first of two managers wins, the second is told."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     row = uow.exception_queue.lock(cmd.exception_id)

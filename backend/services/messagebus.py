@@ -1,17 +1,26 @@
 """The message bus: every entry point hands it a command and an actor; it runs the one handler."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..domain import commands
+from ..domain.access import Actor
 from ..domain.errors import DomainError
 from . import order_changes, packing, picking
 from . import catalogue, exception_queue, orders, stock
 from . import delivery
 from . import dispatch, shipping
 from . import push
+from . import sync_log
+from .settings import Settings
+from .unit_of_work import UnitOfWork
 
-HANDLERS = {
+Command = Any  # one of the dataclasses of domain/commands.py
+Handler = Callable[[Command, Actor, UnitOfWork, Settings], Any]
+
+HANDLERS: dict[type, Handler] = {
     commands.PlaceOrder: orders.place_order,
     commands.AcceptOrder: orders.accept_order,
     commands.RetryAllocation: orders.retry_allocation,
@@ -51,6 +60,10 @@ HANDLERS = {
     # staff web push (owners' and managers' new-order alerts)
     commands.SubscribeToStaffPush: push.subscribe_to_staff_push,
     commands.UnsubscribeFromStaffPush: push.unsubscribe_from_staff_push,
+    # offline sync: each queued command with its log row, in one transaction
+    commands.RegisterDevice: sync_log.register_device,
+    commands.ReplayCommand: sync_log.replay_command,
+    commands.RecordReplayOutcome: sync_log.record_replay_outcome,
 }
 
 
@@ -64,24 +77,24 @@ class ConflictingWrite(DomainError):
 class MessageBus:
     """Runs a command's handler in a fresh unit of work."""
 
-    def __init__(self, uow_factory, settings):
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], settings: Settings):
         self.uow_factory = uow_factory
         self.settings = settings
 
-    def handle(self, command, actor, hooks=None):
+    def handle(self, command: Command, actor: Actor, *,
+               before_commit: Callable[[], None] | None = None) -> Any:
         """Run the handler; a unique-key race is retried once so a replay finds the winner's row.
 
-        `hooks` join the handler's transaction: `started(uow)` runs first, `committing(uow, events)`
-        just before the commit (the offline replay records the command and the device's progress there).
+        `before_commit` runs inside the handler's transaction just before it commits (an uploaded image
+        is put in place there, so the file and its record stand or fall together).
         """
         handler = HANDLERS[type(command)]
         for attempt in (1, 2):
             with self.uow_factory() as uow:
                 uow.actor_id = actor.user_id
                 try:
-                    if hooks is not None:
-                        uow.hooks = hooks
-                        hooks.started(uow)
+                    if before_commit is not None:
+                        uow.before_commit(lambda _events: before_commit())
                     return handler(command, actor, uow, self.settings)
                 except IntegrityError as exc:
                     uow.rollback()

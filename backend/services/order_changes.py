@@ -7,6 +7,8 @@ from ..domain.errors import DomainError, InvalidOrder, NotFound
 from ..domain.orders import Order, OrderStatus
 from .picking import pick_list_event
 from .reservations import stock_event
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 # Before packing: once packed the parcel is closed (unpack first, a later issue).
 REDUCIBLE = frozenset({OrderStatus.PLACED.value, OrderStatus.PAYMENT_HOLD.value, OrderStatus.AWAITING_PAYMENT.value,
@@ -19,7 +21,7 @@ def _scaled(amount: int, new: int, old: int) -> int:
     return (2 * amount * new + old) // (2 * old)
 
 
-def reduce_order_line(cmd: commands.ReduceOrderLine, actor: Actor, uow, settings) -> Order:
+def reduce_order_line(cmd: commands.ReduceOrderLine, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """Fewer units of a line: release their stock, shrink the allocation and the pick lines, rescale the money.
 
     Units the picker has already taken beyond the new quantity become a put-back exception; a picker who

@@ -12,6 +12,8 @@ from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskF
                                initial_payment_status, needs_buyer_payment_confirmation)
 from ..domain.pricing import quote
 from . import reservations
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 
 class IdempotencyConflict(DomainError):
@@ -21,7 +23,7 @@ class IdempotencyConflict(DomainError):
     status = 422
 
 
-def _customer_for(actor: Actor, cmd: commands.PlaceOrder, uow, settings) -> tuple[int, int]:
+def _customer_for(actor: Actor, cmd: commands.PlaceOrder, uow: UnitOfWork, settings: Settings) -> tuple[int, int]:
     """(customer id, their orders in the velocity window): customers order for themselves, the office for anyone."""
     customer_id = actor.customer_id if actor.role == Role.CUSTOMER else cmd.customer_id
     recent = (uow.orders.customer_recent_orders(customer_id, minutes=settings.risk.velocity_window_minutes)
@@ -31,7 +33,7 @@ def _customer_for(actor: Actor, cmd: commands.PlaceOrder, uow, settings) -> tupl
     return customer_id, recent
 
 
-def _priced_items(cmd, uow):
+def _priced_items(cmd, uow: UnitOfWork):
     """Catalogue products for the requested SKUs, every unknown SKU reported at once."""
     products = uow.catalogue.products_by_sku(sku for sku, _ in cmd.lines)
     unknown = [(i, sku) for i, (sku, _) in enumerate(cmd.lines) if sku not in products]
@@ -42,7 +44,7 @@ def _priced_items(cmd, uow):
     return [(products[sku], qty) for sku, qty in cmd.lines]
 
 
-def _replayed(actor, cmd, uow):
+def _replayed(actor, cmd, uow: UnitOfWork):
     """The order a retried request already created (Idempotency-Key or channel order id), if any."""
     if cmd.idempotency_key and actor.user_id is not None:
         stored = uow.idempotency.find(actor.user_id, cmd.idempotency_key)
@@ -56,7 +58,7 @@ def _replayed(actor, cmd, uow):
     return None
 
 
-def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[PlainOrder, bool]:
+def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> tuple[PlainOrder, bool]:
     """Price, risk-check and reserve stock for a new order; returns (order, created)."""
     authorize_intake(actor, customer_id=cmd.customer_id, channel=cmd.channel, channel_order_id=cmd.channel_order_id,
                      card_fingerprint=cmd.card_fingerprint, address_check=cmd.address_check)
@@ -115,14 +117,14 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow, settings) -> tuple[
     return order, True
 
 
-def _locked_visible(order_id: int, actor: Actor, uow) -> Order:
+def _locked_visible(order_id: int, actor: Actor, uow: UnitOfWork) -> Order:
     """Load and lock an order the actor may see, or raise NotFound."""
     order = uow.orders.get(order_id, for_update=True)
     ensure_visible(actor, order)
     return uow.track(order)
 
 
-def accept_order(cmd: commands.AcceptOrder, actor: Actor, uow, settings) -> Order:
+def accept_order(cmd: commands.AcceptOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """Accept a placed order: allocated if all its stock is reserved, else backordered."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     order = _locked_visible(cmd.order_id, actor, uow)
@@ -132,7 +134,7 @@ def accept_order(cmd: commands.AcceptOrder, actor: Actor, uow, settings) -> Orde
     return order
 
 
-def retry_allocation(cmd: commands.RetryAllocation, actor: Actor, uow, settings) -> Order:
+def retry_allocation(cmd: commands.RetryAllocation, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """Reserve what has arrived for a backordered order; it becomes allocated once nothing is missing."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     order = _locked_visible(cmd.order_id, actor, uow)
@@ -143,7 +145,7 @@ def retry_allocation(cmd: commands.RetryAllocation, actor: Actor, uow, settings)
     return order
 
 
-def _allocate_or_backorder(order: Order, uow, settings, actor: Actor) -> None:
+def _allocate_or_backorder(order: Order, uow: UnitOfWork, settings: Settings, actor: Actor) -> None:
     """Reserve any missing stock (it may have arrived since intake), then allocated or backordered."""
     missing_before = sum(line.missing_quantity for line in order.lines)
     if missing_before:
@@ -161,7 +163,7 @@ def _allocate_or_backorder(order: Order, uow, settings, actor: Actor) -> None:
                           code="order.still_backordered", details={"shortages": order.shortages})
 
 
-def _end_order(order: Order, to: OrderStatus, actor: Actor, uow, reason: str) -> None:
+def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, reason: str) -> None:
     """Reject or cancel: release every reserved unit and void the payment in the same transaction."""
     held_stock = order.state in HOLDS_STOCK
     order.transition(to, actor_id=actor.user_id, reason=reason)
@@ -172,7 +174,7 @@ def _end_order(order: Order, to: OrderStatus, actor: Actor, uow, reason: str) ->
     uow.commit()
 
 
-def reject_order(cmd: commands.RejectOrder, actor: Actor, uow, settings) -> Order:
+def reject_order(cmd: commands.RejectOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """Refuse a placed order (owner or manager)."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     order = _locked_visible(cmd.order_id, actor, uow)
@@ -180,7 +182,7 @@ def reject_order(cmd: commands.RejectOrder, actor: Actor, uow, settings) -> Orde
     return order
 
 
-def cancel_order(cmd: commands.CancelOrder, actor: Actor, uow, settings) -> Order:
+def cancel_order(cmd: commands.CancelOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """Cancel before shipping; a customer may cancel their own order until it is accepted."""
     order = _locked_visible(cmd.order_id, actor, uow)
     if actor.role == Role.CUSTOMER:
@@ -193,7 +195,7 @@ def cancel_order(cmd: commands.CancelOrder, actor: Actor, uow, settings) -> Orde
     return order
 
 
-def _locked_on_hold(order_id: int, actor: Actor, uow) -> Order:
+def _locked_on_hold(order_id: int, actor: Actor, uow: UnitOfWork) -> Order:
     """An order on payment hold, locked, for an owner or manager to decide on."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     order = _locked_visible(order_id, actor, uow)
@@ -202,7 +204,7 @@ def _locked_on_hold(order_id: int, actor: Actor, uow) -> Order:
     return order
 
 
-def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow, settings) -> Order:
+def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """A manager checked the held payment and lets the order go on to acceptance."""
     order = _locked_on_hold(cmd.order_id, actor, uow)
     confirms_payment = order.payment_status == PaymentStatus.UNPAID.value
@@ -217,14 +219,15 @@ def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow, se
     return order
 
 
-def reject_payment_hold(cmd: commands.RejectPaymentHold, actor: Actor, uow, settings) -> Order:
+def reject_payment_hold(cmd: commands.RejectPaymentHold, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """A manager judges a held payment bad: the order is rejected and its stock released."""
     order = _locked_on_hold(cmd.order_id, actor, uow)
     _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason or "payment rejected")
     return order
 
 
-def record_payment_received(cmd: commands.RecordPaymentReceived, actor: Actor, uow, settings) -> Order:
+def record_payment_received(cmd: commands.RecordPaymentReceived, actor: Actor,
+                            uow: UnitOfWork, settings: Settings) -> Order:
     """Bank transfer funds arrived: the order goes on to acceptance."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     order = _locked_visible(cmd.order_id, actor, uow)

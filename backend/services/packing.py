@@ -8,12 +8,14 @@ from ..domain.events import utcnow
 from ..domain.orders import Order, OrderStatus
 from ..domain.packing import Box, PackingError
 from ..domain.picking import ready_to_pack
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 FLOOR_ROLES = (Role.OWNER, Role.MANAGER, Role.FLOOR)
 MAX_PARCEL_GRAMS = 70_000
 
 
-def _pack_warehouses(order: Order, actor: Actor, uow) -> list:
+def _pack_warehouses(order: Order, actor: Actor, uow: UnitOfWork) -> list:
     """The pick lists of an order; floor staff must work in each one's warehouse."""
     lists = uow.picking.lists_of_order(order.id)
     if not lists:
@@ -23,12 +25,12 @@ def _pack_warehouses(order: Order, actor: Actor, uow) -> list:
     return lists
 
 
-def all_lines_picked(order: Order, uow) -> bool:
+def all_lines_picked(order: Order, uow: UnitOfWork) -> bool:
     """Every unit the order still has allocated was picked, and nothing is missing (backordered)."""
     return ready_to_pack(order, uow.picking.lines_of_order(order.id))
 
 
-def close_pack(cmd: commands.ClosePack, actor: Actor, uow, settings) -> Order:
+def close_pack(cmd: commands.ClosePack, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """Record the parcel(s) with their weight and mark the order packed (checked against what the packer saw)."""
     require_role(actor, *FLOOR_ROLES)
     order = uow.orders.get(cmd.order_id, for_update=True)
@@ -71,7 +73,7 @@ def close_pack(cmd: commands.ClosePack, actor: Actor, uow, settings) -> Order:
     return order
 
 
-def create_box(cmd: commands.CreateBox, actor: Actor, uow, settings) -> Box:
+def create_box(cmd: commands.CreateBox, actor: Actor, uow: UnitOfWork, settings: Settings) -> Box:
     """Add a box to the catalogue (office)."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     if min(cmd.inner_length_mm, cmd.inner_width_mm, cmd.inner_height_mm) <= 0 or cmd.max_weight_grams <= 0 \

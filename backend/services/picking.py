@@ -16,6 +16,8 @@ from ..domain.orders import HOLDS_STOCK, Order, OrderStatus
 from ..domain.picking import PickingError, PickLine, PickList, uncovered_units
 from ..domain.stock import MovementReason, PlainStockLevel, StockLevel
 from .reservations import reserve_for_line, stock_event
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 FLOOR_ROLES = (Role.OWNER, Role.MANAGER, Role.FLOOR)
 # Statuses in which a pick line's units are still wanted (a cancelled order's picks are put back).
@@ -34,7 +36,7 @@ def pick_list_event(name: str, pick_list: PickList, **data) -> DomainEvent:
                        data={"warehouse_id": pick_list.warehouse_id, "status": pick_list.status, **data})
 
 
-def _locked_list(pick_list_id: int, actor: Actor, uow) -> PickList:
+def _locked_list(pick_list_id: int, actor: Actor, uow: UnitOfWork) -> PickList:
     require_role(actor, *FLOOR_ROLES)
     pick_list = uow.picking.get(pick_list_id, for_update=True)
     if pick_list is None:
@@ -43,7 +45,7 @@ def _locked_list(pick_list_id: int, actor: Actor, uow) -> PickList:
     return pick_list
 
 
-def _locked_line(pick_line_id: int, actor: Actor, uow) -> tuple[PickList, PickLine]:
+def _locked_line(pick_line_id: int, actor: Actor, uow: UnitOfWork) -> tuple[PickList, PickLine]:
     require_role(actor, *FLOOR_ROLES)
     pick_list = uow.picking.list_of_line(pick_line_id, for_update=True)
     if pick_list is None:
@@ -52,7 +54,7 @@ def _locked_line(pick_line_id: int, actor: Actor, uow) -> tuple[PickList, PickLi
     return pick_list, next(line for line in pick_list.lines if line.id == pick_line_id)
 
 
-def _start_picking(order_ids, actor: Actor, uow) -> None:
+def _start_picking(order_ids, actor: Actor, uow: UnitOfWork) -> None:
     """Allocated orders become picking (claiming a list or its first pick); any other status stays."""
     for order_id in sorted(set(order_ids)):
         order = uow.orders.get(order_id, for_update=True)
@@ -65,7 +67,7 @@ def _start_picking(order_ids, actor: Actor, uow) -> None:
 
 
 # -- batching ------------------------------------------------------------------------------------------
-def create_pick_list(cmd: commands.CreatePickList, actor: Actor, uow, settings) -> PickList:
+def create_pick_list(cmd: commands.CreatePickList, actor: Actor, uow: UnitOfWork, settings: Settings) -> PickList:
     """Batch allocated orders of a warehouse (all waiting, or the ones named) into one bin-sorted walk."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     if uow.catalogue.warehouse(cmd.warehouse_id) is None:
@@ -111,7 +113,7 @@ def create_pick_list(cmd: commands.CreatePickList, actor: Actor, uow, settings) 
 
 
 # -- claiming ------------------------------------------------------------------------------------------
-def claim_pick_list(cmd: commands.ClaimPickList, actor: Actor, uow, settings) -> PickList:
+def claim_pick_list(cmd: commands.ClaimPickList, actor: Actor, uow: UnitOfWork, settings: Settings) -> PickList:
     """A picker takes a list; refused (pick_list.claimed) when another picker has it, a no-op when it is theirs."""
     pick_list = _locked_list(cmd.pick_list_id, actor, uow)
     verdict = sync_rules.claim_pick_list(claimed_by=pick_list.claimed_by_id, actor_id=actor.user_id)
@@ -134,7 +136,7 @@ def _wrong_item(scanned: str, line: PickLine) -> PickingError:
 
 
 def _apply_pick(pick_list: PickList, line: PickLine, quantity: int, scanned: str | None, actor: Actor,
-                uow) -> sync_rules.Verdict:
+                uow: UnitOfWork) -> sync_rules.Verdict:
     """Record a pick through the rule: what is still needed is applied, the rest is a put-back exception."""
     if not line.matches(scanned):
         raise _wrong_item(scanned, line)
@@ -158,7 +160,7 @@ def _apply_pick(pick_list: PickList, line: PickLine, quantity: int, scanned: str
     return verdict
 
 
-def record_pick(cmd: commands.RecordPick, actor: Actor, uow, settings) -> PickList:
+def record_pick(cmd: commands.RecordPick, actor: Actor, uow: UnitOfWork, settings: Settings) -> PickList:
     """A picker took units for a line (tap, hardware scanner or camera): a fact, recorded even if late."""
     if cmd.quantity <= 0:
         raise PickingError("A pick is at least one unit.", code="pick.bad_quantity", field="quantity")
@@ -168,7 +170,7 @@ def record_pick(cmd: commands.RecordPick, actor: Actor, uow, settings) -> PickLi
     return pick_list
 
 
-def scan_pick(cmd: commands.ScanPick, actor: Actor, uow, settings) -> PickList:
+def scan_pick(cmd: commands.ScanPick, actor: Actor, uow: UnitOfWork, settings: Settings) -> PickList:
     """A scanned barcode (or typed SKU) picks one unit for the first line of that product still to pick."""
     pick_list = _locked_list(cmd.pick_list_id, actor, uow)
     scanned = (cmd.scanned or "").strip()
@@ -188,7 +190,8 @@ def scan_pick(cmd: commands.ScanPick, actor: Actor, uow, settings) -> PickList:
 
 
 # -- short picks ---------------------------------------------------------------------------------------
-def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int, uow, settings, actor: Actor) -> dict:
+def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int,
+                      uow: UnitOfWork, settings: Settings, actor: Actor) -> dict:
     """Reserve a line's missing units in other warehouses (the allocation policy of domain/allocation.py).
 
     Returns {warehouse_id: units} reserved. The shelf that came up short is not asked again.
@@ -212,7 +215,7 @@ def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int, uow, settin
     return reserved
 
 
-def _level(uow, warehouse_id: int, product_id: int) -> PlainStockLevel:
+def _level(uow: UnitOfWork, warehouse_id: int, product_id: int) -> PlainStockLevel:
     """The level of a product in a warehouse, locked together with its other warehouses' (PK order)."""
     for level, _site in uow.stock.lock_levels_at_sites([product_id]):
         if level.warehouse_id == warehouse_id:
@@ -223,7 +226,7 @@ def _level(uow, warehouse_id: int, product_id: int) -> PlainStockLevel:
     return level
 
 
-def short_pick(cmd: commands.ShortPick, actor: Actor, uow, settings) -> PickList:
+def short_pick(cmd: commands.ShortPick, actor: Actor, uow: UnitOfWork, settings: Settings) -> PickList:
     """Units missing on the shelf: off on hand, reservation released, reallocated or backordered, and flagged."""
     if cmd.missing <= 0:
         raise PickingError("Say how many units are missing (at least one).", code="pick.bad_quantity",
@@ -289,7 +292,7 @@ def short_pick(cmd: commands.ShortPick, actor: Actor, uow, settings) -> PickList
 
 
 # -- bins ---------------------------------------------------------------------------------------------
-def assign_bin(cmd: commands.AssignBin, actor: Actor, uow, settings) -> PlainStockLevel:
+def assign_bin(cmd: commands.AssignBin, actor: Actor, uow: UnitOfWork, settings: Settings) -> PlainStockLevel:
     """Say where a product is shelved in a warehouse (pick lists walk bins in code order)."""
     require_role(actor, *FLOOR_ROLES)
     require_warehouse(actor, cmd.warehouse_id)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..adapters.carriers import build_carriers
 from ..domain.payments import RiskPolicy
 from ..domain.pricing import ShippingPolicy, TaxPolicy
 
@@ -27,8 +26,8 @@ class Settings:
     dim_weight_divisor: int = 5000
 
     @classmethod
-    def from_config(cls, config) -> "Settings":
-        """Read the WAYBILL_* values of a Flask config mapping."""
+    def from_config(cls, config, carriers: dict | None = None) -> "Settings":
+        """Read the WAYBILL_* values of a Flask config mapping; `carriers` are built by the wiring."""
         return cls(
             currency=config["WAYBILL_CURRENCY"],
             tax=TaxPolicy(dict(config["WAYBILL_TAX_RATES"]), config["WAYBILL_DEFAULT_TAX_BPS"]),
@@ -39,7 +38,7 @@ class Settings:
                             config["WAYBILL_RISK_VELOCITY_WINDOW_MINUTES"]),
             allocation_strategy=config["WAYBILL_ALLOCATION_STRATEGY"],
             split_min_line_minor=config["WAYBILL_SPLIT_MIN_LINE_MINOR"],
-            carriers=build_carriers(config),
+            carriers=dict(carriers or {}),
             dispatch_speed_kmh=float(config.get("WAYBILL_DISPATCH_SPEED_KMH", 30)),
             dispatch_service_minutes=float(config.get("WAYBILL_DISPATCH_SERVICE_MINUTES", 5)),
             dispatch_start_hour_utc=int(config.get("WAYBILL_DISPATCH_START_HOUR_UTC", 8)),

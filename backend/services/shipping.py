@@ -10,6 +10,8 @@ from ..domain.orders import OrderStatus
 from ..domain.shipping import CarrierRequest, Parcel, Shipment, ShippingError
 from ..domain.stock import MovementReason
 from .reservations import stock_event
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 
 def _ship_from(warehouse) -> dict:
@@ -18,7 +20,7 @@ def _ship_from(warehouse) -> dict:
     return address
 
 
-def _fallback_parcels(order, uow) -> list[Parcel]:
+def _fallback_parcels(order, uow: UnitOfWork) -> list[Parcel]:
     """One box weighing what the products weigh, when the floor recorded no parcels."""
     grams = 0
     for line in order.lines:
@@ -38,7 +40,7 @@ def shipping_warehouse(order) -> int:
     return min(units, key=lambda wid: (-units[wid], wid))
 
 
-def create_shipment(cmd: commands.CreateShipment, actor: Actor, uow, settings) -> Shipment:
+def create_shipment(cmd: commands.CreateShipment, actor: Actor, uow: UnitOfWork, settings: Settings) -> Shipment:
     """Book the carrier, store the label, move the order packed -> shipped and its stock out of the ledger.
 
     The carrier is asked before anything is written: if it refuses, fails or times out, the transaction
@@ -82,7 +84,7 @@ def create_shipment(cmd: commands.CreateShipment, actor: Actor, uow, settings) -
     return shipment
 
 
-def _ship_stock(order, uow, actor: Actor) -> None:
+def _ship_stock(order, uow: UnitOfWork, actor: Actor) -> None:
     """The reserved units leave: on hand and reserved both go down by what was allocated (one SHIPPED
     movement per warehouse and product), so the ledger still sums to the levels."""
     product_ids = {line.product_id for line in order.lines if line.allocations}

@@ -6,12 +6,14 @@ from ..domain.access import Actor, Role, require_role, require_warehouse
 from ..domain.errors import NotFound, StockError
 from ..domain.stock import MovementReason, PlainStockLevel, StockLevel
 from .reservations import stock_event
+from .unit_of_work import UnitOfWork
+from .settings import Settings
 
 MANUAL_REASONS = {MovementReason.RECEIVED, MovementReason.ADJUSTMENT, MovementReason.COUNT,
                   MovementReason.EXPECTED}
 
 
-def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow, settings) -> PlainStockLevel:
+def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow: UnitOfWork, settings: Settings) -> PlainStockLevel:
     """Apply a manual stock change (receipt, correction, expected delivery) to one level."""
     require_role(actor, Role.OWNER, Role.MANAGER, Role.FLOOR)
     require_warehouse(actor, cmd.warehouse_id)

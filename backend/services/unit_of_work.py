@@ -1,94 +1,55 @@
-"""The unit of work: one transaction, its repositories, and the outbox written with the change."""
+"""The unit of work handlers are given: one transaction, its repositories, and the outbox written on commit.
+
+A protocol: the SQLAlchemy one lives in adapters/unit_of_work.py (built by the wiring); the service tests
+use an in-memory one (tests/fakes.py). Open with `with uow:`; nothing is kept unless `commit()` is called.
+"""
 from __future__ import annotations
 
-from ..adapters.exception_queue import ExceptionRepository, open_exceptions
-from ..adapters.outbox import with_aggregate_id, write_events
+from typing import Any, Callable, Protocol
+
+from ..domain.events import DomainEvent
 from ..domain.exception_queue import RaisedException
-from ..adapters.shipping_repository import ShippingRepository
-from ..adapters.sqlite import fresh_write
-from ..adapters.delivery_repository import DeliveryRepository
-from ..adapters.picking_repository import PickingRepository
-from ..adapters.push_repository import PushRepository
-from ..adapters.repositories import (CatalogueRepository, IdempotencyRepository, OrderRepository,
-                                     StockRepository)
+from . import ports
 
 
-class SqlAlchemyUnitOfWork:
-    """Open with `with uow:`; nothing is kept unless `commit()` is called."""
+class UnitOfWork(Protocol):
+    """One transaction of one command, with the repositories the handlers use."""
 
-    def __init__(self, session):
-        self.session = session
-        self.hooks = None  # optional: started(uow) and committing(uow, events), e.g. the offline replay
-        self.orders = OrderRepository(session)
-        self.stock = StockRepository(session)
-        self.catalogue = CatalogueRepository(session)
-        self.idempotency = IdempotencyRepository(session)
-        self.shipping = ShippingRepository(session)
-        self.picking = PickingRepository(session)
-        self.delivery = DeliveryRepository(session)
-        self.exception_queue = ExceptionRepository(session)
-        self.push = PushRepository(session)
-        self._seen = []
-        self._loose_events = []
-        self.exceptions = []  # RaisedException: facts that clashed with the plan, for the office
-        self.command_id = None  # set by the offline replay: the command that caused what follows
-        self.actor_id = None  # set by the bus: who is acting, for the exceptions they raise
+    orders: ports.OrderRepository
+    stock: ports.StockRepository
+    catalogue: ports.CatalogueRepository
+    idempotency: ports.IdempotencyRepository
+    shipping: ports.ShippingRepository
+    picking: ports.PickingRepository
+    delivery: ports.DeliveryRepository
+    exception_queue: ports.ExceptionRepository
+    push: ports.PushRepository
+    sync_log: ports.SyncLog
+    exceptions: list[RaisedException]  # opened in this transaction, for the office
+    command_id: str | None  # the offline command that caused what follows (set by the replay)
+    actor_id: int | None  # who is acting (set by the bus)
 
-    def __enter__(self):
-        # End any read transaction this request opened (e.g. the token lookup): the change starts on
-        # fresh data, and on SQLite as a write transaction from its first statement.
-        self._write = fresh_write(self.session)
-        self._write.__enter__()
-        return self
+    def __enter__(self) -> "UnitOfWork": ...
+    def __exit__(self, *exc: Any) -> None: ...
 
-    def __exit__(self, *exc):
-        try:
-            self.rollback()
-        finally:
-            self._write.__exit__(*exc)
-
-    def track(self, aggregate):
+    def track(self, aggregate: Any) -> Any:
         """Remember an aggregate whose recorded events must reach the outbox on commit."""
-        if aggregate is not None and all(a is not aggregate for a in self._seen):
-            self._seen.append(aggregate)
-        return aggregate
 
-    def publish(self, event) -> None:
+    def publish(self, event: DomainEvent) -> None:
         """Queue an event that belongs to no tracked aggregate (stock, catalogue)."""
-        self._loose_events.append(event)
 
     def open_exception(self, code: str, message: str, *, order_id: int | None = None,
                        data: dict | None = None) -> None:
         """Open an exception in the office's queue, written with the fact in this transaction."""
-        self.exceptions.append(RaisedException(code, message, order_id, dict(data or {})))
+
+    def before_commit(self, callback: Callable[[list[DomainEvent]], None]) -> None:
+        """Run `callback(events)` in this transaction just before it commits, with the events it writes."""
 
     def flush(self) -> None:
-        """Send pending inserts so new rows get their ids."""
-        self.session.flush()
+        """Give new rows their ids."""
 
     def commit(self) -> None:
-        """Write the collected events to the outbox and audit trail, then commit all in one go."""
-        self.session.flush()
-        events = list(self._loose_events)
-        for aggregate in self._seen:
-            events.extend(with_aggregate_id(e, aggregate.id) for e in aggregate.pending_events())
-            aggregate.pending_events().clear()
-        self.orders.write_pending()  # new orders' allocations and later changes (Core data mapper)
-        self.stock.write_pending()
-        events.extend(open_exceptions(self.session, self.exceptions, self.actor_id, self.command_id))
-        if self.hooks is not None:
-            self.hooks.committing(self, events)
-        write_events(self.session, events)
-        self._loose_events.clear()
-        self.session.commit()
-        self.exceptions_opened, self.exceptions = self.exceptions, []
+        """Write the collected events to the outbox, then commit everything in one go."""
 
     def rollback(self) -> None:
         """Throw away everything not committed."""
-        self.session.rollback()
-        self.orders.discard_pending()
-        self.stock.discard_pending()
-        self._loose_events.clear()
-        self.exceptions = []
-        for aggregate in self._seen:
-            aggregate.pending_events().clear()

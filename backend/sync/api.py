@@ -74,7 +74,7 @@ class Push(MethodView):
         actor = current_actor()
         require_role(actor, Role.FLOOR, Role.DRIVER, Role.OWNER, Role.MANAGER)
         device_id = str(data["device_id"])
-        if register_device(db.session, actor, device_id) is None:
+        if not register_device(bus(), actor, device_id):
             abort(403, message="This device's queue belongs to another user; sign in as them to send it.")
         try:
             return replay(bus(), db.session, actor, device_id, data["commands"])

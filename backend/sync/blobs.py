@@ -63,19 +63,6 @@ class _Refused(Exception):
         self.status, self.code, self.message, self.field = status, code, message, field
 
 
-class _PlaceOnCommit:
-    """Bus hooks: the file is put in place inside the record's transaction, just before it commits."""
-
-    def __init__(self, staged):
-        self.staged = staged
-
-    def started(self, uow) -> None:
-        pass
-
-    def committing(self, uow, events) -> None:
-        self.staged.place()
-
-
 def _blob_id(blob_id: str) -> str:
     blob_id = blob_id.lower()
     if not UUID_TEXT.match(blob_id):
@@ -125,7 +112,7 @@ class BlobUpload(MethodView):
             # not other bytes under a known id): a refused upload keeps nothing on disk.
             blob, created = bus().handle(commands.RecordBlobUpload(blob_id, staged.key, staged.size,
                                                                    detected["type"], staged.key),
-                                         actor, hooks=_PlaceOnCommit(staged))
+                                         actor, before_commit=staged.place)
             staged.place()  # an idempotent retry: the same bytes again, under the name they already have
         finally:
             staged.discard()

@@ -23,24 +23,21 @@ from __future__ import annotations
 import logging
 import uuid
 
-import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy.exc import IntegrityError
 
-from ..adapters.records import Device
-from ..adapters.sqlite import fresh_write
-from ..adapters.sync_log import find_command, lock_device, record_command
 from ..api.problems import flatten_errors
 from ..api.schemas import Text
 from ..api.text import invalid_text_paths
+from ..domain import commands
 from ..domain.errors import DomainError
+from ..queries.sync import last_processed_seq
 from .commands import COMMAND_TYPES
 
 log = logging.getLogger(__name__)
 
+# The statuses of the sync log (services/sync_log.py writes them): applied, applied_with_exception (a person
+# in the office must look at it), duplicate, rejected.
 APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
-# Applied, and a person in the office must look at it (a fact that clashed with the plan).
-APPLIED_WITH_EXCEPTION = "applied_with_exception"
 MAX_SEQ = 2**31 - 1
 
 
@@ -65,39 +62,6 @@ class ReplayInterrupted(Exception):
         self.results = results
 
 
-class _Duplicate(Exception):
-    """The command was replayed before; carries its stored log row."""
-
-    def __init__(self, stored):
-        super().__init__(stored.command_id)
-        self.stored = stored
-
-
-class _Recorder:
-    """Bus hooks that put the command's log row and the device's progress in the handler's transaction."""
-
-    def __init__(self, device_id: str, envelope: dict):
-        self.device_id, self.envelope, self.outcome = device_id, envelope, None
-
-    def started(self, uow) -> None:
-        uow.command_id = self.envelope["id"]
-        self.device = lock_device(uow.session, self.device_id)
-        stored = find_command(uow.session, self.device_id, self.envelope["id"])
-        if stored is not None:
-            raise _Duplicate(stored)
-
-    def committing(self, uow, events) -> None:
-        self.outcome = {"events": [{"name": e.name, "aggregate": e.aggregate_type, "id": e.aggregate_id,
-                                    "version": e.aggregate_version} for e in events]}
-        opened = [e for e in events if e.name == "exception.opened"]
-        self.status = APPLIED
-        if opened:
-            self.status = APPLIED_WITH_EXCEPTION
-            self.outcome["exceptions"] = [{"id": e.aggregate_id, "code": raised.code, "message": raised.message}
-                                          for raised, e in zip(uow.exceptions, opened)]
-        record_command(uow.session, self.device, self.envelope, self.status, self.outcome)
-
-
 def _answer(envelope: dict, status: str, outcome: dict) -> dict:
     return {"id": envelope["id"], "seq": envelope["seq"], "status": status, **outcome}
 
@@ -115,23 +79,18 @@ def _duplicate(stored, envelope: dict) -> dict:
             "original_status": stored.status, **stored.outcome}
 
 
-def _store(session, device_id: str, envelope: dict, status: str, outcome: dict) -> dict:
-    """Store an outcome reached without the handler's transaction, unless a twin push stored one first."""
-    with fresh_write(session):
-        device = lock_device(session, device_id)
-        stored = find_command(session, device_id, envelope["id"])
-        if stored is not None:
-            session.rollback()
-            return _duplicate(stored, envelope)
-        record_command(session, device, envelope, status, outcome)
-        session.commit()
-    return _answer(envelope, status, outcome)
+def _answer_of(replayed, envelope: dict) -> dict:
+    """The answer for a logged command: its outcome, or the outcome of its earlier run if it was a retry."""
+    if replayed.stored is not None:
+        return _duplicate(replayed.stored, envelope)
+    return _answer(envelope, replayed.status, replayed.outcome)
 
 
-def _reject(session, device_id: str, envelope: dict, code: str, message: str, errors=None) -> dict:
+def _reject(bus, actor, device_id: str, envelope: dict, code: str, message: str, errors=None) -> dict:
     """A permanent rejection, stored so that a retry gets the same answer; the device moves on."""
     outcome = {"code": code, "message": message, **({"errors": errors} if errors else {})}
-    return _store(session, device_id, envelope, REJECTED, outcome)
+    return _answer_of(bus.handle(commands.RecordReplayOutcome(device_id, envelope, REJECTED, outcome), actor),
+                      envelope)
 
 
 def _usable_seq(value) -> int | None:
@@ -161,7 +120,7 @@ def _refuse_text_that_is_not_text(raw) -> None:
         raise ValidationError(problems)
 
 
-def replay_one(bus, session, actor, device_id: str, raw) -> dict:
+def replay_one(bus, actor, device_id: str, raw) -> dict:
     """Replay one queued command and say what became of it."""
     try:
         _refuse_text_that_is_not_text(raw)
@@ -172,52 +131,28 @@ def replay_one(bus, session, actor, device_id: str, raw) -> dict:
         if envelope["id"] is None:  # nothing to store it under: answered by its index in the batch
             return {"id": None, "seq": envelope["seq"], "status": REJECTED, "code": "invalid",
                     "message": "This command is malformed.", "errors": errors}
-        return _reject(session, device_id, envelope, "invalid", "This command is malformed.", errors)
+        return _reject(bus, actor, device_id, envelope, "invalid", "This command is malformed.", errors)
     envelope["id"] = str(envelope["id"])
     known = COMMAND_TYPES.get((envelope["type"], envelope["v"]))
     if known is None:
-        return _reject(session, device_id, envelope, "upgrade_required",
+        return _reject(bus, actor, device_id, envelope, "upgrade_required",
                        f"This server does not know '{envelope['type']}' version {envelope['v']}; update the app.")
     schema, build = known
     try:
         payload = schema.load(envelope["payload"])
     except ValidationError as exc:
-        return _reject(session, device_id, envelope, "invalid", "Some fields are not valid.",
+        return _reject(bus, actor, device_id, envelope, "invalid", "Some fields are not valid.",
                        flatten_errors(exc.messages))
-    recorder = _Recorder(device_id, envelope)
     try:
-        bus.handle(build(payload), actor, hooks=recorder)
-    except _Duplicate as dup:
-        return _duplicate(dup.stored, envelope)
+        replayed = bus.handle(commands.ReplayCommand(device_id, envelope, build(payload)), actor)
     except DomainError as exc:
-        return _reject(session, device_id, envelope, exc.code, exc.message)
-    if recorder.outcome is None:  # the handler changed nothing and so never committed
-        return _store(session, device_id, envelope, APPLIED, {"events": []})
-    return _answer(envelope, recorder.status, recorder.outcome)
+        return _reject(bus, actor, device_id, envelope, exc.code, exc.message)
+    return _answer_of(replayed, envelope)
 
 
-def register_device(session, actor, device_id: str):
-    """The caller's device row, created on first push; a device belongs to one user (None otherwise)."""
-    with fresh_write(session):
-        device = lock_device(session, device_id)
-        if device is None:
-            device = Device(id=device_id, user_id=actor.user_id)
-            session.add(device)
-            try:
-                session.commit()
-            except IntegrityError:  # the same phone's other tab registered it a moment ago
-                session.rollback()
-                device = lock_device(session, device_id)
-        else:
-            session.rollback()
-    return device if device is not None and device.user_id == actor.user_id else None
-
-
-def last_processed_seq(session, device_id: str) -> int:
-    """How far the server has replayed this device's queue (the highest seq processed)."""
-    last = session.execute(sa.select(Device.last_processed_seq).where(Device.id == device_id)).scalar_one()
-    session.rollback()
-    return last
+def register_device(bus, actor, device_id: str) -> bool:
+    """Register the caller's device on its first push; False if it belongs to another user."""
+    return bus.handle(commands.RegisterDevice(device_id), actor)
 
 
 def replay(bus, session, actor, device_id: str, raw_commands) -> dict:
@@ -231,7 +166,7 @@ def replay(bus, session, actor, device_id: str, raw_commands) -> dict:
     results = []
     for index, raw in entries:
         try:
-            results.append({**replay_one(bus, session, actor, device_id, raw), "index": index})
+            results.append({**replay_one(bus, actor, device_id, raw), "index": index})
         except Exception:
             session.rollback()
             log.exception("replaying entry %s of device %s failed; the rest of the batch waits", index, device_id)

@@ -14,7 +14,7 @@ from backend.adapters.records import OfficeException, SyncCommand
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.extensions import db
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.e2e.conftest import PHONE, UNLABELLED_CONTROLS, wait_until
 from tests.factories import PASSWORD, allocated_order, picking_setup
 

@@ -14,7 +14,7 @@ from backend.domain import commands
 from backend.domain.notifications import KINDS, topic_for
 from backend.domain.orders import OrderStatus
 from backend.extensions import db
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.e2e.conftest import _app_on_copy, _dispose, _world_for, assert_problem
 from tests.factories import blob_ref, run
 from tests.e2e.push_fixtures import SUBJECT, app, push_service, running, vapid, world  # noqa: F401

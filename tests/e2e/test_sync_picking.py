@@ -12,7 +12,7 @@ from backend.adapters.orm import stock_levels
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.extensions import db
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import allocated_order, picking_setup
 
 

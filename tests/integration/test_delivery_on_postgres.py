@@ -11,7 +11,6 @@ from backend.domain import commands
 from backend.domain.delivery import DeliveryProof
 from backend.extensions import db
 from tests.factories import blob_ref, run_out_for_delivery, standard_shop
-from tests.unit.services.test_delivery_service import *  # noqa: F401,F403
 
 
 def test_two_phones_confirming_one_stop_at_once_give_one_delivery_and_one_flagged_extra_proof(pg_app):

@@ -6,7 +6,7 @@ from backend.adapters import outbox
 from backend.adapters.orm import orders, stock_levels, stock_movements
 from backend.adapters.records import AuditEvent, OutboxEvent
 from backend.extensions import db
-from backend.services import unit_of_work
+from backend.adapters import unit_of_work
 from tests.factories import standard_shop
 
 

@@ -7,10 +7,9 @@ import threading
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.errors import DomainError
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from backend.extensions import db
 from tests.factories import allocated_order, picking_setup, standard_shop
-from tests.unit.services.test_picking_service import *  # noqa: F401,F403
 
 
 def test_two_pickers_claiming_one_list_at_once_one_wins_and_the_other_is_refused(pg_app):

@@ -15,7 +15,7 @@ from backend.domain import commands
 from backend.domain.access import VISITOR, Actor, Role
 from backend.extensions import db
 from backend.adapters.outbox_relay import OutboxRelay
-from backend.services.push import PushWorker
+from backend.adapters.push_worker import PushWorker
 from tests.factories import run, standard_shop
 from tests.push_service import LocalPushService
 

@@ -8,7 +8,7 @@ from backend.domain import commands
 from backend.domain.access import Actor, Role
 from backend.domain.errors import Forbidden
 from backend.extensions import db
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import allocated_order, picking_setup, refused, run, standard_shop
 
 MANAGER = Actor(user_id=None, role=Role.MANAGER)

@@ -21,8 +21,9 @@ from backend.domain.notifications import MAX_SUBSCRIPTIONS_PER_ORDER, RetryPolic
 from backend.domain.orders import OrderStatus
 from backend.extensions import db
 from backend.adapters.outbox_relay import OutboxRelay, Published
-from backend.services.push import PushDispatcher, PushWorker, TooManySubscriptions
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.push_worker import PushDispatcher, PushWorker
+from backend.services.push import TooManySubscriptions
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService
 

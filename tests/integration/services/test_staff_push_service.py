@@ -13,7 +13,7 @@ from backend.domain.errors import Forbidden, NotFound
 from backend.domain.notifications import staff_topic_for
 from backend.extensions import db
 from backend.adapters.outbox_relay import OutboxRelay
-from backend.services.push import PushWorker
+from backend.adapters.push_worker import PushWorker
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService
 

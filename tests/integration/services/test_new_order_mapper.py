@@ -4,7 +4,7 @@ import pytest
 from backend.domain import commands
 from backend.domain.access import Actor, Role
 from backend.extensions import db
-from backend.services.unit_of_work import SqlAlchemyUnitOfWork
+from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import LEEDS, run, standard_shop
 
 

@@ -1,0 +1,158 @@
+"""An in-memory unit of work for service tests: the handlers' own code, no app, no database.
+
+It fits backend/services/unit_of_work.py's UnitOfWork protocol for the repositories these tests use
+(catalogue, stock, exception queue, sync log); "committed" is a copy of what a commit would have written (its outbox
+events), so a test can tell a refused command (nothing committed) from an applied one.
+"""
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+from backend.domain.events import DomainEvent
+from backend.domain.exception_queue import OPEN, RaisedException
+
+
+class FakeCatalogue:
+    """Products, warehouses and customers by id, numbered as they are added."""
+
+    def __init__(self, ids):
+        self._ids, self.things = ids, []
+
+    def add(self, thing) -> None:
+        if getattr(thing, "id", None) is None:
+            thing.id = next(self._ids)
+        self.things.append(thing)
+
+    def _of(self, kind: str):
+        return [t for t in self.things if type(t).__name__ == kind]
+
+    def products_by_sku(self, skus) -> dict:
+        return {p.sku: p for p in self._of("Product") if p.sku in set(skus)}
+
+    def product(self, product_id: int):
+        return next((p for p in self._of("Product") if p.id == product_id), None)
+
+    def product_by_sku(self, sku: str):
+        return next((p for p in self._of("Product") if p.sku == sku), None)
+
+    def warehouse(self, warehouse_id: int):
+        return next((w for w in self._of("Warehouse") if w.id == warehouse_id), None)
+
+    def customer_by_email(self, email: str):
+        return next((c for c in self._of("Customer") if c.email.lower() == email.lower()), None)
+
+
+class FakeStock:
+    """Stock levels by (warehouse, product) and the movement ledger."""
+
+    def __init__(self, ids):
+        self._ids, self.levels, self.movements = ids, {}, []
+
+    def lock_level(self, warehouse_id: int, product_id: int):
+        return self.levels.get((warehouse_id, product_id))
+
+    def lock_levels(self, product_ids) -> list:
+        return [level for (_, p), level in self.levels.items() if p in set(product_ids)]
+
+    def add_level(self, level) -> None:
+        level.id = next(self._ids)
+        self.levels[(level.warehouse_id, level.product_id)] = level
+
+    def add_movement(self, movement) -> None:
+        self.movements.append(movement)
+
+
+class FakeExceptionQueue:
+    """The office's exceptions by id, opened by commits as the SQLAlchemy unit of work opens them."""
+
+    def __init__(self, ids):
+        self._ids, self.rows = ids, {}
+
+    def open(self, raised: RaisedException, actor_id, command_id) -> DomainEvent:
+        row = SimpleNamespace(id=next(self._ids), code=raised.code, message=raised.message, order_id=raised.order_id,
+                              raised_by_id=actor_id, command_id=command_id, data=raised.data, status=OPEN,
+                              resolution_note="", resolved_at=None, resolved_by_id=None, version=1)
+        self.rows[row.id] = row
+        return DomainEvent(name="exception.opened", aggregate_type="exception", aggregate_id=row.id,
+                           aggregate_version=1, data={"actor_id": actor_id, "code": raised.code,
+                                                      "order_id": raised.order_id})
+
+    def lock(self, exception_id: int):
+        return self.rows.get(exception_id)
+
+
+class FakeSyncLog:
+    """Devices and their logged commands."""
+
+    def __init__(self):
+        self.devices, self.commands = {}, {}
+
+    def lock_device(self, device_id: str):
+        return self.devices.get(device_id)
+
+    def add_device(self, device_id: str, user_id: int):
+        device = SimpleNamespace(id=device_id, user_id=user_id, last_processed_seq=0)
+        self.devices[device_id] = device
+        return device
+
+    def find_command(self, device_id: str, command_id: str):
+        return self.commands.get((device_id, command_id))
+
+    def record_command(self, device, envelope: dict, status: str, outcome: dict) -> None:
+        self.commands[(device.id, envelope["id"])] = SimpleNamespace(
+            command_id=envelope["id"], seq=envelope["seq"], type=envelope["type"], version=envelope["v"],
+            payload=envelope["payload"], status=status, outcome=outcome)
+        device.last_processed_seq = max(device.last_processed_seq, envelope["seq"] or 0)
+
+
+class FakeUnitOfWork:
+    """Repositories in memory; commit keeps the events it would write (`committed`), rollback forgets.
+
+    What a handler changed before a rollback stays changed in memory (there is no database to undo it):
+    tests of refusals check `committed`, which a refused command never reaches.
+    """
+
+    def __init__(self):
+        ids = itertools.count(1)
+        self.catalogue = FakeCatalogue(ids)
+        self.stock = FakeStock(ids)
+        self.exception_queue = FakeExceptionQueue(ids)
+        self.sync_log = FakeSyncLog()
+        self.exceptions: list[RaisedException] = []
+        self.command_id = self.actor_id = None
+        self.committed: list[list] = []  # the events of each commit
+        self._events, self._callbacks = [], []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.rollback()
+
+    def track(self, aggregate):
+        return aggregate
+
+    def publish(self, event) -> None:
+        self._events.append(event)
+
+    def open_exception(self, code: str, message: str, *, order_id=None, data=None) -> None:
+        self.exceptions.append(RaisedException(code, message, order_id, dict(data or {})))
+
+    def before_commit(self, callback) -> None:
+        self._callbacks.append(callback)
+
+    def flush(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        events, self._events = list(self._events), []
+        events += [self.exception_queue.open(raised, self.actor_id, self.command_id) for raised in self.exceptions]
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback(events)
+        self.committed.append(events)
+        self.exceptions = []
+
+    def rollback(self) -> None:
+        self._events, self._callbacks, self.exceptions = [], [], []
