@@ -32,7 +32,7 @@ from ..adapters.sqlite import fresh_write
 from ..adapters.sync_log import find_command, lock_device, record_command
 from ..api.problems import flatten_errors
 from ..api.schemas import Text
-from ..api.text import invalid_text_paths
+from ..edge.text import invalid_text_paths
 from ..domain.errors import DomainError
 from .commands import COMMAND_TYPES
 

@@ -136,18 +136,14 @@ KNOWN_WRONG_WAY = {
     "backend/sync/blobs.py imports backend.api",
     "backend/sync/blobs.py imports backend.api.auth",
     "backend/sync/commands.py imports backend.api.schemas",
-    "backend/sync/delivery_commands.py imports backend.api.schemas",
-    "backend/sync/dispatch_commands.py imports backend.api.schemas",
     "backend/sync/picking_commands.py imports backend.api.schemas",
     "backend/sync/replay.py imports backend.adapters.records",
     "backend/sync/replay.py imports backend.adapters.sqlite",
     "backend/sync/replay.py imports backend.adapters.sync_log",
     "backend/sync/replay.py imports backend.api.problems",
     "backend/sync/replay.py imports backend.api.schemas",
-    "backend/sync/replay.py imports backend.api.text",
     "backend/web/driver.py imports backend.adapters.storage",
     "backend/web/driver.py imports backend.sync.blobs",
-    "backend/web/driver.py imports backend.sync.delivery_commands",
     "backend/web/tracking.py imports backend.sync.blobs",
 }
 
