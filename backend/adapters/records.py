@@ -175,7 +175,7 @@ class SyncCommand(db.Model):
 
 
 class OfficeException(db.Model):
-    """A fact that clashed with the plan (SYNC.md): recorded anyway, waiting for a person in the office.
+    """A fact that clashed with the plan: recorded anyway, waiting for a person in the office.
 
     Opened in the same transaction as the fact it is about; it leaves the queue only when someone
     resolves it with a note, so nothing is forgotten.

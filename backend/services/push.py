@@ -1,6 +1,6 @@
 """Web push: subscribe / unsubscribe handlers, and the worker that turns published events into notifications.
 
-How a notification travels (SYNC.md "Realtime and push"):
+How a notification travels (README, "Web push for customers"):
 1. A state change commits its domain event to the outbox; the outbox relay publishes it (assigns its
    publish sequence) after commit.
 2. `PushDispatcher` is a publish callable for the relay: it only wakes the push worker when a batch holds

@@ -1,4 +1,4 @@
-"""Imports point inward: every arrow between Waybill's layers runs the way ARCHITECTURE.md says.
+"""Imports point inward: every arrow between Waybill's layers runs the way the layers go.
 
 domain <- services <- adapters and queries <- entry points (api, sync, web, realtime) <- wiring.
 - the domain imports only itself (tests/unit/domain/test_domain_is_plain.py also keeps frameworks out);

@@ -307,7 +307,7 @@ async function sendAll() {
   }
 }
 
-// -- photos, after their command (SYNC.md, "blobs") --------------------------------------------------
+// -- photos, after their command (PUT /api/v1/sync/blobs/<id>) ----------------------------------------
 function blobsInState(state) {
   return transact(["blobs"], "readonly", (stores, result) => {
     const request = stores.blobs.index("by_user_state").getAll(IDBKeyRange.only([session.userId, state]));
@@ -481,7 +481,7 @@ function releaseOnPageHide() {
   });
 }
 
-/** Flush on the moments SYNC.md lists: coming online, the page becoming visible (and the backoff timer). */
+/** Flush whenever sending may now succeed: coming online, the page becoming visible (and the backoff timer). */
 export function startFlushing() {
   window.addEventListener("online", () => { failures = 0; flush(); });
   document.addEventListener("visibilitychange", () => {

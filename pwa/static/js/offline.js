@@ -1,4 +1,4 @@
-/* What people see of the command log (SYNC.md, "What people see"), on every signed-in page:
+/* What people see of the command log (README, "Offline sync"), on every signed-in page:
  *
  * - the sync chip: "Synced" / "Offline – N waiting" / "Sending N" / "N needs attention", counted from
  *   IndexedDB, in words (colour only helps), announced politely;

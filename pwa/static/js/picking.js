@@ -1,4 +1,4 @@
-/* The pick list page offline (SYNC.md): claim, pick (camera scan, hardware scanner, tap), short pick, pack.
+/* The pick list page offline: claim, pick (camera scan, hardware scanner, tap), short pick, pack.
  *
  * Each form's submit is written to the phone's command log (commandlog.js) instead of being posted; the row
  * says "Saved on this phone" only once the write has completed, and shows the phone's prediction as
