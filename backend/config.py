@@ -42,6 +42,11 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+PUSH_SETTINGS = ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT", "PUSH_ALLOW_INSECURE_ENDPOINTS",
+                 "PUSH_SERVICE_HOSTS", "PUSH_TIMEOUT_SECONDS", "PUSH_RETRY_BASE_SECONDS", "PUSH_RETRY_MAX_SECONDS",
+                 "PUSH_MAX_ATTEMPTS")
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config mapping from environment variables."""
     instance = Path(instance_path)
@@ -107,6 +112,9 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_DISPATCH_SPEED_KMH": _env_int("WAYBILL_DISPATCH_SPEED_KMH", 30),
         "WAYBILL_DISPATCH_SERVICE_MINUTES": _env_int("WAYBILL_DISPATCH_SERVICE_MINUTES", 5),
         "WAYBILL_DISPATCH_START_HOUR_UTC": _env_int("WAYBILL_DISPATCH_START_HOUR_UTC", 8),
+        # Web push (backend/adapters/push.py): the VAPID key pair and subject, the push services allowed and
+        # the worker's timeout and retries; left empty, the adapter uses its defaults (or the instance's key file).
+        **{name: os.environ.get(name, "") for name in PUSH_SETTINGS},
         # Packing: the carrier's dimensional weight divisor (cm3 per kg).
         "WAYBILL_DIM_WEIGHT_DIVISOR": _env_int("WAYBILL_DIM_WEIGHT_DIVISOR", 5000),
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..domain.delivery import Blob, CashSettlement, DeliveryAttempt, DeliveryProof, ProofStatus
+from ..domain.delivery import Blob, CashSettlement, DeliveryProof, ProofStatus
 from ..domain.dispatch import DeliveryRun, RunStop
 from .orm import blobs, cash_settlements, delivery_attempts, delivery_proofs, delivery_runs, run_stops
 
@@ -42,13 +42,6 @@ class DeliveryRepository:
             return []
         return list(self.session.execute(sa.select(DeliveryProof).where(
             delivery_proofs.c.stop_id.in_(list(stop_ids))).order_by(delivery_proofs.c.id)).scalars())
-
-    def attempts_of_stops(self, stop_ids) -> list[DeliveryAttempt]:
-        """Every failed attempt at these stops, oldest first."""
-        if not stop_ids:
-            return []
-        return list(self.session.execute(sa.select(DeliveryAttempt).where(
-            delivery_attempts.c.stop_id.in_(list(stop_ids))).order_by(delivery_attempts.c.id)).scalars())
 
     def pending_proofs_of(self, driver_id: int | None) -> list[DeliveryProof]:
         """Proofs of this driver still waiting for an image (a handful at most: a day's run)."""

@@ -1,13 +1,14 @@
 """Tables and the imperative mapping of domain classes onto them (the domain never imports this)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import relationship
 
 from ..domain.catalogue import BinLocation, Customer, Product, Warehouse
+from ..domain.events import utcnow
 from ..domain.orders import LineAllocation, Order, OrderLine
 from ..domain.stock import StockLevel
 from ..extensions import db
@@ -50,11 +51,6 @@ class UTCDateTime(sa.TypeDecorator):
         return process
 
 
-def now_utc() -> datetime:
-    """Default for created_at columns."""
-    return datetime.now(timezone.utc)
-
-
 md = db.metadata
 
 products = sa.Table(
@@ -72,7 +68,7 @@ products = sa.Table(
     sa.Column("height_mm", sa.Integer, nullable=False, default=0),
     sa.Column("barcode", sa.String(64), unique=True),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
 )
 
@@ -124,7 +120,7 @@ stock_movements = sa.Table(
     sa.Column("note", sa.String(500), nullable=False, default=""),
     sa.Column("order_id", sa.ForeignKey("orders.id")),
     sa.Column("actor_id", sa.ForeignKey("users.id")),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Index("ix_stock_movement_level", "warehouse_id", "product_id", "id"),
 )
 
@@ -135,7 +131,7 @@ customers = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("phone", sa.String(40), nullable=False, default=""),
     sa.Column("addresses", sa.JSON, nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 
 orders = sa.Table(
@@ -240,7 +236,7 @@ shipments = sa.Table(
     sa.Column("label_format", sa.String(8), nullable=False),
     sa.Column("label_data", sa.LargeBinary, nullable=False),
     sa.Column("status", sa.String(24), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Column("created_by_id", sa.ForeignKey("users.id")),
     sa.UniqueConstraint("carrier", "tracking_number", name="uq_shipment_carrier_tracking"),
     sa.Index("ix_shipment_status_carrier", "status", "carrier"),
@@ -254,7 +250,7 @@ delivery_runs = sa.Table(
     sa.Column("run_date", sa.Date, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Index("ix_delivery_run_driver_date", "driver_id", "run_date"),
 )
 
@@ -308,7 +304,7 @@ blobs = sa.Table(
     sa.Column("content_type", sa.String(32), nullable=False),
     sa.Column("storage_key", sa.String(128), nullable=False),
     sa.Column("uploaded_by_id", sa.ForeignKey("users.id")),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 
 delivery_proofs = sa.Table(
@@ -328,7 +324,7 @@ delivery_proofs = sa.Table(
     sa.Column("extra_evidence", sa.Boolean, nullable=False, default=False),
     sa.Column("cod_collected_minor", sa.BigInteger, nullable=False, default=0),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     sa.CheckConstraint("cod_collected_minor >= 0", name="cod_collected_not_negative"),
 )
 
@@ -344,7 +340,7 @@ delivery_attempts = sa.Table(
     sa.Column("photo_blob_id", sa.String(36)),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
     sa.Column("history_only", sa.Boolean, nullable=False, default=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 
 cash_settlements = sa.Table(
@@ -432,7 +428,7 @@ parcels = sa.Table(
     sa.Column("length_mm", sa.Integer, nullable=False),
     sa.Column("width_mm", sa.Integer, nullable=False),
     sa.Column("height_mm", sa.Integer, nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False, default=now_utc),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Column("created_by_id", sa.ForeignKey("users.id")),
     sa.CheckConstraint("weight_grams > 0", name="weight_positive"),
 )

@@ -1,15 +1,14 @@
 """Web push to browsers' push services: VAPID keys, and a pywebpush sender that reports what happened.
 
-Keys come from the environment (`VAPID_PRIVATE_KEY`, optionally `VAPID_PUBLIC_KEY` to check it) or from
-`instance/vapid_private_key.pem`, written once by `flask --app backend push vapid-keys` (instance/ is
-outside git). The VAPID subject is `VAPID_SUBJECT` (a real mailto: or https: address), else the shop's
-e-mail address.
+Keys come from the environment, read into the app config by backend/config.py (`VAPID_PRIVATE_KEY`,
+optionally `VAPID_PUBLIC_KEY` to check it), or from `instance/vapid_private_key.pem`, written once by
+`flask --app backend push vapid-keys` (instance/ is outside git). The VAPID subject is `VAPID_SUBJECT` (a
+real mailto: or https: address), else the shop's e-mail address.
 """
 from __future__ import annotations
 
 import base64
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,10 +28,8 @@ KEY_FILE = "vapid_private_key.pem"
 
 
 def _setting(config, name: str, default=None):
-    """A push setting from the app config, else the environment (so a deployment needs no code change)."""
+    """A push setting from the app config (backend/config.py reads it from the environment), else `default`."""
     value = config.get(name)
-    if value is None or value == "":
-        value = os.environ.get(name)
     return default if value is None or value == "" else value
 
 

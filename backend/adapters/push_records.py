@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .orm import UTCDateTime, now_utc
+from ..domain.events import utcnow
+from .orm import UTCDateTime
 
 
 class PushSubscription(db.Model):
@@ -26,7 +27,7 @@ class PushSubscription(db.Model):
     endpoint: Mapped[str] = mapped_column(sa.String(1024))
     p256dh: Mapped[str] = mapped_column(sa.String(128))
     auth: Mapped[str] = mapped_column(sa.String(64))
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     revoked_at = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(32))  # unsubscribed | gone
     __table_args__ = (sa.UniqueConstraint("endpoint", "order_id", name="uq_push_subscription_endpoint_order"),
@@ -62,7 +63,7 @@ class PushMessage(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at = mapped_column(UTCDateTime)
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     finished_at = mapped_column(UTCDateTime)
     __table_args__ = (sa.UniqueConstraint("subscription_id", "event_id", name="uq_push_message_subscription_event"),
                       sa.Index("ix_push_message_due", "status", "next_attempt_at"))
@@ -84,7 +85,7 @@ class PushAttempt(db.Model):
     topic: Mapped[str] = mapped_column(sa.String(32))
     ttl: Mapped[int] = mapped_column()
     urgency: Mapped[str] = mapped_column(sa.String(8))
-    sent_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    sent_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class PushCursor(db.Model):
@@ -93,4 +94,4 @@ class PushCursor(db.Model):
     __tablename__ = "push_cursor"
     id: Mapped[int] = mapped_column(primary_key=True)
     last_sequence: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    updated_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

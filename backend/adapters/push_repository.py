@@ -6,7 +6,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.orders import Order
-from .orm import now_utc, orders
+from ..domain.events import utcnow
+from .orm import orders
 from .push_records import PushAttempt, PushCursor, PushMessage, PushSubscription
 from .records import OutboxEvent, User
 
@@ -58,7 +59,7 @@ class PushRepository:
         if row is None:  # first use: two intakes may get here at once; one insert wins, the other waits on it
             dialect = self.session.get_bind().dialect.name
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            statement = (insert(PushCursor).values(id=1, last_sequence=0, updated_at=now_utc())
+            statement = (insert(PushCursor).values(id=1, last_sequence=0, updated_at=utcnow())
                          .on_conflict_do_nothing(index_elements=["id"]))
             self.session.execute(statement)
             row = self.session.execute(query.execution_options(populate_existing=True)).scalar_one()

@@ -1,7 +1,7 @@
 """The web push worker: turns published events into notifications and sends them (the handlers that
 subscribe browsers are in services/push.py).
 
-How a notification travels (SYNC.md "Realtime and push"):
+How a notification travels (README, "Web push for customers"):
 1. A state change commits its domain event to the outbox; the outbox relay publishes it (assigns its
    publish sequence) after commit.
 2. `PushDispatcher` is a publish callable for the relay: it only wakes the push worker when a batch holds

@@ -6,7 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .orm import UTCDateTime, now_utc
+from ..domain.events import utcnow
+from .orm import UTCDateTime
 
 user_warehouses = sa.Table(
     "user_warehouse", db.metadata,
@@ -26,7 +27,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(20))
     active: Mapped[bool] = mapped_column(default=True)
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"))
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     warehouses = relationship("Warehouse", secondary=user_warehouses, lazy="select")
 
     @property
@@ -60,7 +61,7 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100), default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at = mapped_column(UTCDateTime)
     revoked_at = mapped_column(UTCDateTime)
     user = relationship(User, lazy="joined")
@@ -75,8 +76,8 @@ class UserSession(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     remember: Mapped[bool] = mapped_column(default=False)
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-    last_seen_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     expires_at = mapped_column(UTCDateTime, nullable=False)
     revoked_at = mapped_column(UTCDateTime)
 
@@ -91,7 +92,7 @@ class SecurityEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # who did it, if not the user
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     client_ip: Mapped[str] = mapped_column(sa.String(45), default="")
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc, index=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
 
 
 class OutboxEvent(db.Model):
@@ -127,7 +128,7 @@ class AuditEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str | None] = mapped_column(sa.String(20))
     data = mapped_column(sa.JSON, nullable=False)
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     actor = relationship(User, lazy="joined")
 
 
@@ -140,7 +141,7 @@ class IdempotencyKey(db.Model):
     key: Mapped[str] = mapped_column(sa.String(255))
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"))
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_key_user_key"),)
 
 
@@ -151,8 +152,8 @@ class Device(db.Model):
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)  # client-generated UUID
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     last_processed_seq: Mapped[int] = mapped_column(default=0)
-    created_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-    last_seen_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class SyncCommand(db.Model):
@@ -169,12 +170,12 @@ class SyncCommand(db.Model):
     status: Mapped[str] = mapped_column(sa.String(32))
     outcome = mapped_column(sa.JSON, nullable=False)
     occurred_at = mapped_column(UTCDateTime)
-    received_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    received_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     __table_args__ = (sa.UniqueConstraint("device_id", "command_id", name="uq_sync_command_device_id_command_id"),)
 
 
 class OfficeException(db.Model):
-    """A fact that clashed with the plan (SYNC.md): recorded anyway, waiting for a person in the office.
+    """A fact that clashed with the plan: recorded anyway, waiting for a person in the office.
 
     Opened in the same transaction as the fact it is about; it leaves the queue only when someone
     resolves it with a note, so nothing is forgotten.
@@ -189,7 +190,7 @@ class OfficeException(db.Model):
     command_id: Mapped[str | None] = mapped_column(sa.String(36))  # the offline command that caused it
     data = mapped_column(sa.JSON, nullable=False)
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
-    opened_at = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    opened_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     resolved_at = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resolution_note: Mapped[str] = mapped_column(sa.String(500), default="")

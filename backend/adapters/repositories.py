@@ -96,10 +96,6 @@ class OrderRepository:
         # orders inserted here: (order, its row as last written, {allocation id: quantity written})
         self._new: list[tuple[Order, dict, dict]] = []
 
-    def add(self, order: Order) -> None:
-        """Stage a new order for insert (ORM; order intake uses insert_new)."""
-        self.session.add(order)
-
     def insert_new(self, order: Order) -> None:
         """Insert a new order and its lines now (they get their ids); allocations follow at commit.
 

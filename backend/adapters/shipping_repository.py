@@ -37,11 +37,6 @@ class ShippingRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return {s.id: s for s in self.session.execute(query).scalars()}
 
-    def shipments_for_order(self, order_id: int) -> list[Shipment]:
-        """Every shipment made for an order, newest last."""
-        return list(self.session.execute(sa.select(Shipment).where(shipments.c.order_id == order_id)
-                                         .order_by(shipments.c.id)).scalars())
-
     def parcels_for(self, order_id: int) -> list[Parcel]:
         """The order's packed parcels from the floor's `parcel` table (empty if none, or no table yet)."""
         table = db.metadata.tables.get("parcel")

@@ -19,7 +19,7 @@ from ..extensions import csrf
 from .openapi import PROBLEM_JSON, ProblemResponses, nul_free_text, problem_response
 from .problems import flatten_errors, problem
 from .schemas import ProblemSchema
-from .text import invalid_text_paths
+from ..edge.text import invalid_text_paths
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from ..bootstrap import bus
 from ..domain import commands
+from ..edge.command_schemas import RunReorderV1, build_reorder
 from ..extensions import db
 from ..queries.dispatch import list_runs, run_view, visible_run
 from . import Blueprint, current_actor
@@ -28,11 +29,11 @@ class MoveStopSchema(Schema):
     base_version = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE)
 
 
-class ReorderSchema(Schema):
-    stop_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), required=True,
-                           validate=validate.Length(1, 1000))
-    base_version = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE,
-                                  metadata={"description": "The run version you saw; refused if it changed"})
+class ReorderSchema(RunReorderV1):
+    """The run.reorder command's schema, with the run taken from the URL."""
+
+    class Meta:
+        exclude = ("run_id",)
 
 
 class EmptySchema(Schema):
@@ -139,12 +140,11 @@ class MoveStop(MethodView):
 class Reorder(MethodView):
     """The driver's own stop order."""
 
-    @blp.arguments(ReorderSchema())
+    @blp.arguments(ReorderSchema(partial=("base_version",)))
     @blp.response(200, RunSchema)
     def post(self, data, run_id):
         """Visit the stops in this order (every stop id once); refused with `run.changed` if the run moved on."""
-        return _view(bus().handle(commands.ReorderRun(run_id, tuple(data["stop_ids"]), data["base_version"]),
-                                  current_actor()))
+        return _view(bus().handle(build_reorder({**data, "run_id": run_id}), current_actor()))
 
 
 @blp.route("/<id:run_id>/start")

@@ -7,10 +7,8 @@ from ..domain.catalogue import Channel
 from ..domain.orders import OrderStatus
 from ..domain.payments import AddressCheck, PaymentMethod
 from ..domain.stock import MovementReason
-from .text import Email, Text  # noqa: F401  (Text is the string field of every schema, here and in sync)
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; larger values cannot exist
-ID_RANGE = validate.Range(1, MAX_ID, error="Not a valid id.")
+from ..edge.command_schemas import ID_RANGE, MAX_ID  # noqa: F401  (ids are checked alike in api and sync)
+from ..edge.text import Email, Text  # noqa: F401  (Text is the string field of every schema, here and in sync)
 
 
 SKU = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",

@@ -1,7 +1,7 @@
 """Proof of delivery, failed attempts, uploaded photos and the driver's end-of-day cash.
 
 A hand-over is a *fact*: the driver confirms it with photos, a signature, the recipient's name and
-(if allowed) the position. The photos travel separately from the small command (SYNC.md, "blobs"),
+(if allowed) the position. The photos travel separately from the small command (PUT /api/v1/sync/blobs/<id>),
 so a proof can be recorded before its pictures arrive: it is "pending upload" until the last one is
 stored, then "complete". Cash on delivery is recorded per stop and settled once per run.
 """

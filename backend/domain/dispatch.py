@@ -7,7 +7,7 @@ from enum import Enum
 
 from .catalogue import distance_km
 from .errors import DomainError
-from .events import DomainEvent, utcnow
+from .events import RecordsEvents, utcnow
 
 
 class RunStatus(str, Enum):
@@ -120,8 +120,10 @@ class RunStop:
         return self.status == StopStatus.PENDING.value
 
 
-class DeliveryRun:
+class DeliveryRun(RecordsEvents):
     """A driver's run for one day from one warehouse; `version` moves on every change of its stops."""
+
+    aggregate_type = "delivery_run"
 
     def __init__(self, *, driver_id: int, warehouse_id: int, run_date: date):
         self.driver_id = driver_id
@@ -203,11 +205,6 @@ class DeliveryRun:
         ids.insert(to_position - 1, stop_id)
         self.set_order(ids)
 
-    def apply_etas(self, etas: list[datetime | None]) -> None:
-        """Store the estimated arrival of each stop (in position order)."""
-        for stop, eta in zip(self.ordered_stops, etas):
-            stop.eta = eta
-
     def start(self, *, actor_id: int | None) -> None:
         """The driver leaves the warehouse with the run."""
         self._require(RunStatus.PLANNED, doing="start it")
@@ -230,18 +227,6 @@ class DeliveryRun:
         self.version += 1
 
     # -- events --------------------------------------------------------------------------------
-    def pending_events(self) -> list:
-        """Events recorded and not yet collected (runs loaded from storage start with none)."""
-        if not hasattr(self, "events") or self.events is None:
-            self.events = []
-        return self.events
-
-    def record(self, name: str, *, actor_id: int | None, **data) -> DomainEvent:
-        """Append an event about this run; `driver_id` lets the driver's phone pull it."""
-        event = DomainEvent(name=name, aggregate_type="delivery_run", aggregate_id=getattr(self, "id", None),
-                            aggregate_version=self.version,
-                            data={"actor_id": actor_id, "driver_id": self.driver_id,
-                                  "warehouse_id": self.warehouse_id, "run_date": self.run_date.isoformat(),
-                                  **data})
-        self.pending_events().append(event)
-        return event
+    def _event_facts(self) -> dict:
+        # The driver, depot and day on every run event: the driver's phone pulls its own runs' events.
+        return {"driver_id": self.driver_id, "warehouse_id": self.warehouse_id, "run_date": self.run_date.isoformat()}

@@ -1,4 +1,4 @@
-"""The office's exception queue: facts recorded although they clashed with the plan (SYNC.md).
+"""The office's exception queue: facts recorded although they clashed with the plan.
 
 An exception is opened by a service when a conflict rule says EXCEPTION, and it stays open until a
 person resolves it with a note saying what they did: nothing leaves the queue by itself.

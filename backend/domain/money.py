@@ -55,3 +55,14 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount / 100:.2f} {self.currency}"
+
+
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    """1234, 'GBP' -> '£12.34' (symbol for common currencies, code otherwise): as pages and alerts show it."""
+    sign = "-" if amount_minor < 0 else ""
+    value = f"{abs(amount_minor) // 100:,}.{abs(amount_minor) % 100:02d}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{value}" if symbol else f"{sign}{value} {currency}"

@@ -16,6 +16,7 @@ from enum import Enum
 from urllib.parse import urlsplit
 
 from .access import Role
+from .money import format_money
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -150,17 +151,6 @@ def staff_kind_of(event_name: str, aggregate: str) -> StaffKind | None:
     if aggregate != "order":
         return None
     return STAFF_KINDS.get(event_name)
-
-
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-
-
-def format_money(amount_minor: int, currency: str) -> str:
-    """1234, 'GBP' -> '£12.34' (symbol for common currencies, code otherwise); as the pages show it."""
-    sign = "-" if amount_minor < 0 else ""
-    value = f"{abs(amount_minor) // 100:,}.{abs(amount_minor) % 100:02d}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{sign}{symbol}{value}" if symbol else f"{sign}{value} {currency}"
 
 
 def staff_topic_for(order_id: int) -> str:

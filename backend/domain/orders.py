@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import Enum
 
 from .errors import IllegalTransition
-from .events import DomainEvent, utcnow
+from .events import DomainEvent, RecordsEvents, utcnow
 
 
 class OrderStatus(str, Enum):
@@ -102,7 +102,7 @@ class PlainOrderLine:
         return allocation
 
 
-class PlainOrder:
+class PlainOrder(RecordsEvents):
     """An order: its lines, money, addresses, payment and status, changed only by `transition`.
 
     The rules live on plain Python objects. `Order` below is the same order as the ORM stores it
@@ -110,6 +110,8 @@ class PlainOrder:
     a PlainOrder of PlainOrderLines instead, which the Core data mapper writes (OrderRepository
     .insert_new): several times cheaper to build and read than the mapped kind, on the busiest path.
     """
+
+    aggregate_type = "order"
 
     id = None  # given when stored
 
@@ -189,16 +191,7 @@ class PlainOrder:
         if changed:
             self.version += 1
             self.updated_at = utcnow()
-        event = DomainEvent(name=name, aggregate_type="order", aggregate_id=getattr(self, "id", None),
-                            aggregate_version=self.version, data={"actor_id": actor_id, **data})
-        self.pending_events().append(event)
-        return event
-
-    def pending_events(self) -> list:
-        """Events recorded and not yet collected (orders loaded from storage start with none)."""
-        if not hasattr(self, "events") or self.events is None:
-            self.events = []
-        return self.events
+        return super().record(name, actor_id=actor_id, **data)
 
 
 # -- the same aggregate as the ORM stores it: adapters/orm.py maps these three classes -------------------

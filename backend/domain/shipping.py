@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import Enum
 
 from .errors import DomainError
-from .events import DomainEvent, utcnow
+from .events import RecordsEvents, utcnow
 
 OWN_FLEET = "own_fleet"
 
@@ -61,8 +61,10 @@ class Parcel:
                 "width_mm": self.width_mm, "height_mm": self.height_mm}
 
 
-class Shipment:
+class Shipment(RecordsEvents):
     """One order's shipment with one carrier: tracking number and label (bytes, PDF/PNG/ZPL/HTML)."""
+
+    aggregate_type = "shipment"
 
     def __init__(self, *, order_id: int, warehouse_id: int, carrier: str, service: str,
                  tracking_number: str, label_format: str, label_data: bytes,
@@ -96,19 +98,11 @@ class Shipment:
         """Follow the run: assigned, out for delivery, delivered, failed."""
         self.status = ShipmentStatus(status).value
 
-    def pending_events(self) -> list:
-        """Events recorded and not yet collected."""
-        if not hasattr(self, "events") or self.events is None:
-            self.events = []
-        return self.events
+    def _event_version(self) -> int:
+        return 1  # a shipment carries no version: its events are ordered by the outbox alone
 
-    def record(self, name: str, *, actor_id: int | None, **data) -> DomainEvent:
-        """Append an event about this shipment (goes to the outbox on commit)."""
-        event = DomainEvent(name=name, aggregate_type="shipment", aggregate_id=getattr(self, "id", None),
-                            aggregate_version=1, data={"actor_id": actor_id, "order_id": self.order_id,
-                                                       "carrier": self.carrier, **data})
-        self.pending_events().append(event)
-        return event
+    def _event_facts(self) -> dict:
+        return {"order_id": self.order_id, "carrier": self.carrier}
 
 
 LABEL_MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "zpl": "text/plain; charset=utf-8",

@@ -1,4 +1,4 @@
-"""Conflict rules for offline commands (SYNC.md, "Conflict rules"): pure functions, one per command kind.
+"""Conflict rules for offline commands (README, "Offline sync"): pure functions, one per command kind.
 
 A phone may act on what it saw an hour ago. Each rule compares what the command says happened (or asks
 for) with the state now, and returns a `Verdict`:

@@ -1,6 +1,6 @@
 """Driver handlers: confirm a drop-off, record a failed attempt, settle the run's cash, file an image.
 
-Confirmations and failed attempts are *facts* (SYNC.md): they are always recorded; when they clash
+Confirmations and failed attempts are *facts*: they are always recorded; when they clash
 with what the office did meanwhile (a cancelled order, another phone's confirmation) the conflict
 rule in domain/sync_rules.py says so and an exception is opened for a person.
 """

@@ -1,1 +1,1 @@
-"""Offline sync: push commands, pull changes, upload blobs (next issue)."""
+"""Offline sync: phones push their queued commands, pull what changed and upload photos."""

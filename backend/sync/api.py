@@ -1,4 +1,4 @@
-"""/api/v1/sync: phones push their queued offline commands here (pull and blobs come next)."""
+"""/api/v1/sync: phones push their queued offline commands and pull what changed (photos: blobs.py)."""
 from __future__ import annotations
 
 from flask import request
@@ -79,7 +79,7 @@ class Push(MethodView):
         try:
             return replay(bus(), db.session, actor, device_id, data["commands"])
         except ReplayInterrupted as stopped:
-            # SYNC.md: what was processed is committed and is answered; the entries without a result
+            # What was processed is committed and is answered; the entries without a result
             # stay queued on the phone, which sends them again after Retry-After.
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             if not stopped.results:

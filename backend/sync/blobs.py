@@ -1,7 +1,7 @@
 """/api/v1/sync/blobs/<id>: photos and signatures, uploaded after the small command that names them.
 
-SYNC.md, "blobs": the body is the image itself; `X-Content-SHA256` declares its SHA-256 (hex). The
-server caps the size (BLOB_MAX_BYTES, default 5 MB), accepts JPEG, PNG or WebP by their magic bytes
+The body is the image itself; `X-Content-SHA256` declares its SHA-256 (hex). The
+server caps the size (WAYBILL_BLOB_MAX_BYTES, default 5 MB), accepts JPEG, PNG or WebP by their magic bytes
 (never the declared type), and recomputes the hash. The same id with the same bytes again is an
 idempotent success (a retry after a lost answer); the same id with other bytes is a 409. A proof of
 delivery waiting for this image becomes complete in the same transaction as the image's record.

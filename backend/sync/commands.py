@@ -10,8 +10,8 @@ from ..api.schemas import ID_RANGE, Text
 from ..domain import commands
 from ..domain.stock import MovementReason
 from .picking_commands import PICKING_COMMAND_TYPES
-from .dispatch_commands import RunReorderV1, build_reorder
-from .delivery_commands import DeliveryConfirmV1, DeliveryFailV1, RunSettleV1, build_confirm, build_fail, build_settle
+from ..edge.command_schemas import (DeliveryConfirmV1, DeliveryFailV1, RunReorderV1, RunSettleV1, build_confirm,
+                                    build_fail, build_reorder, build_settle)
 
 
 class StockAdjustV1(Schema):
@@ -29,12 +29,12 @@ class StockAdjustV1(Schema):
 COMMAND_TYPES = {
     ("stock.adjust", 1): (StockAdjustV1(), lambda p: commands.AdjustStock(
         p["warehouse_id"], p["product_id"], p["reason"], on_hand_delta=p["on_hand_delta"], note=p["note"])),
-    # the driver (backend/sync/delivery_commands.py)
+    # the driver (one schema per command, shared with the pages and the API: backend/edge/command_schemas.py)
     ("delivery.confirm", 1): (DeliveryConfirmV1(), build_confirm),
     ("delivery.fail", 1): (DeliveryFailV1(), build_fail),
     ("run.settle", 1): (RunSettleV1(), build_settle),
     # the floor: picking and packing (backend/sync/picking_commands.py)
     **PICKING_COMMAND_TYPES,
-    # dispatch: the driver's own stop order (backend/sync/dispatch_commands.py)
+    # dispatch: the driver's own stop order (backend/edge/command_schemas.py)
     ("run.reorder", 1): (RunReorderV1(), build_reorder),
 }

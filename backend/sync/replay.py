@@ -4,7 +4,7 @@ Each command runs in its own transaction together with its log row and the devic
 retried push (lost response, killed page) finds the stored outcome instead of applying it twice, and
 one bad command is answered on its own without blocking the ones after it.
 
-What `id` and `seq` mean (SYNC.md, "Wire protocol"; README, "Offline sync"):
+What `id` and `seq` mean (README, "Offline sync, conflicts and the exception queue"):
 - The command `id` is the idempotency key, scoped to the device: (device, id) is replayed at most once.
   The same id again with the same type, version and payload is a `duplicate` (the stored outcome, whatever
   its seq: a phone may renumber a queue it rebuilt). The same id with different content is never run and
@@ -27,8 +27,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..api.problems import flatten_errors
 from ..api.schemas import Text
-from ..api.text import invalid_text_paths
 from ..domain import commands
+from ..edge.text import invalid_text_paths
 from ..domain.errors import DomainError
 from ..queries.sync import last_processed_seq
 from .commands import COMMAND_TYPES
@@ -42,7 +42,7 @@ MAX_SEQ = 2**31 - 1
 
 
 class EnvelopeSchema(Schema):
-    """What every queued command carries besides its payload (SYNC.md, "Client: the command log")."""
+    """What every queued command carries besides its payload (the phone's command log, pwa/static/js/commandlog.js)."""
 
     id = fields.UUID(required=True)
     seq = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_SEQ))

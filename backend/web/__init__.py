@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..domain.money import format_money
 from ..extensions import login_manager
 
 
@@ -62,11 +63,3 @@ def init_web(app: Flask) -> None:
         return response
 
     app.jinja_env.filters["money"] = format_money
-
-
-def format_money(amount_minor: int, currency: str) -> str:
-    """1234, 'GBP' -> '£12.34' (symbol for common currencies, code otherwise)."""
-    symbols = {"GBP": "£", "EUR": "€", "USD": "$"}
-    sign = "-" if amount_minor < 0 else ""
-    value = f"{abs(amount_minor) // 100:,}.{abs(amount_minor) % 100:02d}"
-    return f"{sign}{symbols[currency]}{value}" if currency in symbols else f"{sign}{value} {currency}"

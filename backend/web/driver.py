@@ -13,7 +13,7 @@ import uuid
 from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user, login_required
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError
 
 from ..adapters.storage import TooLarge
 from ..bootstrap import bus
@@ -22,11 +22,12 @@ from ..domain.access import Role, require_role
 from ..domain.delivery import FAIL_REASONS, image_type
 from ..domain.errors import DomainError
 from ..domain.events import utcnow
+from ..edge.command_schemas import (MAX_PHOTOS, DeliveryConfirmV1, DeliveryFailV1, RunSettleV1, build_confirm,
+                                    build_fail, build_settle, worded)
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.delivery import current_run_id, run_header, stops
 from ..sync.blobs import max_bytes, storage
-from ..sync.delivery_commands import MAX_PHOTOS
 
 bp = Blueprint("driver", __name__)
 
@@ -41,43 +42,42 @@ def parse_cash(text: str) -> int:
     return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
 
 
-class Cash(fields.String):
-    """An amount typed by a person, as minor units."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return parse_cash(super()._deserialize(value, attr, data, **kwargs))
-        except ValueError:
-            raise ValidationError("Enter an amount like 12.50.")
-
-
-class ConfirmForm(Schema):
-    """The confirm form as posted without JavaScript."""
-
-    recipient_name = fields.String(required=True, validate=validate.Length(1, 200),
-                                   error_messages={"required": "Enter the name of the person who took the parcel."})
-    cod_collected = Cash(load_default=0)
-    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-
-
-class FailForm(Schema):
-    """The failed-attempt form as posted without JavaScript."""
-
-    reason = fields.String(required=True, validate=validate.OneOf(list(FAIL_REASONS), error="Choose a reason."))
-    note = fields.String(load_default="", validate=validate.Length(0, 500))
-
-
-class SettleForm(Schema):
-    """The end-of-day cash form."""
-
-    counted = Cash(required=True, error_messages={"required": "Enter the cash you are handing in."})
-    note = fields.String(load_default="", validate=validate.Length(0, 500))
+# The forms' own names and words; the rules are the command schemas' (backend/edge/command_schemas.py).
+CONFIRM = worded(DeliveryConfirmV1(),
+                 {"recipient_name": {"required": "Enter the name of the person who took the parcel."}})
+FAIL = worded(DeliveryFailV1(), {"reason": {"choice": "Choose a reason."}})
+SETTLE = worded(RunSettleV1(), {"counted_minor": {"required": "Enter the cash you are handing in."}})
+CASH_FIELDS = {"cod_collected": "cod_collected_minor", "counted": "counted_minor"}  # typed amounts -> minor units
 
 
 def _blank(form: dict) -> dict:
     """Form fields without the empty strings a browser sends for untouched inputs."""
     return {k: v for k, v in form.items() if v != "" and k != "csrf_token" and k != "share_position"}
+
+
+def _load_form(schema, posted: dict, **given) -> dict:
+    """The command payload of a posted form, checked by the command's schema; errors keyed by the form's names.
+
+    Amounts typed by a person ("12.50", "£12") become minor units first; photos are not part of the form's
+    fields (they arrive as files and are stored after this check), so the schema's photo fields are left out.
+    """
+    payload, errors = {}, {}
+    for name, value in _blank(posted).items():
+        if name in CASH_FIELDS:
+            try:
+                payload[CASH_FIELDS[name]] = parse_cash(value)
+            except ValueError:
+                errors[name] = ["Enter an amount like 12.50."]
+        else:
+            payload[name] = value
+    form_name = {schema_name: name for name, schema_name in CASH_FIELDS.items()}
+    try:
+        loaded = schema.load({**payload, **given}, partial=(*(CASH_FIELDS[n] for n in errors), "blob_refs", "photo"))
+    except ValidationError as exc:
+        errors = {**{form_name.get(k, k): v for k, v in exc.messages.items()}, **errors}
+    if errors:
+        raise ValidationError(errors)
+    return loaded
 
 
 def _actor():
@@ -153,8 +153,10 @@ class _BadUpload(Exception):
     pass
 
 
-def _store_uploads(actor, files, role: str) -> list[commands.BlobRef]:
-    """Store photos posted with a form (no JavaScript) through the same checks as the blob endpoint."""
+def _store_uploads(actor, files, role: str) -> list[dict]:
+    """Store photos posted with a form (no JavaScript) through the same checks as the blob endpoint.
+
+    Returns the blob refs as a command payload holds them (see BlobRefV1)."""
     refs = []
     cap = max_bytes()
     for upload in files:
@@ -170,7 +172,7 @@ def _store_uploads(actor, files, role: str) -> list[commands.BlobRef]:
             raise _BadUpload(f"{upload.filename} is larger than {cap // (1024 * 1024)} MB.")
         blob_id = str(uuid.uuid4())
         bus().handle(commands.RecordBlobUpload(blob_id, key, size, image_type(head), key), actor)
-        refs.append(commands.BlobRef(blob_id, key, size, image_type(head), role))
+        refs.append({"id": blob_id, "sha256": key, "size": size, "type": image_type(head), "role": role})
     return refs
 
 
@@ -187,14 +189,14 @@ def confirm(stop_id: int):
     _allow_photo_bodies()
     posted = request.form.to_dict()
     try:
-        form = ConfirmForm().load(_blank(posted))
+        form = _load_form(CONFIRM, posted, stop_id=stop_id)
     except ValidationError as exc:
         return _render_stop(actor, stop_id, {"confirm": exc.messages}, posted, 422)
     _stop_context(actor, stop_id)  # 404 for someone else's stop before anything is stored
     try:
         refs = _store_uploads(actor, request.files.getlist("photos"), "photo")
-        bus().handle(commands.ConfirmDelivery(stop_id, form["recipient_name"].strip(), tuple(refs),
-                                              form["cod_collected"], form["latitude"], form["longitude"]), actor)
+        bus().handle(build_confirm({**form, "recipient_name": form["recipient_name"].strip(), "blob_refs": refs}),
+                     actor)
     except _BadUpload as exc:
         return _render_stop(actor, stop_id, {"confirm": {"photos": [str(exc)]}}, posted, 422)
     except DomainError as exc:
@@ -212,14 +214,13 @@ def fail(stop_id: int):
     _allow_photo_bodies()
     posted = request.form.to_dict()
     try:
-        form = FailForm().load(_blank(posted))
+        form = _load_form(FAIL, posted, stop_id=stop_id)
     except ValidationError as exc:
         return _render_stop(actor, stop_id, {"fail": exc.messages}, posted, 422)
     _stop_context(actor, stop_id)
     try:
         refs = _store_uploads(actor, request.files.getlist("photo")[:1], "photo")
-        bus().handle(commands.RecordFailedAttempt(stop_id, form["reason"], form["note"].strip(),
-                                                  refs[0] if refs else None), actor)
+        bus().handle(build_fail({**form, "note": form["note"].strip(), "photo": refs[0] if refs else None}), actor)
     except _BadUpload as exc:
         return _render_stop(actor, stop_id, {"fail": {"photo": [str(exc)]}}, posted, 422)
     except DomainError as exc:
@@ -255,12 +256,12 @@ def settle(run_id: int):
     actor = _actor()
     posted = request.form.to_dict()
     try:
-        form = SettleForm().load(_blank(posted))
+        form = _load_form(SETTLE, posted, run_id=run_id)
     except ValidationError as exc:
         return _render_settle(actor, run_id, exc.messages, posted, 422)
     _visible_run(actor, run_id)
     try:
-        bus().handle(commands.SettleRunCash(run_id, form["counted"], form["note"].strip()), actor)
+        bus().handle(build_settle({**form, "note": form["note"].strip()}), actor)
     except DomainError as exc:
         field = exc.field if exc.field in ("note",) else ("counted" if exc.field == "counted_minor" else "_form")
         return _render_settle(actor, run_id, {field: [exc.message]}, posted, exc.status)

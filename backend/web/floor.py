@@ -1,7 +1,7 @@
 """Floor staff's stock page: levels in their warehouses and a count form per product.
 
 The form works without JavaScript (a POST through the bus, like every form). With JavaScript the
-offline module (pwa/static/js/outbox.js) takes the same form's submit and queues a `stock.adjust`
+offline module (pwa/static/js/commandlog.js) takes the same form's submit and queues a `stock.adjust`
 command on the phone instead, which the sync push replays through the same handler.
 """
 from __future__ import annotations

@@ -216,7 +216,7 @@ def live_server(tmp_path, world_template):
 
 # -- Chromium (Debian's /usr/bin/chromium through Playwright's own sync API; no browser download) --
 CHROMIUM = "/usr/bin/chromium"
-# The flags TOOLCHAIN.md records as working for root on a closed network.
+# Chromium as root on a closed network: no sandbox (root), no GPU, nothing that calls home.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
                   "--disable-default-apps", "--disable-extensions", "--no-pings"]

@@ -262,7 +262,7 @@ def test_a_command_for_another_drivers_stop_is_refused_on_its_own_and_the_next_o
     other_driver = world.shop.user("driver")[0]
     _, foreign, _ = run_out_for_delivery(world.shop, world.actor("manager"), other_driver, stops=1)
     page.context.set_offline(True)
-    page.evaluate("""(stopId) => import('/static/js/outbox.js').then((outbox) => outbox.enqueue({
+    page.evaluate("""(stopId) => import('/static/js/commandlog.js').then((log) => log.enqueue({
         type: 'delivery.fail', v: 1, payload: {stop_id: stopId, reason: 'refused'},
         label: 'Stop on another run'}))""", foreign[0])
     fail_stop(page, 2, png(300, 200))

@@ -85,6 +85,24 @@ def test_a_failed_attempt_is_recorded_from_the_form(app, client, world, cod_run,
             ("no_one_home", "card left")
 
 
+def test_the_forms_hold_the_same_limits_as_the_offline_commands_in_their_own_words(app, client, world, cod_run,
+                                                                                  blob_dir):
+    _, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    token = csrf_token_of(client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True))
+    nameless = client.post(f"/driver/stops/{stops[0]}/confirm", data={"csrf_token": token, "cod_collected": "ten"})
+    assert nameless.status_code == 422
+    shown = nameless.get_data(as_text=True)
+    assert "Enter the name of the person who took the parcel." in shown and "Enter an amount like 12.50." in shown
+    unknown = client.post(f"/driver/stops/{stops[0]}/fail", data={"csrf_token": token, "reason": "lost"})
+    assert unknown.status_code == 422 and "Choose a reason." in unknown.get_data(as_text=True)
+    # Text a sync command may not carry (NUL) is refused at the form too, before anything is recorded.
+    nul = client.post(f"/driver/stops/{stops[0]}/fail", data={"csrf_token": token, "reason": "refused",
+                                                              "note": "card\x00left"})
+    assert nul.status_code == 422 and "Must not contain NUL characters." in nul.get_data(as_text=True)
+    assert stop_status(app, stops[0]) == "pending"
+
+
 def test_the_cash_is_handed_in_once_every_stop_is_done(app, client, world, cod_run, blob_dir):
     run_id, stops, _ = cod_run
     sign_in(client, world.emails["driver"])

@@ -162,4 +162,4 @@ def test_signed_in_pages_say_whose_queue_they_show_and_the_offline_page_does_not
 
 def test_the_worker_precaches_the_offline_scripts(client):
     script = client.get("/sw.js").get_data(as_text=True)
-    assert '"/static/js/outbox.js"' in script and '"/static/js/offline.js"' in script
+    assert '"/static/js/commandlog.js"' in script and '"/static/js/offline.js"' in script

@@ -1,6 +1,6 @@
 """Web push end to end: subscribe through the API, real order changes through the bus, the outbox relay with
 the push dispatcher, and a REAL local push service on 127.0.0.1 that decrypts every message with the
-subscription's keys and checks the VAPID JWT (TOOLCHAIN.md "Web Push end to end on loopback")."""
+subscription's keys and checks the VAPID JWT."""
 from __future__ import annotations
 
 import time

@@ -162,7 +162,7 @@ def test_notify_me_subscribes_and_a_pushed_status_is_shown_as_a_notification(bro
                                                           "data": payload.decode()})
             shown = _notifications(page)  # before detaching: detaching may drop a push still being dispatched
         finally:
-            cdp.detach()  # a raw CDP session left attached upsets later emulation (TOOLCHAIN.md)
+            cdp.detach()  # a raw CDP session left attached upsets later emulation calls
         assert shown == [{"title": "Your order has shipped", "body": f"Order WB-{order_id:06d} has left our warehouse.",
                           "tag": topic_for(token), "url": f"/track/{token}"}]
 

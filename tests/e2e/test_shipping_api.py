@@ -145,6 +145,10 @@ def test_runs_are_the_offices_to_build_and_only_the_drivers_own_to_see(client, w
     assert {"run_date", "shipment_ids"} <= set(bad["errors"])
     assert_problem(client.post(f"/api/v1/runs/{run['id']}/reorder", headers=world.headers("driver"),
                                json={"stop_ids": [run["stops"][0]["id"], 999]}), 409)
+    # The same schema as the offline run.reorder: each stop once, checked before the run is touched.
+    twice = assert_problem(client.post(f"/api/v1/runs/{run['id']}/reorder", headers=world.headers("driver"),
+                                       json={"stop_ids": [run["stops"][0]["id"]] * 2}), 422)
+    assert twice["errors"] == {"stop_ids": ["List each stop once."]}
 
 
 # -- offline: the driver's reorder as a queued command ---------------------------------------------

@@ -1,4 +1,4 @@
-"""Exactly once, whatever the network does (SYNC.md): a push whose response never reaches the phone, and a
+"""Exactly once, whatever the network does: a push whose response never reaches the phone, and a
 page closed in the middle of sending, both end with each command applied once and the chip saying Synced."""
 from __future__ import annotations
 

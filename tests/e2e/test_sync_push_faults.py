@@ -1,6 +1,6 @@
 """POST /api/v1/sync/push under faults: malformed entries, errors mid-batch, reused ids, odd sequences.
 
-SYNC.md: every entry gets its own result, a well-formed envelope always gets 200, a 5xx is never answered
+The protocol: every entry gets its own result, a well-formed envelope always gets 200, a 5xx is never answered
 after something was committed; command ids are the idempotency key per device; seq orders and marks
 progress but never gates (a lower or skipped seq with a new id is applied).
 """

@@ -8,7 +8,7 @@
  * are sent in a chain; if the office changed the run meanwhile, the server refuses with `run.changed`
  * and the move shows in "Needs attention".
  */
-import * as outbox from "./outbox.js";
+import * as commandlog from "./commandlog.js";
 
 const root = document.querySelector("[data-run]");
 const runId = root ? Number(root.dataset.runId) : null;
@@ -61,7 +61,7 @@ async function onMove(event) {
   };
   form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
   try {
-    await outbox.enqueue(command);
+    await commandlog.enqueue(command);
   } catch (error) {
     console.warn("Waybill: could not save the move on this phone", error);
     if (navigator.onLine) {
@@ -107,7 +107,7 @@ async function refresh(note) {
 
 async function render() {
   const [queued, sending, rejected] = await Promise.all([
-    outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING), outbox.list(outbox.REJECTED)]);
+    commandlog.list(commandlog.QUEUED), commandlog.list(commandlog.SENDING), commandlog.list(commandlog.REJECTED)]);
   const pending = [...queued, ...sending].filter(ours);
   for (const stop of stops()) {
     let badge = stop.querySelector("[data-row-badge]");
@@ -132,10 +132,10 @@ async function render() {
 
 function start() {
   const userId = document.querySelector('meta[name="waybill-user"]')?.content;
-  if (!root || !userId || !outbox.supported()) return;
+  if (!root || !userId || !commandlog.supported()) return;
   // offline.js configures the shared log for this user; this page adds its own forms and refresh.
   document.addEventListener("submit", onMove);
-  outbox.onChange(() => render().catch((error) => console.warn("Waybill: run page", error)));
+  commandlog.onChange(() => render().catch((error) => console.warn("Waybill: run page", error)));
   window.addEventListener("online", () => render());
   render().catch(() => {});
 }

@@ -5,12 +5,12 @@
  * - The confirm form: photos from the camera (or gallery) are shrunk and re-encoded on the phone
  *   (photos.js, no EXIF), a signature is drawn on a canvas (signature.js), the position is added only
  *   if the driver ticks the box. Submitting writes a `delivery.confirm` command with its images to the
- *   log (outbox.js); "Saved on this phone" shows once IndexedDB has it. `delivery.fail` and `run.settle`
+ *   log (commandlog.js); "Saved on this phone" shows once IndexedDB has it. `delivery.fail` and `run.settle`
  *   likewise. Without JavaScript the same forms post to the server.
  * - Stops with commands not yet answered carry a "Waiting to send" badge and the predicted status;
  *   photos show their upload progress; once answered, the run page shows the server's truth again.
  */
-import * as outbox from "./outbox.js";
+import * as commandlog from "./commandlog.js";
 import { describe, prepare } from "./photos.js";
 import { SignaturePad } from "./signature.js";
 import { showFieldError } from "./page.js";
@@ -215,7 +215,7 @@ async function onSubmit(event) {
   try {
     const built = await read(form);
     if (!built) return;
-    await outbox.enqueue(built.command);
+    await commandlog.enqueue(built.command);
     built.reset();
     setStatus(status, built.saved);
   } catch (error) {
@@ -293,8 +293,8 @@ async function refreshCards(stopIds, words) {
 function outcomeWords(command) {
   if (!command) return "Recorded on the server.";
   const outcome = command.outcome || {};
-  if (command.state === outbox.REJECTED) return `Not recorded: ${outcome.message || "refused"} See Needs attention.`;
-  if (command.state === outbox.FLAGGED) {
+  if (command.state === commandlog.REJECTED) return `Not recorded: ${outcome.message || "refused"} See Needs attention.`;
+  if (command.state === commandlog.FLAGGED) {
     const notes = (outcome.exceptions || []).map((e) => e.message).join(" ");
     return `Recorded, and the office has been told: ${notes}`;
   }
@@ -303,8 +303,9 @@ function outcomeWords(command) {
 
 async function render() {
   const [queued, sending, done, rejected, flagged, photosWaiting, refused] = await Promise.all([
-    outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING), outbox.list(outbox.DONE), outbox.list(outbox.REJECTED),
-    outbox.list(outbox.FLAGGED), outbox.listBlobs(outbox.BLOB_WAITING), outbox.listBlobs(outbox.BLOB_REFUSED)]);
+    commandlog.list(commandlog.QUEUED), commandlog.list(commandlog.SENDING), commandlog.list(commandlog.DONE),
+    commandlog.list(commandlog.REJECTED), commandlog.list(commandlog.FLAGGED),
+    commandlog.listBlobs(commandlog.BLOB_WAITING), commandlog.listBlobs(commandlog.BLOB_REFUSED)]);
   const photoCommandIds = new Set(photosWaiting.map((b) => b.command_id));
   // A stop stays "waiting" until its command is answered AND its photos are stored.
   const unfinished = [...queued, ...sending, ...[...done, ...flagged].filter((c) => photoCommandIds.has(c.id))];
@@ -337,7 +338,7 @@ async function renderSettle(pending, answered) {
   if (waiting && !status.textContent) setStatus(status, "Waiting to send the cash count.");
   if (settlePending && !waiting) {
     const last = answered.filter((c) => c.type === "run.settle").sort((a, b) => a.seq - b.seq).pop();
-    if (last && last.state === outbox.REJECTED) setStatus(status, `Not recorded: ${(last.outcome || {}).message || "refused"}`);
+    if (last && last.state === commandlog.REJECTED) setStatus(status, `Not recorded: ${(last.outcome || {}).message || "refused"}`);
     else if (navigator.onLine) location.reload();  // show the server's settlement
   }
   settlePending = waiting;
@@ -345,7 +346,7 @@ async function renderSettle(pending, answered) {
 
 function onProgress({ commandId, loaded, total }) {
   const percent = total ? Math.min(100, Math.round((loaded / total) * 100)) : 0;
-  outbox.list(outbox.DONE).then((done) => outbox.list(outbox.FLAGGED).then((flagged) => {
+  commandlog.list(commandlog.DONE).then((done) => commandlog.list(commandlog.FLAGGED).then((flagged) => {
     const command = [...done, ...flagged].find((c) => c.id === commandId);
     if (!command) return;
     const card = document.getElementById(`stop-${command.payload.stop_id}`);
@@ -388,16 +389,16 @@ async function takeOffline(button) {
 }
 
 function start() {
-  if (!userId || !outbox.supported()) return;  // no log: the forms post the ordinary way
-  outbox.configure({ userId, csrfToken: document.querySelector('meta[name="csrf-token"]')?.content });
+  if (!userId || !commandlog.supported()) return;  // no log: the forms post the ordinary way
+  commandlog.configure({ userId, csrfToken: document.querySelector('meta[name="csrf-token"]')?.content });
   document.addEventListener("submit", onSubmit);
   document.querySelectorAll("[data-photo-input]").forEach((input) => input.addEventListener("change", onPhotosChosen));
   document.querySelectorAll("form[data-offline=\"delivery.confirm\"]").forEach(startSignature);
   document.querySelectorAll("[data-share-position]").forEach((box) => box.addEventListener("change", () => askPosition(box)));
   document.querySelectorAll("[data-take-offline]").forEach((button) =>
     button.addEventListener("click", () => takeOffline(button)));
-  outbox.onChange(scheduleRender);
-  outbox.onProgress(onProgress);
+  commandlog.onChange(scheduleRender);
+  commandlog.onProgress(onProgress);
   window.addEventListener("online", scheduleRender);
   scheduleRender();
 }

@@ -1,4 +1,4 @@
-/* Live updates (SYNC.md, "Realtime"): the server nudges, the page refreshes what changed.
+/* Live updates (README, "Live updates"): the server nudges, the page refreshes what changed.
  *
  * Socket.IO messages carry only ids and versions ({event_id, sequence, name, aggregate, id, version}).
  * Each is re-dispatched on <body> as a "waybill:change" DOM event, and again as "waybill:change:<aggregate>"

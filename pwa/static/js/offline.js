@@ -1,4 +1,4 @@
-/* What people see of the command log (SYNC.md, "What people see"), on every signed-in page:
+/* What people see of the command log (README, "Offline sync"), on every signed-in page:
  *
  * - the sync chip: "Synced" / "Offline – N waiting" / "Sending N" / "N needs attention", counted from
  *   IndexedDB, in words (colour only helps), announced politely;
@@ -10,7 +10,7 @@
  *
  * Without IndexedDB (or signed out) nothing here runs and the forms post the ordinary way.
  */
-import * as outbox from "./outbox.js";
+import * as commandlog from "./commandlog.js";
 import { oneRenderAtATime, showFieldError } from "./page.js";
 
 const REASON_WORDS = { count: "count", adjustment: "correction", received: "goods received" };
@@ -61,7 +61,7 @@ async function renderChip(counts) {
   const chip = document.querySelector("[data-sync-chip]");
   const label = document.getElementById("sync-status");
   if (!chip || !label) return;
-  const { text, state } = chipText(counts, navigator.onLine, outbox.pausedReason());
+  const { text, state } = chipText(counts, navigator.onLine, commandlog.pausedReason());
   if (label.textContent !== text) label.textContent = text;
   chip.dataset.state = state;
   chip.hidden = false;
@@ -164,7 +164,7 @@ function renderAttention(rejected) {
       const why = document.createElement("p");
       const outcome = command.outcome || {};
       const details = Object.entries(outcome.errors || {}).map(([field, msgs]) => `${field}: ${[].concat(msgs).join(" ")}`);
-      const flagged = command.state === outbox.FLAGGED;
+      const flagged = command.state === commandlog.FLAGGED;
       const notes = (outcome.exceptions || []).map((e) => e.message);
       why.textContent = flagged
         ? `Recorded, and the office will check it: ${notes.join(" ") || "it did not fit the plan."}`
@@ -175,7 +175,7 @@ function renderAttention(rejected) {
       const delta = (command.payload || {}).on_hand_delta;
       button.setAttribute("aria-label", `${button.textContent} ${command.label || command.type}${
         delta === undefined ? "" : ` ${signed(delta)}`}`.trim());
-      button.addEventListener("click", () => outbox.dismiss(command.id));
+      button.addEventListener("click", () => commandlog.dismiss(command.id));
       item.append(title, why, button);
       return item;
     }));
@@ -186,8 +186,8 @@ function renderAttention(rejected) {
 // -- rendering everything from the log, one pass at a time -----------------------------------------
 async function renderOnce() {
   const [queued, sending, rejected, flagged, counts] = await Promise.all([
-    outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING), outbox.list(outbox.REJECTED),
-    outbox.list(outbox.FLAGGED), outbox.counts()]);
+    commandlog.list(commandlog.QUEUED), commandlog.list(commandlog.SENDING), commandlog.list(commandlog.REJECTED),
+    commandlog.list(commandlog.FLAGGED), commandlog.counts()]);
   latest = counts;
   await renderChip(counts);
   renderAttention([...rejected, ...flagged].sort((a, b) => a.seq - b.seq));
@@ -240,7 +240,7 @@ async function onCountSubmit(event) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;  // one tap, one command
   try {
-    await outbox.enqueue(command);
+    await commandlog.enqueue(command);
     form.elements.change.value = "";
     form.elements.note.value = "";
     setRowStatus(row, `Saved on this phone: ${signed(command.payload.on_hand_delta)}.`);
@@ -278,21 +278,21 @@ function holdSignOutWhilePending(event) {
 }
 
 function start() {
-  if (!userId || !outbox.supported()) return;
-  outbox.configure({ userId, csrfToken });
+  if (!userId || !commandlog.supported()) return;
+  commandlog.configure({ userId, csrfToken });
   document.addEventListener("submit", onCountSubmit);
   window.addEventListener("submit", holdSignOutWhilePending, true);
   document.addEventListener("click", (event) => {
-    if (event.target.closest && event.target.closest("[data-sync-now]")) outbox.flush({ manual: true });
+    if (event.target.closest && event.target.closest("[data-sync-now]")) commandlog.flush({ manual: true });
   });
-  outbox.onChange(render);
+  commandlog.onChange(render);
   document.body.addEventListener("waybill:change", (event) => {
     if (event.detail.aggregate === "stock_level") refreshAllRowsSoon();
   });
   window.addEventListener("online", render);
   window.addEventListener("offline", render);
   render();
-  outbox.startFlushing();
+  commandlog.startFlushing();
 }
 
 start();

@@ -1,6 +1,6 @@
-/* The pick list page offline (SYNC.md): claim, pick (camera scan, hardware scanner, tap), short pick, pack.
+/* The pick list page offline: claim, pick (camera scan, hardware scanner, tap), short pick, pack.
  *
- * Each form's submit is written to the phone's command log (outbox.js) instead of being posted; the row
+ * Each form's submit is written to the phone's command log (commandlog.js) instead of being posted; the row
  * says "Saved on this phone" only once the write has completed, and shows the phone's prediction as
  * "waiting to send" until the server's outcome arrives; then the list is fetched again (the server's truth).
  * Without IndexedDB the forms post the ordinary way, through the same commands.
@@ -9,7 +9,7 @@
  * where the browser has BarcodeDetector, "Scan with camera" reads the code from the camera. A code that
  * is not on the list is refused here with a clear message and nothing is queued.
  */
-import * as outbox from "./outbox.js";
+import * as commandlog from "./commandlog.js";
 import { oneRenderAtATime } from "./page.js";
 
 const root = document.querySelector("[data-pick-list]");
@@ -128,27 +128,27 @@ async function refresh() {
 }
 
 async function renderOnce() {
-  // FLAGGED: applied with an exception for the office (outbox.js); older logs have only DONE.
+  // FLAGGED: applied with an exception for the office (commandlog.js); older logs have only DONE.
   const [queued, sending, done, flagged, rejected] = await Promise.all([
-    outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING), outbox.list(outbox.DONE),
-    outbox.FLAGGED ? outbox.list(outbox.FLAGGED) : [], outbox.list(outbox.REJECTED)]);
+    commandlog.list(commandlog.QUEUED), commandlog.list(commandlog.SENDING), commandlog.list(commandlog.DONE),
+    commandlog.FLAGGED ? commandlog.list(commandlog.FLAGGED) : [], commandlog.list(commandlog.REJECTED)]);
   const pending = [...queued, ...sending].filter(ours);
   const ids = new Set(pending.map((c) => c.id));
   const before = pendingBefore;
   pendingBefore = ids;
   if (before && [...before].some((id) => !ids.has(id))) {
     const answered = [...done, ...flagged, ...rejected].filter((c) => before.has(c.id));
-    for (const command of answered.filter((c) => c.state === outbox.REJECTED)) {
+    for (const command of answered.filter((c) => c.state === commandlog.REJECTED)) {
       const p = command.payload || {};
       const target = command.type === "pick_list.claim" ? root.querySelector("[data-claim-status]")
         : command.type === "pack.close" ? packSection(p.order_id)?.querySelector("[data-pack-status]")
           : lineRow(p.pick_line_id)?.querySelector("[data-row-status]");
       say(target, `Not recorded: ${(command.outcome || {}).message || "refused"} (see Needs attention).`);
     }
-    for (const command of answered.filter((c) => c.state !== outbox.REJECTED)) {
+    for (const command of answered.filter((c) => c.state !== commandlog.REJECTED)) {
       const p = command.payload || {};
       const notes = ((command.outcome || {}).exceptions || []).map((e) => e.message).join(" ");
-      const flagged = command.state === outbox.FLAGGED || Boolean(notes);
+      const flagged = command.state === commandlog.FLAGGED || Boolean(notes);
       const text = flagged ? `Recorded and flagged for the office${notes ? `: ${notes}` : "."}` : "Recorded on the server.";
       if (command.type === "pick_list.claim") say(root.querySelector("[data-claim-status]"), text);
       else if (command.type === "pack.close") say(packSection(p.order_id)?.querySelector("[data-pack-status]"), text);
@@ -172,7 +172,7 @@ function label(row) {
 }
 
 async function currentPrediction() {
-  const [queued, sending] = await Promise.all([outbox.list(outbox.QUEUED), outbox.list(outbox.SENDING)]);
+  const [queued, sending] = await Promise.all([commandlog.list(commandlog.QUEUED), commandlog.list(commandlog.SENDING)]);
   return predicted([...queued, ...sending].filter(ours));
 }
 
@@ -267,7 +267,7 @@ async function onSubmit(event) {
     }
     built.status?.removeAttribute("role");
     try {
-      await outbox.enqueue(built.command);
+      await commandlog.enqueue(built.command);
     } catch (error) {
       console.warn("Waybill: could not save on this phone", error);
       if (navigator.onLine) { form.submit(); return; }  // the log is unusable: post it the ordinary way
@@ -332,17 +332,17 @@ function setUpCamera() {
 }
 
 function start() {
-  if (!root || !outbox.supported()) return;
+  if (!root || !commandlog.supported()) return;
   const userId = document.querySelector('meta[name="waybill-user"]')?.content;
   const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content;
   if (!userId) return;
-  outbox.configure({ userId, csrfToken });
+  commandlog.configure({ userId, csrfToken });
   document.addEventListener("submit", onSubmit);
   root.addEventListener("click", (event) => {
     if (event.target.closest && event.target.closest("[data-camera]")) scanWithCamera();
   });
   setUpCamera();
-  outbox.onChange(render);
+  commandlog.onChange(render);
   window.addEventListener("online", render);
   render();
 }

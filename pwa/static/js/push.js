@@ -2,7 +2,7 @@
  *
  * Exports:
  * - supportState(): "supported" | "ios-needs-home-screen" | "unsupported" | "denied"
- *   (iOS delivers web push only to a site added to the Home Screen, iOS 16.4+, SYNC.md);
+ *   (iOS delivers web push only to a site added to the Home Screen, iOS 16.4+);
  * - subscribe(token): asks permission, subscribes this browser with the server's VAPID key, and sends
  *   the subscription to POST /api/v1/push/subscriptions; resolves to "on" or rejects with a message;
  * - unsubscribe(token): DELETE /api/v1/push/subscriptions for this order (the browser's own subscription

@@ -1,6 +1,6 @@
 /* Waybill's service worker. Hand-written, no build step; served at /sw.js so its scope is the whole site.
  *
- * - install: precache the shell (offline page, CSS, htmx, app.js, the command log's offline.js and outbox.js,
+ * - install: precache the shell (offline page, CSS, htmx, app.js, the command log's offline.js and commandlog.js,
  *   manifest, icons) under CACHE_VERSION, so offline pages can still write to the log.
  * - activate: delete every cache of an older version.
  * - fetch: only same-origin GETs are touched, never /api/. Page loads go to the network first (a copy of
@@ -30,7 +30,7 @@ const PRECACHE = [
   "/static/js/app.js",
   "/static/js/offline.js",
   "/static/js/page.js",
-  "/static/js/outbox.js",
+  "/static/js/commandlog.js",
   "/static/js/driver.js",
   "/static/js/photos.js",
   "/static/js/signature.js",

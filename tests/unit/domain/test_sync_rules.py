@@ -1,4 +1,4 @@
-"""The conflict rules of SYNC.md: facts are kept (with an exception when they clash), requests may be refused."""
+"""The conflict rules of offline sync: facts are kept (with an exception when they clash), requests may be refused."""
 import pytest
 
 from backend.domain import sync_rules as rules

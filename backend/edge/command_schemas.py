@@ -1,18 +1,47 @@
-"""Offline command types of the driver: delivery.confirm v1, delivery.fail v1, run.settle v1.
+"""One schema per command a driver sends, whichever way it comes: the page's form, the API or the sync replay.
 
-The same schemas check the online forms (backend/web/driver.py), so a drop-off confirmed with or
-without a signal is held to the same limits.
+delivery.confirm v1, delivery.fail v1, run.settle v1 and run.reorder v1. A page may word an error its own way
+(`worded`) and map its form's field names onto these, but the rules (limits, required fields, choices) are
+only here, so a drop-off confirmed with or without a signal is held to the same limits. Never change what a
+schema of a queued command type accepts once phones hold it: add a new version instead.
 """
 from __future__ import annotations
 
+import copy
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..api.schemas import ID_RANGE, Text
 from ..domain import commands
 from ..domain.delivery import FAIL_REASONS, IMAGE_TYPES
+from .text import Text
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; larger values cannot exist
+ID_RANGE = validate.Range(1, MAX_ID, error="Not a valid id.")
 MAX_PHOTOS = 6
 MAX_CASH_MINOR = 10**9
+
+
+def worded(schema: Schema, wording: dict[str, dict[str, str]]) -> Schema:
+    """`schema` with a page's own messages: field -> {"required": ..., "choice": ...}; its rules stay as they are.
+
+    Each schema instance holds its own shallow copy of each field: the field's messages and validators are
+    replaced here, never changed in place, so one page's wording never reaches the API's or the replay's.
+    """
+    for name, messages in wording.items():
+        field = schema.fields[name]
+        for key, message in messages.items():
+            if key == "choice":
+                field.validators = [_reworded(v, message) if isinstance(v, validate.OneOf) else v
+                                    for v in field.validators]
+            else:
+                field.error_messages = {**field.error_messages, key: message}
+    return schema
+
+
+def _reworded(validator: validate.OneOf, message: str) -> validate.OneOf:
+    reworded = copy.copy(validator)
+    reworded.error = message
+    return reworded
 
 
 class BlobRefV1(Schema):
@@ -64,6 +93,26 @@ class RunSettleV1(Schema):
     note = Text(load_default="", validate=validate.Length(0, 500))
 
 
+class RunReorderV1(Schema):
+    """Visit the run's stops in this order; `base_version` is the run version the driver saw.
+
+    The API takes the run from its URL and lets a caller leave `base_version` out (no staleness check then):
+    it loads this schema without `run_id` and with `base_version` partial.
+    """
+
+    run_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    stop_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), required=True,
+                           validate=validate.Length(1, 1000))
+    base_version = fields.Integer(required=True, strict=True, validate=ID_RANGE,
+                                  metadata={"description": "The run version you saw; refused if it changed"})
+
+    @validates_schema
+    def _each_stop_once(self, data, **_kwargs):
+        stop_ids = data.get("stop_ids") or []
+        if len(set(stop_ids)) != len(stop_ids):
+            raise ValidationError("List each stop once.", "stop_ids")
+
+
 def build_confirm(p: dict) -> commands.ConfirmDelivery:
     """The domain command of a delivery.confirm v1 payload."""
     return commands.ConfirmDelivery(p["stop_id"], p["recipient_name"], tuple(_ref(r) for r in p["blob_refs"]),
@@ -80,3 +129,7 @@ def build_settle(p: dict) -> commands.SettleRunCash:
     """The domain command of a run.settle v1 payload."""
     return commands.SettleRunCash(p["run_id"], p["counted_minor"], p["note"])
 
+
+def build_reorder(p: dict) -> commands.ReorderRun:
+    """The domain command of a run.reorder v1 payload (`base_version` None: not checked)."""
+    return commands.ReorderRun(p["run_id"], tuple(p["stop_ids"]), p.get("base_version"))

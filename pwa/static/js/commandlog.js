@@ -1,4 +1,5 @@
-/* The phone's command log (SYNC.md, "Client: the command log") and the flusher that sends it.
+/* The phone's command log and the flusher that sends it (README, "Offline sync, conflicts and the exception
+ * queue"). Not the server's outbox: that is the table of domain events the relay publishes.
  *
  * Every offline action is a command written to IndexedDB before anything else happens; it is sent to
  * POST /api/v1/sync/push when there is a connection and kept until the server's outcome is stored here.
@@ -20,6 +21,8 @@
  *   its error for the page to show; the images of a rejected command are dropped unsent.
  */
 
+// The database, lock and channel keep the names they had when this module was outbox.js: phones hold
+// queued commands under them, and a tab still running the old code must share the one flusher.
 const DB_NAME = "waybill-outbox";
 const DB_VERSION = 2;  // 2: the "blobs" store (photos waiting to be uploaded)
 const LOCK_NAME = "waybill-outbox-flush";
@@ -304,7 +307,7 @@ async function sendAll() {
   }
 }
 
-// -- photos, after their command (SYNC.md, "blobs") --------------------------------------------------
+// -- photos, after their command (PUT /api/v1/sync/blobs/<id>) ----------------------------------------
 function blobsInState(state) {
   return transact(["blobs"], "readonly", (stores, result) => {
     const request = stores.blobs.index("by_user_state").getAll(IDBKeyRange.only([session.userId, state]));
@@ -478,7 +481,7 @@ function releaseOnPageHide() {
   });
 }
 
-/** Flush on the moments SYNC.md lists: coming online, the page becoming visible (and the backoff timer). */
+/** Flush whenever sending may now succeed: coming online, the page becoming visible (and the backoff timer). */
 export function startFlushing() {
   window.addEventListener("online", () => { failures = 0; flush(); });
   document.addEventListener("visibilitychange", () => {
