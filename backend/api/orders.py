@@ -12,12 +12,13 @@ from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE_ONLY_ORDER_FIELDS, can_read_audit, ensure_visible, sees_office_fields
 from ..domain.errors import Forbidden
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
 from ..extensions import db
 from ..queries.orders import list_orders, order_history
 from ..queries.tracking import customer_timeline
 from ..services.unit_of_work import SqlAlchemyUnitOfWork
-from . import Blueprint, current_actor
-from .auth import authenticate
 from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,
                       OrderSchema, PaymentReceivedSchema, ReasonSchema, TimelineStepSchema)
 

@@ -17,10 +17,10 @@ from ..adapters.push import PushNotConfigured, load_keys, push_settings, valid_b
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.notifications import MAX_ENDPOINT_LENGTH, endpoint_problem, keys_problem
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.text import Text
 from ..services.push import VISITOR
-from . import Blueprint
-from .auth import authenticate
-from .schemas import Text
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1/push",
                 description="Web push notifications about an order, for whoever holds its tracking link")

@@ -20,13 +20,14 @@ from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from ..adapters.storage import LocalBlobStorage, TooLarge
-from ..api import Blueprint, current_actor
-from ..api.auth import authenticate
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import Role, require_role
 from ..domain.delivery import SHA256_HEX, Blob, image_type
 from ..domain.errors import NotFound
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
 from ..extensions import db
 
 blp = Blueprint("sync_blobs", __name__, url_prefix="/api/v1/sync/blobs",

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..api.schemas import ID_RANGE, Text
 from ..domain import commands
 from ..domain.stock import MovementReason
+from ..edge.fields import ID_RANGE
+from ..edge.text import Text
 from .picking_commands import PICKING_COMMAND_TYPES
 from .dispatch_commands import RunReorderV1, build_reorder
 from .delivery_commands import DeliveryConfirmV1, DeliveryFailV1, RunSettleV1, build_confirm, build_fail, build_settle

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..api.schemas import ID_RANGE, Text
 from ..domain import commands
 from ..domain.delivery import FAIL_REASONS, IMAGE_TYPES
+from ..edge.fields import ID_RANGE
+from ..edge.text import Text
 
 MAX_PHOTOS = 6
 MAX_CASH_MINOR = 10**9

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..api.schemas import ID_RANGE
 from ..domain import commands
+from ..edge.fields import ID_RANGE
 
 
 class RunReorderV1(Schema):

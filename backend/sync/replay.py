@@ -30,10 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from ..adapters.records import Device
 from ..adapters.sqlite import fresh_write
 from ..adapters.sync_log import find_command, lock_device, record_command
-from ..api.problems import flatten_errors
-from ..api.schemas import Text
-from ..api.text import invalid_text_paths
 from ..domain.errors import DomainError
+from ..edge.problems import flatten_errors
+from ..edge.text import Text, invalid_text_paths
 from .commands import COMMAND_TYPES
 
 log = logging.getLogger(__name__)

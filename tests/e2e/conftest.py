@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from backend.adapters.records import User
-from backend.api.auth import issue_token
+from backend.tokens import issue_token
 from backend.extensions import db
 from tests.conftest import make_app
 from tests.factories import LEEDS, LONDON, PASSWORD, Shop, standard_shop
