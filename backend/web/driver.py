@@ -15,17 +15,15 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..adapters.storage import TooLarge
-from ..bootstrap import bus
+from ..bootstrap import blob_storage, bus
 from ..domain import commands
 from ..domain.access import Role, require_role
-from ..domain.delivery import FAIL_REASONS, image_type
+from ..domain.delivery import FAIL_REASONS, BlobTooLarge, image_type
 from ..domain.errors import DomainError
 from ..domain.events import utcnow
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.delivery import current_run_id, run_header, stops
-from ..sync.blobs import max_bytes, storage
 from ..sync.delivery_commands import MAX_PHOTOS
 
 bp = Blueprint("driver", __name__)
@@ -156,7 +154,7 @@ class _BadUpload(Exception):
 def _store_uploads(actor, files, role: str) -> list[commands.BlobRef]:
     """Store photos posted with a form (no JavaScript) through the same checks as the blob endpoint."""
     refs = []
-    cap = max_bytes()
+    cap = current_app.config["BLOB_MAX_BYTES"]
     for upload in files:
         if not upload or not upload.filename:
             continue
@@ -165,8 +163,8 @@ def _store_uploads(actor, files, role: str) -> list[commands.BlobRef]:
             if size == 0 or image_type(head) is None:
                 raise _BadUpload(f"{upload.filename} is not a JPEG, PNG or WebP photo.")
         try:
-            key, size, head = storage().save(upload.stream, max_bytes=cap, accept=accept)
-        except TooLarge:
+            key, size, head = blob_storage().save(upload.stream, max_bytes=cap, accept=accept)
+        except BlobTooLarge:
             raise _BadUpload(f"{upload.filename} is larger than {cap // (1024 * 1024)} MB.")
         blob_id = str(uuid.uuid4())
         bus().handle(commands.RecordBlobUpload(blob_id, key, size, image_type(head), key), actor)
@@ -176,7 +174,7 @@ def _store_uploads(actor, files, role: str) -> list[commands.BlobRef]:
 
 def _allow_photo_bodies() -> None:
     # The app-wide body cap (1 MB) is for JSON and forms; a form with photos may carry several.
-    request.max_content_length = max_bytes() * (MAX_PHOTOS + 1)
+    request.max_content_length = current_app.config["BLOB_MAX_BYTES"] * (MAX_PHOTOS + 1)
 
 
 @bp.post("/driver/stops/<id:stop_id>/confirm")

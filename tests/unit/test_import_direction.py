@@ -133,13 +133,10 @@ KNOWN_WRONG_WAY = {
     "backend/services/unit_of_work.py imports backend.adapters.repositories",
     "backend/services/unit_of_work.py imports backend.adapters.shipping_repository",
     "backend/services/unit_of_work.py imports backend.adapters.sqlite",
-    "backend/sync/blobs.py imports backend.adapters.storage",
     "backend/sync/replay.py imports backend.adapters.records",
     "backend/sync/replay.py imports backend.adapters.sqlite",
     "backend/sync/replay.py imports backend.adapters.sync_log",
     "backend/web/account.py imports backend.adapters.records",
-    "backend/web/driver.py imports backend.adapters.storage",
-    "backend/web/driver.py imports backend.sync.blobs",
     "backend/web/driver.py imports backend.sync.delivery_commands",
     "backend/web/floor.py imports backend.adapters.orm",
     "backend/web/orders.py imports backend.services.unit_of_work",
@@ -148,7 +145,6 @@ KNOWN_WRONG_WAY = {
     "backend/web/picking.py imports backend.services.unit_of_work",
     "backend/web/shipping.py imports backend.adapters.orm",
     "backend/web/shipping.py imports backend.adapters.shipping_repository",
-    "backend/web/tracking.py imports backend.sync.blobs",
 }
 
 
