@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: flask-smorest blueprints, problem+json errors, bearer tokens."""
+"""The JSON API under /api/v1: its flask-smorest Api (the OpenAPI document, problem+json errors) and blueprints."""
 from __future__ import annotations
 
 import http
@@ -83,7 +83,7 @@ class WaybillApi(Api):
 
 
 def init_api(app: Flask) -> WaybillApi:
-    """Register the API blueprints, the bearer scheme and the error handlers."""
+    """Register the API blueprints, the bearer scheme and the error handlers; the app factory adds sync's to the Api."""
     api = WaybillApi(app, spec_kwargs={"info": {"description": "Waybill order management API. "
                                                 "Authenticate with a bearer token from POST /api/v1/auth/tokens."}})
     api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
