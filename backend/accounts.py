@@ -111,6 +111,12 @@ def staff_members() -> list[User]:
                                              User.email)).scalars())
 
 
+def resettable_member(actor: User, user_id: int) -> User | None:
+    """The staff member `actor` may set a new password for, or None (no such person, or not theirs to reset)."""
+    member = db.session.get(User, user_id)
+    return member if member is not None and can_reset(actor, member) else None
+
+
 def reset_password(actor: User, target_id: int, new: str) -> User:
     """The owner (or a manager, for floor staff and drivers) sets a staff member's new password.
 

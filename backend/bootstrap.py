@@ -1,9 +1,15 @@
 """Composition root: wires the real adapters into the services for one app."""
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .adapters import sqlite
+from .adapters.outbox_relay import OutboxRelay
+from .adapters.push import load_keys, push_settings
 from .adapters.storage import LocalBlobStorage
 from .extensions import db
 from .services.messagebus import MessageBus
@@ -31,3 +37,42 @@ def bus() -> MessageBus:
 def blob_storage() -> LocalBlobStorage:
     """The current app's store of delivery photos and signatures (config BLOB_DIR)."""
     return current_app.extensions["waybill.blobs"]
+
+
+def push_endpoint_rules() -> dict:
+    """Which push endpoints the current app accepts (keyword arguments of notifications.endpoint_problem)."""
+    return push_settings(current_app.config)
+
+
+def vapid_public_key() -> str:
+    """The current app's VAPID public key for browsers; PushNotConfigured (domain) until push is set up."""
+    return load_keys(current_app.config, current_app.instance_path).public_key
+
+
+def outbox_relay(publish, batch_size: int = 200) -> OutboxRelay:
+    """The outbox relay of the current app's database, handing each batch to `publish`.
+
+    The one place a relay is built: `make run`'s thread (start_relay_thread) and the relay process
+    (`flask --app backend outbox relay`) both take theirs from here.
+    """
+    return OutboxRelay(lambda: Session(db.engine, expire_on_commit=False), publish, batch_size)
+
+
+def start_relay_thread(app: Flask, publish) -> threading.Event:
+    """Run the outbox relay in a daemon thread of this process (the embedded default of `make run`).
+
+    Returns the event that stops it (the thread ends within the idle interval). In production the relay
+    runs as its own process instead (`flask --app backend outbox relay`).
+    """
+    stop, wake = threading.Event(), threading.Event()
+    # Any commit in this process may have written outbox rows: wake the relay instead of waiting for its poll.
+    event.listen(db.session, "after_commit", lambda _session: wake.set())
+    # How long the relay rests when nothing is waiting: the worst-case delay between a commit and its nudge.
+    idle = float(app.config.get("WAYBILL_RELAY_IDLE_SECONDS", 0.25))
+
+    def work():
+        with app.app_context():
+            outbox_relay(publish).run_until(stop, idle_seconds=idle, wake=wake)
+
+    threading.Thread(target=work, name="waybill-outbox-relay", daemon=True).start()
+    return stop

@@ -91,16 +91,12 @@ def outbox_relay(idle):
     """Publish committed events to Socket.IO until stopped (run one or more; one publishes at a time)."""
     import threading
 
-    from sqlalchemy.orm import Session
-
     from .adapters.realtime import SocketIOPublisher
-    from .extensions import db
-    from .realtime.relay import OutboxRelay
+    from .bootstrap import outbox_relay
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException("A relay in its own process reaches web processes only through Redis: "
                                    "set REDIS_URL (make run publishes from a thread instead).")
-    relay = OutboxRelay(lambda: Session(db.engine, expire_on_commit=False),
-                        SocketIOPublisher.for_app(current_app))
+    relay = outbox_relay(SocketIOPublisher.for_app(current_app))
     click.echo("Outbox relay running; Ctrl-C stops it.")
     try:
         relay.run_until(threading.Event(), idle_seconds=idle)

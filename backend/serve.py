@@ -6,8 +6,8 @@ import os
 from . import create_app
 from .adapters.push import PushNotConfigured, start_push_thread
 from .adapters.realtime import SocketIOPublisher
+from .bootstrap import start_relay_thread
 from .extensions import socketio
-from .realtime import start_relay_thread
 
 
 def publishers(app):

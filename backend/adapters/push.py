@@ -21,15 +21,11 @@ from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from ..domain.notifications import vapid_subject_problem
+from ..domain.notifications import PushNotConfigured, vapid_subject_problem
 
 log = logging.getLogger(__name__)
 
 KEY_FILE = "vapid_private_key.pem"
-
-
-class PushNotConfigured(RuntimeError):
-    """No VAPID key: push is off until one is set in the environment or made with `push vapid-keys`."""
 
 
 def _setting(config, name: str, default=None):
@@ -98,17 +94,6 @@ def load_keys(config, instance_path: str) -> VapidKeys:
     if problem:  # a placeholder works with a local push service, not with Apple's
         log.warning("%s", problem)
     return VapidKeys(vapid, public, subject)
-
-
-def valid_browser_key(p256dh: str) -> bool:
-    """The browser's p256dh is a point on P-256 (a well-formed 65 bytes can still be off the curve)."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-    try:
-        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(),
-                                                     base64.urlsafe_b64decode(p256dh + "=" * (-len(p256dh) % 4)))
-    except (ValueError, TypeError):
-        return False
-    return True
 
 
 def push_settings(config) -> dict:

@@ -1,7 +1,7 @@
 """Where published events go: Socket.IO rooms (through Redis when several processes share them)."""
 from __future__ import annotations
 
-from ..realtime.relay import Published
+from .outbox_relay import Published
 
 
 def rooms_for(event: Published) -> list[str]:

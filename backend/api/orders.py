@@ -12,13 +12,13 @@ from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE_ONLY_ORDER_FIELDS, can_read_audit, ensure_visible, sees_office_fields
 from ..domain.errors import Forbidden
+from ..domain.order_decisions import DECISIONS, command_for
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
 from ..extensions import db
-from ..queries.orders import list_orders, order_history
+from ..queries.orders import list_orders, order_for, order_history
 from ..queries.tracking import customer_timeline
-from ..services.unit_of_work import SqlAlchemyUnitOfWork
 from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,
                       OrderSchema, PaymentReceivedSchema, ReasonSchema, TimelineStepSchema)
 
@@ -134,7 +134,7 @@ class OrderItem(MethodView):
     def get(self, order_id):
         """Read an order (customers only their own)."""
         actor = current_actor()
-        order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
+        order = order_for(db.session, order_id)
         ensure_visible(actor, order)
         return as_seen_by(actor, order)
 
@@ -147,7 +147,7 @@ class OrderHistory(MethodView):
     def get(self, order_id):
         """Every change to the order: who, what, when and why (staff only; customers read /timeline)."""
         actor = current_actor()
-        order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
+        order = order_for(db.session, order_id)
         ensure_visible(actor, order)
         if not can_read_audit(actor):
             raise Forbidden("The change history is kept for the shop's staff; "
@@ -163,33 +163,37 @@ class OrderTimeline(MethodView):
     @blp.response(200, TimelineStepSchema(many=True))
     def get(self, order_id):
         """The steps the order went through and those still ahead (as on the tracking page)."""
-        order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
+        order = order_for(db.session, order_id)
         ensure_visible(current_actor(), order)
         return customer_timeline(db.session, order_id)
 
 
-def _decision(path: str, schema, build, summary: str):
-    """Register POST /orders/<id>/<path> that runs one command and returns the order."""
+def _decision(path: str, decision: str, schema, summary: str):
+    """Register POST /orders/<id>/<path> that takes one decision (its command from the domain's map) and returns
+    the order; the body's field named like the command's text field carries the person's words."""
+    text = DECISIONS[decision].text
+
     def view(data, order_id):
         actor = current_actor()
-        return as_seen_by(actor, bus().handle(build(order_id, data), actor))
+        command = command_for(decision, order_id, data.get(text, "") if text else "")
+        return as_seen_by(actor, bus().handle(command, actor))
     view.__name__ = "order_" + path.replace("/", "_").replace("-", "_")
     view.__doc__ = summary
     blp.route(f"/<id:order_id>/{path}", methods=["POST"])(
         blp.arguments(schema())(blp.response(200, OrderSchema)(view)))
 
 
-_decision("accept", ReasonSchema, lambda oid, d: commands.AcceptOrder(oid),
+_decision("accept", "accept", ReasonSchema,
           "Accept a placed order (owner, manager); it becomes allocated or backordered.")
-_decision("allocate", ReasonSchema, lambda oid, d: commands.RetryAllocation(oid),
+_decision("allocate", "retry_allocation", ReasonSchema,
           "Try again to reserve stock for a backordered order (owner, manager); allocated once nothing is missing.")
-_decision("reject", ReasonSchema, lambda oid, d: commands.RejectOrder(oid, d["reason"]),
+_decision("reject", "reject", ReasonSchema,
           "Reject a placed order (owner, manager); its stock is released.")
-_decision("cancel", ReasonSchema, lambda oid, d: commands.CancelOrder(oid, d["reason"]),
+_decision("cancel", "cancel", ReasonSchema,
           "Cancel an order before it ships; customers may cancel their own until it is accepted.")
-_decision("payment-hold/release", NoteSchema, lambda oid, d: commands.ReleasePaymentHold(oid, d["note"]),
+_decision("payment-hold/release", "release_hold", NoteSchema,
           "Release a payment hold after checking it (owner, manager).")
-_decision("payment-hold/reject", ReasonSchema, lambda oid, d: commands.RejectPaymentHold(oid, d["reason"]),
+_decision("payment-hold/reject", "reject_hold", ReasonSchema,
           "Reject an order on payment hold (owner, manager); its stock is released.")
-_decision("payment-received", PaymentReceivedSchema, lambda oid, d: commands.RecordPaymentReceived(oid, d["reference"]),
+_decision("payment-received", "payment_received", PaymentReceivedSchema,
           "Record that a bank transfer arrived (owner, manager).")

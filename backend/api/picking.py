@@ -15,8 +15,7 @@ from ..edge.errors import current_actor
 from ..edge.fields import ID_RANGE
 from ..edge.text import Text
 from ..extensions import db
-from ..services import packing
-from ..services.unit_of_work import SqlAlchemyUnitOfWork
+from ..queries.picking import box_suggestion, packable_order, pick_list, pick_lists
 from .schemas import OrderSchema
 
 blp = Blueprint("api_picking", __name__, url_prefix="/api/v1", description="Picking and packing")
@@ -127,17 +126,13 @@ class ReduceLineSchema(Schema):
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-def _uow():
-    return SqlAlchemyUnitOfWork(db.session)
-
-
 def _readable_list(pick_list_id: int):
     actor = current_actor()
     require_role(actor, *(OFFICE | {Role.FLOOR}))
-    pick_list = _uow().picking.get(pick_list_id)
-    if pick_list is None or not (actor.is_office or pick_list.warehouse_id in actor.warehouse_ids):
+    found = pick_list(db.session, pick_list_id)
+    if found is None or not (actor.is_office or found.warehouse_id in actor.warehouse_ids):
         raise NotFound("No such pick list.")
-    return pick_list
+    return found
 
 
 # -- routes ----------------------------------------------------------------------------------------------
@@ -154,7 +149,7 @@ class PickLists(MethodView):
         if wanted is not None:
             require_warehouse(actor, wanted)
         scope = {wanted} if wanted is not None else (None if actor.is_office else set(actor.warehouse_ids))
-        return _uow().picking.lists(scope, statuses=[filters["status"]] if filters.get("status") else None)
+        return pick_lists(db.session, scope, statuses=[filters["status"]] if filters.get("status") else None)
 
     @blp.arguments(PickListCreateSchema())
     @blp.response(201, PickListSchema)
@@ -216,13 +211,7 @@ class PickLineShort(MethodView):
 def _packable_order(order_id: int):
     actor = current_actor()
     require_role(actor, *(OFFICE | {Role.FLOOR}))
-    uow = _uow()
-    order = uow.orders.get(order_id)
-    lists = uow.picking.lists_of_order(order_id) if order is not None else []
-    if order is None or not lists or not all(actor.is_office or pl.warehouse_id in actor.warehouse_ids
-                                             for pl in lists):
-        raise NotFound("No such order on a pick list.")
-    return order, uow
+    return packable_order(db.session, actor, order_id)
 
 
 @blp.route("/packing/orders/<id:order_id>/suggestion")
@@ -231,11 +220,11 @@ class PackSuggestion(MethodView):
     @blp.response(200, SuggestionSchema)
     def get(self, order_id):
         """The smallest catalogue box that fits the order's picked items, and its chargeable weight."""
-        order, uow = _packable_order(order_id)
-        settings = bus().settings
-        s = packing.suggestion(order, uow, settings)
+        order = _packable_order(order_id)
+        divisor = bus().settings.dim_weight_divisor
+        s = box_suggestion(db.session, order, divisor)
         return {"box": s.box, "actual_grams": s.actual_grams, "dimensional_grams": s.dimensional_grams,
-                "chargeable_grams": s.chargeable_grams, "divisor": settings.dim_weight_divisor, "reason": s.reason}
+                "chargeable_grams": s.chargeable_grams, "divisor": divisor, "reason": s.reason}
 
 
 @blp.route("/packing/orders/<id:order_id>/close")

@@ -8,19 +8,19 @@ opens nothing but this order's notifications. No cookie is read, so there is not
 """
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..adapters.push import PushNotConfigured, load_keys, push_settings, valid_browser_key
-from ..bootstrap import bus
+from ..bootstrap import bus, push_endpoint_rules, vapid_public_key
 from ..domain import commands
-from ..domain.notifications import MAX_ENDPOINT_LENGTH, endpoint_problem, keys_problem
+from ..domain.access import VISITOR
+from ..domain.notifications import (MAX_ENDPOINT_LENGTH, PushNotConfigured, endpoint_problem, keys_problem,
+                                    valid_browser_key)
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.text import Text
-from ..services.push import VISITOR
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1/push",
                 description="Web push notifications about an order, for whoever holds its tracking link")
@@ -51,7 +51,7 @@ class SubscriptionInSchema(Schema):
     @validates_schema
     def _push_service(self, data, **_kwargs):
         errors = {}
-        problem = endpoint_problem(data["endpoint"], **push_settings(current_app.config))
+        problem = endpoint_problem(data["endpoint"], **push_endpoint_rules())
         if problem:
             errors["endpoint"] = [problem]
         keys = keys_problem(data["keys"]["p256dh"], data["keys"]["auth"])
@@ -164,7 +164,6 @@ class VapidPublicKey(MethodView):
     def get(self):
         """The applicationServerKey browsers subscribe with (503 until push is set up)."""
         try:
-            keys = load_keys(current_app.config, current_app.instance_path)
+            return {"public_key": vapid_public_key()}
         except PushNotConfigured as exc:
             abort(503, message=str(exc))
-        return {"public_key": keys.public_key}

@@ -37,6 +37,8 @@ class Actor:
 
 
 SYSTEM = Actor(user_id=None, role=Role.OWNER)  # the CLI and demo loader act as the owner
+# Whoever holds a tracking link: no account, no user id; the link's token is what authorizes them.
+VISITOR = Actor(user_id=None, role=Role.CUSTOMER)
 
 
 def require_role(actor: Actor, *roles: Role) -> None:

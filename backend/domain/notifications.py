@@ -254,6 +254,10 @@ def remaining_ttl(kind_ttl: int, created_at: datetime, now: datetime) -> int:
     return max(0, min(kind_ttl, kind_ttl - int((now - created_at).total_seconds())))
 
 
+class PushNotConfigured(RuntimeError):
+    """No VAPID key: push is off until one is set in the environment or made with `push vapid-keys`."""
+
+
 # -- subscriptions ----------------------------------------------------------------------------------------
 # A browser follows an order from one endpoint; a family may follow it from a few phones. More than this
 # many live subscriptions on one order is someone misusing a tracking link.
@@ -312,6 +316,17 @@ def keys_problem(p256dh: str, auth: str) -> dict[str, str]:
     if raw is None or len(raw) != 16:
         errors["keys.auth"] = "Must be the browser's 16-byte auth secret (base64url)."
     return errors
+
+
+def valid_browser_key(p256dh: str) -> bool:
+    """The browser's p256dh is a point on P-256 (a well-formed 65 bytes can still be off the curve)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(),
+                                                     base64.urlsafe_b64decode(p256dh + "=" * (-len(p256dh) % 4)))
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def vapid_subject_problem(subject: str | None) -> str | None:

@@ -102,6 +102,19 @@ def fits(box: Box, items) -> bool:
     return volume <= box.volume_mm3 * FILL_FACTOR and weight <= box.max_weight_grams
 
 
+def items_to_pack(pick_lines, products: dict) -> list[Item]:
+    """What goes in an order's parcel: every unit of its pick lines (picked, or still to pick), with the size and
+    weight of its product (`products`: product_id -> product; a size not recorded counts as 1 mm)."""
+    units: dict = {}
+    for line in pick_lines:
+        units[line.product_id] = units.get(line.product_id, 0) + (line.picked_quantity or line.remaining)
+    items = []
+    for product_id, quantity in units.items():
+        p = products[product_id]
+        items.append(Item(p.sku, p.length_mm or 1, p.width_mm or 1, p.height_mm or 1, p.weight_g or 0, quantity))
+    return items
+
+
 def suggest_box(items, boxes, divisor: int = DEFAULT_DIM_DIVISOR) -> BoxSuggestion:
     """The smallest active box (by volume, then tare) that fits the items, with the parcel's weights."""
     items = [i for i in items if i.quantity > 0]

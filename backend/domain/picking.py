@@ -171,3 +171,9 @@ def uncovered_units(order, warehouse_id: int, covered: dict) -> dict:
         if missing > 0:
             result[line.id] = missing
     return result
+
+
+def ready_to_pack(order, pick_lines) -> bool:
+    """Every unit the order still has allocated was picked on these lines, and nothing is missing (backordered)."""
+    allocated = {line.id: line.allocated_quantity for line in order.lines}
+    return order.fully_allocated and order_fully_picked(pick_lines, allocated)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..adapters.orm import stock_movements
+from ..adapters.orm import bins, products, stock_movements
+from ..adapters.orm import stock_levels as levels
 from ..domain.catalogue import BinLocation, Customer, Product, Warehouse
 from ..domain.stock import StockLevel
 
@@ -63,3 +64,17 @@ def list_customers(session, q: str | None = None) -> list[Customer]:
         like = f"%{q.lower()}%"
         query = query.where(sa.or_(sa.func.lower(Customer.name).like(like), Customer.email.like(like)))
     return session.execute(query.limit(500)).scalars().all()
+
+
+def stock_rows(session, warehouse_ids) -> list[dict]:
+    """Stock levels of the given warehouses with their product and bin, in walking order (bin, then SKU).
+
+    Levels without a bin come after the shelved ones, by SKU (the floor's stock page).
+    """
+    query = (sa.select(levels.c.warehouse_id, levels.c.product_id, levels.c.on_hand, levels.c.reserved,
+                       levels.c.version, products.c.sku, products.c.name, bins.c.code.label("bin"))
+             .join(products, products.c.id == levels.c.product_id)
+             .outerjoin(bins, bins.c.id == levels.c.bin_id)
+             .where(levels.c.warehouse_id.in_(sorted(warehouse_ids)))
+             .order_by(levels.c.warehouse_id, bins.c.code.is_(None), bins.c.code, products.c.sku))
+    return [{**row._asdict(), "available": row.on_hand - row.reserved} for row in session.execute(query)]

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from ..adapters.orm import line_allocations, order_lines, orders
 from ..adapters.records import AuditEvent
+from ..adapters.repositories import OrderRepository
 from ..domain.access import Actor, Role
 from ..domain.orders import Order
 
@@ -56,3 +57,8 @@ def work_queue(session, actor: Actor, statuses, *, limit: int = 100) -> dict:
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     items = session.execute(query.order_by(orders.c.created_at, orders.c.id).limit(limit)).scalars().all()
     return {"items": items, "total": total}
+
+
+def order_for(session, order_id: int) -> Order | None:
+    """One order with its lines and their allocations (None if there is none); who may see it is the caller's check."""
+    return OrderRepository(session).get(order_id)

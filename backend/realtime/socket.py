@@ -10,6 +10,7 @@ from ..domain.access import Actor, Role, ensure_visible
 from ..domain.errors import DomainError
 from ..extensions import db, socketio
 from ..identity import actor_for
+from ..queries.orders import order_for
 
 
 def rooms_of(actor: Actor) -> list[str]:
@@ -36,12 +37,11 @@ def connect(auth=None):
 @socketio.on("watch_order")
 def watch_order(data):
     """Follow one order's changes (its page is open); refused unless the person may see the order."""
-    from ..services.unit_of_work import SqlAlchemyUnitOfWork
     order_id = data.get("order_id") if isinstance(data, dict) else None
     if not current_user.is_authenticated or not isinstance(order_id, int) or not 0 < order_id < 2**31:
         return {"ok": False, "error": "No such order."}
     try:
-        ensure_visible(actor_for(current_user), SqlAlchemyUnitOfWork(db.session).orders.get(order_id))
+        ensure_visible(actor_for(current_user), order_for(db.session, order_id))
     except DomainError as exc:
         return {"ok": False, "error": exc.message}
     join_room(f"order:{order_id}")

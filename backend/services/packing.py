@@ -1,4 +1,4 @@
-"""Packing handlers: the box suggestion (a read) and closing an order's parcel(s) (a request)."""
+"""Packing handlers: closing an order's parcel(s) and the box catalogue (the box suggestion is a query)."""
 from __future__ import annotations
 
 from ..domain import commands, sync_rules
@@ -6,8 +6,8 @@ from ..domain.access import Actor, Role, require_role, require_warehouse
 from ..domain.errors import DomainError, NotFound
 from ..domain.events import utcnow
 from ..domain.orders import Order, OrderStatus
-from ..domain.packing import Box, BoxSuggestion, Item, PackingError, suggest_box
-from ..domain.picking import order_fully_picked
+from ..domain.packing import Box, PackingError
+from ..domain.picking import ready_to_pack
 
 FLOOR_ROLES = (Role.OWNER, Role.MANAGER, Role.FLOOR)
 MAX_PARCEL_GRAMS = 70_000
@@ -23,29 +23,9 @@ def _pack_warehouses(order: Order, actor: Actor, uow) -> list:
     return lists
 
 
-def items_of(order: Order, uow) -> list:
-    """What goes in the parcel: every picked unit of the order with its size and weight."""
-    lines = uow.picking.lines_of_order(order.id)
-    products = uow.picking.products([line.product_id for line in lines])
-    units = {}
-    for line in lines:
-        units[line.product_id] = units.get(line.product_id, 0) + (line.picked_quantity or line.remaining)
-    items = []
-    for product_id, quantity in units.items():
-        p = products[product_id]
-        items.append(Item(p.sku, p.length_mm or 1, p.width_mm or 1, p.height_mm or 1, p.weight_g or 0, quantity))
-    return items
-
-
-def suggestion(order: Order, uow, settings) -> BoxSuggestion:
-    """The smallest box of the catalogue that fits the order's picked items, with its chargeable weight."""
-    return suggest_box(items_of(order, uow), uow.picking.boxes(), settings.dim_weight_divisor)
-
-
 def all_lines_picked(order: Order, uow) -> bool:
     """Every unit the order still has allocated was picked, and nothing is missing (backordered)."""
-    allocated = {line.id: line.allocated_quantity for line in order.lines}
-    return order.fully_allocated and order_fully_picked(uow.picking.lines_of_order(order.id), allocated)
+    return ready_to_pack(order, uow.picking.lines_of_order(order.id))
 
 
 def close_pack(cmd: commands.ClosePack, actor: Actor, uow, settings) -> Order:

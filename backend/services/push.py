@@ -35,9 +35,6 @@ from ..domain.notifications import (AUDIENCE_STAFF, MAX_SUBSCRIPTIONS_PER_ORDER,
 
 log = logging.getLogger(__name__)
 
-# Whoever holds a tracking link: no account, no user id; the link's token is what authorizes them.
-VISITOR = Actor(user_id=None, role=Role.CUSTOMER)
-
 
 class TooManySubscriptions(DomainError):
     """An order already has as many live subscriptions as one order sensibly can."""

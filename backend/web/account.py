@@ -7,10 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..accounts import MIN_PASSWORD_LENGTH, PasswordRefused, can_reset, change_password, reset_password, staff_members
-from ..adapters.records import User
+from ..accounts import (MIN_PASSWORD_LENGTH, PasswordRefused, can_reset, change_password, reset_password,
+                        resettable_member, staff_members)
 from ..domain.access import OFFICE, require_role
-from ..extensions import db
 from ..identity import actor_for
 from ..sessions import current_remember, is_current, live_sessions, sign_in_user
 from ..sign_in import SignInRefused
@@ -84,8 +83,8 @@ def staff():
 def reset(user_id: int):
     """Set a new password for a staff member who forgot theirs; all their sign-ins and API tokens end."""
     require_role(actor_for(current_user), *OFFICE)
-    member = db.session.get(User, user_id)
-    if member is None or not can_reset(current_user, member):
+    member = resettable_member(current_user, user_id)
+    if member is None:
         abort(404)
     form = ResetPasswordForm()
     if form.validate_on_submit():

@@ -6,12 +6,10 @@ command on the phone instead, which the sync push replays through the same handl
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..adapters.orm import bins, products, stock_levels
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import Role, require_role
@@ -19,7 +17,7 @@ from ..domain.errors import DomainError
 from ..domain.stock import MovementReason
 from ..extensions import db
 from ..identity import actor_for
-from ..queries.catalogue import list_warehouses
+from ..queries.catalogue import list_warehouses, stock_rows
 
 bp = Blueprint("floor", __name__)
 
@@ -40,21 +38,6 @@ class CountForm(Schema):
     note = fields.String(load_default="", validate=validate.Length(0, 500))
     version = fields.Integer(load_default=None)  # the level's version the person saw (the offline command's base)
     csrf_token = fields.String(load_default="")
-
-
-def stock_rows(session, warehouse_ids) -> list[dict]:
-    """Stock levels of the given warehouses with their product and bin, in walking order (bin, then SKU).
-
-    Levels without a bin come after the shelved ones, by SKU.
-    """
-    query = (sa.select(stock_levels.c.warehouse_id, stock_levels.c.product_id, stock_levels.c.on_hand,
-                       stock_levels.c.reserved, stock_levels.c.version, products.c.sku, products.c.name,
-                       bins.c.code.label("bin"))
-             .join(products, products.c.id == stock_levels.c.product_id)
-             .outerjoin(bins, bins.c.id == stock_levels.c.bin_id)
-             .where(stock_levels.c.warehouse_id.in_(sorted(warehouse_ids)))
-             .order_by(stock_levels.c.warehouse_id, bins.c.code.is_(None), bins.c.code, products.c.sku))
-    return [{**row._asdict(), "available": row.on_hand - row.reserved} for row in session.execute(query)]
 
 
 def _page(errors: dict | None = None, submitted: dict | None = None, status: int = 200):

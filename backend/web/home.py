@@ -10,6 +10,7 @@ from ..extensions import db
 from ..identity import actor_for
 from ..queries.catalogue import list_warehouses
 from ..queries.orders import work_queue
+from ..queries.picking import floor_pick_lists
 
 bp = Blueprint("home", __name__)
 
@@ -25,8 +26,7 @@ def floor():
     # The office sees every warehouse's queue; floor staff only their own.
     warehouses = list_warehouses(db.session, None if actor.is_office else actor.warehouse_ids)
     queue = work_queue(db.session, actor, PICK_STATUSES)
-    from .picking import floor_pick_lists
-    pick_lists = floor_pick_lists(actor, [w.id for w in warehouses])
+    pick_lists = floor_pick_lists(db.session, [w.id for w in warehouses])
     return render_template("home/floor.html", warehouses=warehouses, queue=queue, pick_lists=pick_lists,
                            assigned=actor.is_office or bool(actor.warehouse_ids))
 

@@ -6,69 +6,29 @@ from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..bootstrap import bus
-from ..domain import commands
 from ..domain.access import ensure_visible, sees_office_fields
 from ..domain.errors import DomainError
-from ..domain.orders import CUSTOMER_CANCELLABLE, OrderStatus
+from ..domain.order_decisions import DECISIONS, STATUS_GROUPS, command_for, decisions_for
 from ..extensions import db
 from ..identity import actor_for
-from ..queries.orders import list_orders, order_history
-from ..services.unit_of_work import SqlAlchemyUnitOfWork
+from ..queries.orders import list_orders, order_for, order_history
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
-
-FILTERS = {"open": ["placed", "payment_hold", "awaiting_payment", "accepted", "backordered", "allocated",
-                    "picking", "packed"],
-           "to_accept": ["placed"], "attention": ["payment_hold", "backordered"],
-           "shipping": ["shipped", "out_for_delivery"], "done": ["delivered", "cancelled", "rejected"]}
 
 
 class ListArgs(Schema):
     """Query string of the order list."""
 
-    view = fields.String(load_default="open", validate=validate.OneOf(["all", *FILTERS]))
+    view = fields.String(load_default="open", validate=validate.OneOf(["all", *STATUS_GROUPS]))
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100000))
 
 
 class DecisionForm(Schema):
     """A decision on an order from the order page."""
 
-    action = fields.String(required=True, validate=validate.OneOf(
-        ["accept", "reject", "cancel", "release_hold", "reject_hold", "payment_received", "retry_allocation"]))
+    action = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
     reason = fields.String(load_default="", validate=validate.Length(0, 500))
     csrf_token = fields.String(load_default="")
-
-
-ACTIONS = {
-    "accept": lambda oid, reason: commands.AcceptOrder(oid),
-    "reject": lambda oid, reason: commands.RejectOrder(oid, reason),
-    "cancel": lambda oid, reason: commands.CancelOrder(oid, reason),
-    "release_hold": lambda oid, reason: commands.ReleasePaymentHold(oid, reason),
-    "reject_hold": lambda oid, reason: commands.RejectPaymentHold(oid, reason),
-    "payment_received": lambda oid, reason: commands.RecordPaymentReceived(oid, reason),
-    "retry_allocation": lambda oid, reason: commands.RetryAllocation(oid),
-}
-
-
-def available_actions(actor, order) -> list[tuple[str, str]]:
-    """(action, label) pairs the user may take on this order now, for the buttons."""
-    state = order.state
-    if actor.is_office:
-        options = []
-        if state == OrderStatus.PLACED:
-            options += [("accept", "Accept"), ("reject", "Reject")]
-        if state == OrderStatus.PAYMENT_HOLD:
-            options += [("release_hold", "Release payment hold"), ("reject_hold", "Reject payment")]
-        if state == OrderStatus.AWAITING_PAYMENT:
-            options += [("payment_received", "Funds received")]
-        if state == OrderStatus.BACKORDERED:
-            options += [("retry_allocation", "Try to allocate again")]
-        if order.can_transition(OrderStatus.CANCELLED):
-            options.append(("cancel", "Cancel order"))
-        return options
-    if actor.customer_id == order.customer_id and state in CUSTOMER_CANCELLABLE:
-        return [("cancel", "Cancel order")]
-    return []
 
 
 @bp.get("/")
@@ -79,7 +39,7 @@ def index():
         args = ListArgs().load(request.args.to_dict())
     except ValidationError:
         args = ListArgs().load({})
-    status = None if args["view"] == "all" else FILTERS[args["view"]]
+    status = None if args["view"] == "all" else STATUS_GROUPS[args["view"]]
     page = list_orders(db.session, actor_for(current_user), status=status, page=args["page"], page_size=20)
     template = "orders/_list.html" if request.headers.get("HX-Request") else "orders/index.html"
     return render_template(template, page=page, view=args["view"], views=["open", "to_accept", "attention",
@@ -87,7 +47,7 @@ def index():
 
 
 def _visible_order(order_id: int):
-    order = SqlAlchemyUnitOfWork(db.session).orders.get(order_id)
+    order = order_for(db.session, order_id)
     ensure_visible(actor_for(current_user), order)
     return order
 
@@ -102,7 +62,7 @@ def show(order_id: int):
     tracking_url = (url_for("tracking.show", token=order.tracking_token, _external=True)
                     if actor.is_office or (actor.customer_id is not None and actor.customer_id == order.customer_id)
                     else None)
-    return render_template("orders/show.html", order=order, actions=available_actions(actor, order),
+    return render_template("orders/show.html", order=order, actions=decisions_for(actor, order),
                            history=order_history(db.session, order.id) if actor.is_office else [],
                            tracking_url=tracking_url, office_fields=sees_office_fields(actor))
 
@@ -113,7 +73,7 @@ def decide(order_id: int):
     """Apply a decision from the order page; errors are shown on the page, never a crash."""
     try:
         form = DecisionForm().load(request.form.to_dict())
-        bus().handle(ACTIONS[form["action"]](order_id, form["reason"]), actor_for(current_user))
+        bus().handle(command_for(form["action"], order_id, form["reason"]), actor_for(current_user))
         flash("Done.")
     except ValidationError as exc:
         flash("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.messages.items()), "error")

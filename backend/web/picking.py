@@ -6,12 +6,10 @@ on the phone instead; the sync push replays them through the same handlers.
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..adapters.records import User
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import Role, require_role, require_warehouse
@@ -20,8 +18,8 @@ from ..domain.picking import PickList
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.catalogue import list_warehouses
-from ..services import packing
-from ..services.unit_of_work import SqlAlchemyUnitOfWork
+from ..queries.picking import pick_list as find_pick_list
+from ..queries.picking import pick_list_of_line, pick_list_view, pick_lists, user_names, waiting_orders
 
 bp = Blueprint("picking", __name__)
 FLOOR_ROLES = (Role.FLOOR, Role.OWNER, Role.MANAGER)
@@ -61,43 +59,17 @@ def _actor():
     return actor
 
 
-def _uow():
-    return SqlAlchemyUnitOfWork(db.session)
-
-
-def _names(user_ids) -> dict:
-    ids = sorted({i for i in user_ids if i})
-    if not ids:
-        return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
-
-
 def list_view(pick_list: PickList, actor) -> dict:
-    """What the pick list page shows: the walk, progress, and per order the pack form with its box suggestion."""
-    uow = _uow()
-    settings = bus().settings
-    orders = {oid: uow.orders.get(oid) for oid in pick_list.order_ids}
-    products = uow.picking.products([line.product_id for line in pick_list.lines])
-    boxes = uow.picking.boxes()
-    packs = []
-    for order_id, order in orders.items():
-        suggestion = packing.suggestion(order, uow, settings)
-        packs.append({"order": order, "suggestion": suggestion, "boxes": boxes,
-                      "ready": packing.all_lines_picked(order, uow), "parcels": uow.picking.parcels(order_id),
-                      "lines": pick_list.lines_of(order_id)})
-    names = _names([pick_list.claimed_by_id])
-    return {"pick_list": pick_list, "walk": pick_list.walk, "orders": orders, "products": products,
-            "packs": packs, "claimed_by": names.get(pick_list.claimed_by_id), "mine":
-            pick_list.claimed_by_id is not None and pick_list.claimed_by_id == actor.user_id,
-            "progress": pick_list.progress, "divisor": settings.dim_weight_divisor}
+    """What the pick list page shows (see queries.picking.pick_list_view)."""
+    return pick_list_view(db.session, pick_list, actor, bus().settings.dim_weight_divisor)
 
 
 def _load(pick_list_id: int, actor) -> PickList:
-    pick_list = _uow().picking.get(pick_list_id)
-    if pick_list is None:
+    found = find_pick_list(db.session, pick_list_id)
+    if found is None:
         abort(404)
-    require_warehouse(actor, pick_list.warehouse_id)
-    return pick_list
+    require_warehouse(actor, found.warehouse_id)
+    return found
 
 
 @bp.get("/floor/pick-lists")
@@ -106,10 +78,9 @@ def index():
     """Pick lists of the user's warehouses; the office also batches waiting orders into a new list."""
     actor = _actor()
     warehouses = list_warehouses(db.session, None if actor.is_office else actor.warehouse_ids)
-    uow = _uow()
-    lists = uow.picking.lists([w.id for w in warehouses])
-    waiting = {w.id: uow.picking.allocated_orders(w.id) for w in warehouses} if actor.is_office else {}
-    names = _names([pl.claimed_by_id for pl in lists])
+    lists = pick_lists(db.session, [w.id for w in warehouses])
+    waiting = {w.id: waiting_orders(db.session, w.id) for w in warehouses} if actor.is_office else {}
+    names = user_names(db.session, [pl.claimed_by_id for pl in lists])
     return render_template("picking/index.html", warehouses=warehouses, lists=lists, waiting=waiting, names=names,
                            office=actor.is_office, errors={})
 
@@ -168,10 +139,10 @@ def _handle(pick_list_id: int, command, done: str):
 
 
 def _list_of_line(pick_line_id: int) -> int:
-    pick_list = _uow().picking.list_of_line(pick_line_id)
-    if pick_list is None:
+    found = pick_list_of_line(db.session, pick_line_id)
+    if found is None:
         abort(404)
-    return pick_list.id
+    return found.id
 
 
 def _form(schema: Schema, pick_list_id: int):
@@ -228,10 +199,3 @@ def pack(pick_list_id: int, order_id: int):
     return _handle(pick_list_id, commands.ClosePack(order_id, ((form["box_code"], form["weight_grams"]),),
                                                     base_version=form["order_version"],
                                                     base_status=form["order_status"]), "Packed.")
-
-
-def floor_pick_lists(actor, warehouse_ids) -> list:
-    """Open and claimed pick lists for the floor home page, with who has each."""
-    lists = _uow().picking.lists(warehouse_ids, statuses=("open", "claimed"))
-    names = _names([pl.claimed_by_id for pl in lists])
-    return [{"pick_list": pl, "claimed_by": names.get(pl.claimed_by_id), "progress": pl.progress} for pl in lists]

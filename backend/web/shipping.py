@@ -1,24 +1,20 @@
 """Shipping pages: ship a packed order with a carrier, and print its packing slip and label from the phone."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (Blueprint, Response, flash, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..adapters.orm import orders as orders_table
-from ..adapters.shipping_repository import ShippingRepository
 from ..bootstrap import bus
 from ..domain import commands
-from ..domain.catalogue import Warehouse
-from ..domain.access import Role, can_view_order, require_role
+from ..domain.access import Role, require_role
 from ..domain.errors import DomainError
-from ..domain.orders import Order, OrderStatus
 from ..domain.shipping import OWN_FLEET
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.dispatch import list_shipments, visible_shipment
+from ..queries.shipping import packed_orders, slip_of
 from .barcode import code128_svg
 
 bp = Blueprint("shipping", __name__, url_prefix="/shipping")
@@ -39,17 +35,11 @@ def carrier_choices() -> list[tuple[str, str]]:
     return [(code, carriers[code].name) for code in sorted(carriers, key=lambda c: (c != OWN_FLEET, c))]
 
 
-def _packed_orders(actor) -> list[Order]:
-    rows = db.session.execute(sa.select(Order).where(orders_table.c.status == OrderStatus.PACKED.value)
-                              .order_by(orders_table.c.updated_at).limit(100)).scalars()
-    return [o for o in rows if can_view_order(actor, o)]
-
-
 def _index(errors: dict | None = None, status: int = 200):
     actor = actor_for(current_user)
     require_role(actor, Role.OWNER, Role.MANAGER, Role.FLOOR)
-    return render_template("shipping/index.html", packed=_packed_orders(actor), carriers=carrier_choices(),
-                           recent=list_shipments(db.session, actor, limit=20), errors=errors or {}), status
+    return render_template("shipping/index.html", packed=packed_orders(db.session, actor),
+                           carriers=carrier_choices(), recent=list_shipments(db.session, actor, limit=20), errors=errors or {}), status
 
 
 @bp.get("")
@@ -83,13 +73,10 @@ def print_view(shipment_id: int):
     """The packing slip and the label on one page, laid out for a phone and for paper."""
     actor = actor_for(current_user)
     shipment = visible_shipment(db.session, actor, shipment_id)
-    order = db.session.get(Order, shipment.order_id)
-    parcels = ShippingRepository(db.session).parcels_for(order.id)
     zpl = bytes(shipment.label_data).decode("utf-8", "replace") if shipment.label_format == "zpl" else None
-    warehouse = db.session.get(Warehouse, shipment.warehouse_id)
     one_off = bool(session.get("_flashes"))  # a page with "Shipped: ..." must not become the offline copy
-    response = make_response(render_template("shipping/print.html", shipment=shipment, order=order, parcels=parcels, zpl=zpl,
-                           warehouse=warehouse,
+    response = make_response(render_template("shipping/print.html", shipment=shipment, zpl=zpl,
+                           **slip_of(db.session, shipment),
                            barcode=code128_svg(shipment.tracking_number,
                                                label=f"Barcode of tracking number {shipment.tracking_number}"),
                            carrier_name=dict(carrier_choices()).get(shipment.carrier, shipment.carrier)))

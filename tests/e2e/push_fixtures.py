@@ -9,7 +9,7 @@ import pytest
 from py_vapid import Vapid
 
 from backend.adapters.push import start_push_thread
-from backend.realtime import start_relay_thread
+from backend.bootstrap import start_relay_thread
 from tests.e2e.conftest import _app_on_copy, _dispose, _world_for
 from tests.push_service import LocalPushService
 

@@ -13,7 +13,7 @@ from backend.adapters.orm import orders
 from backend.adapters.realtime import SocketIOPublisher
 from backend.extensions import db
 from backend.queries.dashboard import dashboard
-from backend.realtime import start_relay_thread
+from backend.bootstrap import start_relay_thread
 from tests.e2e.conftest import UNLABELLED_CONTROLS, order_body, sign_in, wait_until
 from tests.e2e.test_offline_count import _sign_in
 

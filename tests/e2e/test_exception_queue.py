@@ -76,7 +76,7 @@ def test_a_new_exception_raises_a_refresh_notice_on_the_open_queue_page(phone, l
     from playwright.sync_api import expect
 
     from backend.adapters.realtime import SocketIOPublisher
-    from backend.realtime import start_relay_thread
+    from backend.bootstrap import start_relay_thread
     from tests.e2e.test_offline_count import _sign_in
     stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
     try:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.adapters.realtime import SocketIOPublisher
-from backend.realtime import start_relay_thread
+from backend.bootstrap import start_relay_thread
 from tests.e2e.test_driver_offline import (confirm_stop, open_phone, playwright, png, server,  # noqa: F401
                                            sign_in_driver)
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, wait_until

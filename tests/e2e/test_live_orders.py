@@ -10,7 +10,7 @@ import requests
 from playwright.sync_api import expect
 
 from backend.adapters.realtime import SocketIOPublisher
-from backend.realtime import start_relay_thread
+from backend.bootstrap import start_relay_thread
 from tests.e2e.conftest import order_body, wait_until
 from tests.e2e.test_offline_count import _sign_in
 

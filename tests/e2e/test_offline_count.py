@@ -202,7 +202,7 @@ def test_stock_changed_elsewhere_shows_on_the_open_stock_page_without_a_reload(s
     from backend.bootstrap import bus
     from backend.domain import commands
     from backend.domain.access import SYSTEM
-    from backend.realtime import start_relay_thread
+    from backend.bootstrap import start_relay_thread
     stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
     try:
         wait_until(stock_page, "document.documentElement.dataset.live === 'on'")

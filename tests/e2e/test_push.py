@@ -276,7 +276,7 @@ def test_the_cli_makes_the_vapid_key_once_outside_git_and_its_worker_sends_what_
         with application.app_context():
             from sqlalchemy.orm import Session
 
-            from backend.realtime.relay import OutboxRelay
+            from backend.adapters.outbox_relay import OutboxRelay
             relay = OutboxRelay(lambda: Session(db.engine, expire_on_commit=False), lambda batch: None)
             while relay.run_once():
                 pass

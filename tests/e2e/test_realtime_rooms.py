@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from backend.adapters.realtime import SocketIOPublisher
 from backend.extensions import db, socketio
-from backend.realtime.relay import OutboxRelay
+from backend.adapters.outbox_relay import OutboxRelay
 from tests.e2e.conftest import sign_in
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend.adapters.records import OutboxEvent
 from backend.domain.access import Actor, Role
 from backend.extensions import db
-from backend.realtime.relay import OutboxRelay
+from backend.adapters.outbox_relay import OutboxRelay
 from tests.factories import standard_shop
 
 MANAGER = Actor(user_id=None, role=Role.MANAGER)

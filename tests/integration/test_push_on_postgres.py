@@ -12,10 +12,10 @@ from backend.adapters.orm import orders
 from backend.adapters.push import VapidKeys, WebPushSender, application_server_key
 from backend.adapters.push_records import PushMessage
 from backend.domain import commands
-from backend.domain.access import Actor, Role
+from backend.domain.access import VISITOR, Actor, Role
 from backend.extensions import db
-from backend.realtime.relay import OutboxRelay
-from backend.services.push import VISITOR, PushWorker
+from backend.adapters.outbox_relay import OutboxRelay
+from backend.services.push import PushWorker
 from tests.factories import run, standard_shop
 from tests.push_service import LocalPushService
 

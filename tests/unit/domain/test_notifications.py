@@ -140,3 +140,20 @@ def test_subscription_keys_must_be_a_p256_point_and_a_16_byte_secret():
     ("https://localhost", False), ("", False), (None, False)])
 def test_the_vapid_subject_must_be_a_real_address(subject, ok):
     assert (n.vapid_subject_problem(subject) is None) is ok
+
+
+def test_a_browser_key_must_be_a_point_on_the_curve():
+    """keys_problem checks the shape; valid_browser_key (the API's check, a domain rule) the point itself."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from backend.domain.notifications import keys_problem, valid_browser_key
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    on_curve = base64.urlsafe_b64encode(point).decode().rstrip("=")
+    off_curve = base64.urlsafe_b64encode(b"\x04" + b"\x01" * 64).decode().rstrip("=")
+    auth = base64.urlsafe_b64encode(b"\x02" * 16).decode().rstrip("=")
+    assert keys_problem(on_curve, auth) == {} and keys_problem(off_curve, auth) == {}
+    assert valid_browser_key(on_curve)
+    assert not valid_browser_key(off_curve)
+    assert not valid_browser_key("not base64 at all!")

@@ -111,3 +111,29 @@ def test_weight_over_what_a_box_holds_moves_to_a_bigger_box_and_none_fits_says_s
 def test_inactive_boxes_are_never_suggested():
     retired = Box("XS", "Extra small", 200, 150, 100, 2000, active=False)
     assert suggest_box([Item("MUG", 120, 90, 100, 350)], [retired, MEDIUM]).box is MEDIUM
+
+
+def test_what_goes_in_the_parcel_is_every_picked_unit_with_its_products_size():
+    from types import SimpleNamespace
+
+    from backend.domain.packing import items_to_pack
+    picked, waiting, other = PickLine(1, 11, 5, "MUG", "A-01", 3), PickLine(1, 12, 5, "MUG", "A-02", 2), \
+        PickLine(1, 13, 6, "TEE", None, 1)
+    picked.pick(3)  # picked: its picked units; the others count what is still to pick
+    products = {5: SimpleNamespace(sku="MUG", length_mm=120, width_mm=90, height_mm=100, weight_g=350),
+                6: SimpleNamespace(sku="TEE", length_mm=None, width_mm=None, height_mm=None, weight_g=None)}
+    assert items_to_pack([picked, waiting, other], products) == [Item("MUG", 120, 90, 100, 350, 5),
+                                                                 Item("TEE", 1, 1, 1, 0, 1)]
+
+
+def test_an_order_is_ready_to_pack_when_fully_allocated_and_every_allocated_unit_is_picked():
+    from types import SimpleNamespace
+
+    from backend.domain.picking import ready_to_pack
+    line = PickLine(1, 11, 5, "MUG", "A-01", 2)
+    order = SimpleNamespace(lines=[SimpleNamespace(id=11, allocated_quantity=2)], fully_allocated=True)
+    assert not ready_to_pack(order, [line])
+    line.pick(2)
+    assert ready_to_pack(order, [line])
+    order.fully_allocated = False  # a unit was backordered: nothing ships half-packed
+    assert not ready_to_pack(order, [line])

@@ -7,7 +7,7 @@ from backend.adapters.realtime import nudge, rooms_for
 from backend.adapters.records import OutboxEvent
 from backend.domain.access import Actor, Role
 from backend.extensions import db
-from backend.realtime.relay import OutboxRelay
+from backend.adapters.outbox_relay import OutboxRelay
 from tests.factories import standard_shop
 
 MANAGER = Actor(user_id=None, role=Role.MANAGER)
@@ -84,7 +84,7 @@ def test_the_relay_thread_wakes_on_this_processs_commit_instead_of_waiting_for_i
     import threading
     import time
 
-    from backend.realtime import start_relay_thread
+    from backend.bootstrap import start_relay_thread
     shop = standard_shop(app)
     app.config["WAYBILL_RELAY_IDLE_SECONDS"] = 30  # a poll would take half a minute
     arrived = threading.Event()
@@ -102,3 +102,16 @@ def test_the_relay_thread_wakes_on_this_processs_commit_instead_of_waiting_for_i
         assert arrived.wait(5), "the order's event waited for the poll"
     finally:
         stop.set()
+
+
+def test_the_relay_is_built_in_one_place_of_the_wiring():
+    """The `make run` thread and the relay process take their relay from bootstrap; realtime/ holds only handlers."""
+    import ast
+    from pathlib import Path
+
+    backend = Path(__file__).resolve().parents[3] / "backend"
+    builders = sorted(str(path.relative_to(backend)) for path in backend.rglob("*.py")
+                      for node in ast.walk(ast.parse(path.read_text()))
+                      if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "OutboxRelay")
+    assert builders == ["bootstrap.py"]
+    assert sorted(p.name for p in (backend / "realtime").glob("*.py")) == ["__init__.py", "socket.py"]

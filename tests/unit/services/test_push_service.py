@@ -15,13 +15,13 @@ from backend.adapters.orm import orders
 from backend.adapters.push import VapidKeys, WebPushSender, application_server_key
 from backend.adapters.push_records import PushAttempt, PushCursor, PushMessage, PushSubscription
 from backend.domain import commands
-from backend.domain.access import Actor, Role
+from backend.domain.access import VISITOR, Actor, Role
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.notifications import MAX_SUBSCRIPTIONS_PER_ORDER, RetryPolicy
 from backend.domain.orders import OrderStatus
 from backend.extensions import db
-from backend.realtime.relay import OutboxRelay, Published
-from backend.services.push import VISITOR, PushDispatcher, PushWorker, TooManySubscriptions
+from backend.adapters.outbox_relay import OutboxRelay, Published
+from backend.services.push import PushDispatcher, PushWorker, TooManySubscriptions
 from backend.services.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService

@@ -12,7 +12,7 @@ from backend.domain import commands
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.notifications import staff_topic_for
 from backend.extensions import db
-from backend.realtime.relay import OutboxRelay
+from backend.adapters.outbox_relay import OutboxRelay
 from backend.services.push import PushWorker
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService

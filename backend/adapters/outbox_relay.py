@@ -1,5 +1,7 @@
 """The outbox relay: publishes committed domain events after commit, at least once, in commit order.
 
+A background worker beside the web processes (built and started by backend/bootstrap.py), not an entry point.
+
 One relay publishes at a time. On PostgreSQL the claim runs under a transaction-level advisory lock:
 a second relay (another process, a restarted one) finds the lock taken and waits as a hot spare, so
 an event is never claimed twice at once, and the publish sequence is handed out by one writer in the
@@ -20,8 +22,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..adapters.records import OutboxEvent
-from ..adapters.sqlite import fresh_write
+from .records import OutboxEvent
+from .sqlite import fresh_write
 from ..domain.events import utcnow
 
 log = logging.getLogger(__name__)
