@@ -6,20 +6,13 @@ from pathlib import Path
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.routing import IntegerConverter
 
 from .bodies import CappedRequest, drain_unread_chunked_body
 from .config import load_config
+from .edge.fields import IdConverter
 from .extensions import csrf, db, login_manager, migrate, socketio
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class IdConverter(IntegerConverter):
-    """`<id:name>` in URLs: a positive 32-bit integer, so an absurd id is a 404, not a database error."""
-
-    def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 class WaybillFlask(Flask):
@@ -94,8 +87,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .api import init_api
     from .health import bp as health_bp
+    from .sync import init_sync
     from .web import init_web
-    init_api(app)
+    api = init_api(app)
+    init_sync(app, api)
     init_web(app)
     app.register_blueprint(health_bp)
 

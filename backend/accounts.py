@@ -98,6 +98,11 @@ def can_reset(actor: User, target: User) -> bool:
     return actor.role == Role.MANAGER.value and target.role in (Role.FLOOR.value, Role.DRIVER.value)
 
 
+def user_by_id(user_id: int) -> User | None:
+    """The account with this id, or None."""
+    return db.session.get(User, user_id)
+
+
 def staff_members() -> list[User]:
     """Everyone who works for the shop (not customers), by role then e-mail."""
     roles = [r.value for r in (Role.OWNER, Role.MANAGER, Role.FLOOR, Role.DRIVER)]

@@ -103,6 +103,9 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_SHOP_NAME": os.environ.get("WAYBILL_SHOP_NAME", "Waybill Demo Shop"),
         "WAYBILL_SHOP_EMAIL": os.environ.get("WAYBILL_SHOP_EMAIL", "help@example.com"),
         "WAYBILL_SHOP_PHONE": os.environ.get("WAYBILL_SHOP_PHONE", "+44 20 7946 0000"),
+        # Delivery photos and signatures (adapters/storage.py): where their files live, and one image's size cap.
+        "BLOB_DIR": os.environ.get("WAYBILL_BLOB_DIR") or str(instance / "blobs"),
+        "BLOB_MAX_BYTES": _env_int("WAYBILL_BLOB_MAX_BYTES", 5 * 1024 * 1024),
         # Shipping & dispatch: the external carrier's JSON API (none if unset) and run timing.
         "CARRIER_API_URL": os.environ.get("CARRIER_API_URL") or None,
         "CARRIER_API_KEY": os.environ.get("CARRIER_API_KEY", ""),

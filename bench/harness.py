@@ -67,7 +67,7 @@ def seed_shop(url: str) -> dict:
     from flask_migrate import upgrade
 
     from backend.adapters.records import User
-    from backend.api.auth import issue_token
+    from backend.tokens import issue_token
     from backend.extensions import db
     from tests.factories import LEEDS, Shop
 

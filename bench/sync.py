@@ -46,7 +46,7 @@ def add_floor_staff(url: str, devices: int) -> list[dict]:
     import sqlalchemy as sa
 
     from backend.accounts import create_user
-    from backend.api.auth import issue_token
+    from backend.tokens import issue_token
     from backend.domain.catalogue import Product, Warehouse
     from backend.extensions import db
     app = _app_for(url)

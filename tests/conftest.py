@@ -52,10 +52,10 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture
 def app(tmp_path, sqlite_template):
-    """A Waybill app on its own fresh, migrated SQLite database."""
+    """A Waybill app on its own fresh, migrated SQLite database (and its own folder of photos)."""
     path = tmp_path / "waybill.db"
     shutil.copy(sqlite_template, path)
-    application = make_app(f"sqlite:///{path}")
+    application = make_app(f"sqlite:///{path}", BLOB_DIR=str(tmp_path / "blobs"))
     yield application
     with application.app_context():
         db.session.remove()

@@ -11,11 +11,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..domain.delivery import BlobTooLarge
+
 CHUNK = 64 * 1024
-
-
-class TooLarge(Exception):
-    """The body is larger than the configured cap."""
 
 
 class LocalBlobStorage:
@@ -28,7 +26,7 @@ class LocalBlobStorage:
         return self.root / key[:2] / key
 
     def save(self, stream, *, max_bytes: int, accept=None) -> tuple[str, int, bytes]:
-        """Copy `stream` into storage; returns (sha256 hex, size, first bytes). Raises TooLarge past the cap.
+        """Copy `stream` into storage; returns (sha256 hex, size, first bytes). Raises BlobTooLarge past the cap.
 
         The hash is computed while copying; `accept(sha256, size, head)` may raise to refuse the file
         (wrong hash, not an image) before it takes its name, so refused bytes never enter storage.
@@ -58,7 +56,7 @@ class LocalBlobStorage:
                         break
                     size += len(chunk)
                     if size > max_bytes:
-                        raise TooLarge(size)
+                        raise BlobTooLarge(size)
                     if len(head) < 16:
                         head = (head + chunk)[:16]
                     digest.update(chunk)

@@ -1,25 +1,20 @@
-"""The JSON API under /api/v1: flask-smorest blueprints, problem+json errors, bearer tokens."""
+"""The JSON API under /api/v1: its flask-smorest Api (the OpenAPI document, problem+json errors) and blueprints."""
 from __future__ import annotations
 
 import http
-import json
 import logging
 
-import flask_smorest
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 from flask_smorest import Api
 from sqlalchemy.exc import DataError
-from webargs.flaskparser import FlaskParser
-from marshmallow import ValidationError
-from webargs import missing
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
+from ..edge.errors import handle_domain_error
+from ..edge.fields import MAX_ID, IdConverter
+from ..edge.problems import PROBLEM_JSON, ProblemSchema, flatten_errors, problem
 from ..extensions import csrf
-from .openapi import PROBLEM_JSON, ProblemResponses, nul_free_text, problem_response
-from .problems import flatten_errors, problem
-from .schemas import ProblemSchema
-from ..edge.text import invalid_text_paths
+from .openapi import ProblemResponses, nul_free_text, problem_response
 
 log = logging.getLogger(__name__)
 
@@ -29,66 +24,14 @@ def wants_api(path: str) -> bool:
     return path.startswith("/api/")
 
 
-class JsonBodyParser(FlaskParser):
-    """webargs' Flask parser: undecodable JSON is a 400, and strings that are not text are a 422.
-
-    The text check covers the whole body (object keys and free-form members included), so no
-    endpoint can store a lone surrogate whatever its schema says. A schema whose list members are
-    answered one by one (the sync push: one outcome per command) names that list in
-    `TEXT_CHECKED_PER_ENTRY` and checks each entry itself, so one bad entry cannot refuse the rest.
-    """
-
-    def load_json(self, req, schema):
-        data = super().load_json(req, schema)
-        if data is missing:
-            return data
-        per_entry = getattr(schema, "TEXT_CHECKED_PER_ENTRY", ())
-        checked = ({key: value for key, value in data.items() if key not in per_entry}
-                   if per_entry and isinstance(data, dict) else data)
-        problems = invalid_text_paths(checked)
-        if problems:
-            raise ValidationError(problems)
-        return data
-
-    def _raw_load_json(self, req):
-        try:
-            return super()._raw_load_json(req)
-        except json.JSONDecodeError:
-            raise
-        except (RecursionError, ValueError) as exc:
-            # json.loads raises these instead of JSONDecodeError for nesting deeper than the stack and
-            # for integers over Python's 4300-digit limit: the client's malformed input, not a 500.
-            raise json.JSONDecodeError(f"Undecodable JSON: {type(exc).__name__}", "<request body>", 0) from exc
-
-
-class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint with our parser (its documented way to customise argument parsing)."""
-
-    ARGUMENTS_PARSER = JsonBodyParser()
-
-    def arguments(self, schema, *, location="json", required=None, **kwargs):
-        """flask-smorest's arguments; a JSON body none of whose fields is required may be left out.
-
-        webargs reads a missing body as {}, so such a body is optional in fact (an action's reason or note,
-        a PATCH): the document says so (requestBody.required: false) unless a view says otherwise.
-        """
-        if required is None:
-            instance = schema() if isinstance(schema, type) else schema
-            required = location != "json" or any(f.required for f in instance.fields.values())
-        return super().arguments(schema, location=location, required=required, **kwargs)
-
-    def alt_response(self, status_code, response=None, *, schema=None, content_type=None, **kwargs):
-        """flask-smorest's alt_response; an error status (4xx, 5xx) is a problem+json body unless told otherwise."""
-        if response is None and int(status_code) >= 400:
-            schema = schema or ProblemSchema
-            content_type = content_type or PROBLEM_JSON
-        return super().alt_response(status_code, response, schema=schema, content_type=content_type, **kwargs)
-
-
 class WaybillApi(Api):
     """flask-smorest's Api, answering every API error as application/problem+json."""
 
     ERROR_SCHEMA = ProblemSchema  # documents the problem shape as every operation's default response
+    # The document's sections (tags) in the order a reader meets them, whoever registers them when: the app
+    # factory registers sync's two after the API's own, and they stay next to stock. Others go last.
+    SECTIONS = ("api_auth", "catalogue", "customers", "exceptions", "api_orders", "stock", "sync", "sync_blobs",
+                "api_shipments", "api_runs", "api_picking", "push")
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         super()._init_spec(extra_plugins=[ProblemResponses(), *(extra_plugins or ())], **kwargs)
@@ -105,6 +48,17 @@ class WaybillApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, {
             "description": "Default error response", "content": {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}},
             lazy=True)
+
+    def register_blueprint(self, blp, **options):
+        """flask-smorest's register_blueprint; the blueprint's section takes its place in SECTIONS order.
+
+        The ordered list is the spec's `tags` option, which apispec writes over the tags in registration order.
+        """
+        super().register_blueprint(blp, **options)
+        sections = self.spec.options.setdefault("tags", [])
+        sections.append({"name": options.get("name", blp.name), "description": blp.description})
+        sections.sort(key=lambda tag: self.SECTIONS.index(tag["name"]) if tag["name"] in self.SECTIONS
+                      else len(self.SECTIONS))
 
     def handle_http_exception(self, error: HTTPException):
         """HTTP errors: problem+json under /api, an HTML page elsewhere."""
@@ -128,32 +82,16 @@ class WaybillApi(Api):
         return problem(error.code, error.name, detail, code=data.get("code"), errors=errors, headers=headers)
 
 
-def current_actor():
-    """The API caller as a domain Actor (set by the bearer-token check)."""
-    return g.api_actor
-
-
-def handle_domain_error(error: DomainError):
-    """Domain rule broken: problem+json with its stable code (pages handle their own)."""
-    errors = {path: [message] for path, message in error.errors.items()} or None
-    extra = {"details": error.details} if error.details else {}
-    return problem(error.status, error.code.replace(".", " ").replace("_", " ").capitalize(), error.message,
-                   code=error.code, errors=errors, **extra)
-
-
 def init_api(app: Flask) -> WaybillApi:
-    """Register the API blueprints, the bearer scheme and the error handlers."""
+    """Register the API blueprints, the bearer scheme and the error handlers; the app factory adds sync's to the Api."""
     api = WaybillApi(app, spec_kwargs={"info": {"description": "Waybill order management API. "
                                                 "Authenticate with a bearer token from POST /api/v1/auth/tokens."}})
-    from .. import IdConverter
-    api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+    api.register_converter(IdConverter, lambda _c: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    from ..sync import api as sync_api
-    from ..sync import blobs as sync_blobs
     from . import auth, catalogue, customers, exceptions, orders, stock
     from . import dispatch, shipping
-    for module in (auth, catalogue, customers, exceptions, orders, stock, sync_api, sync_blobs, shipping, dispatch):
+    for module in (auth, catalogue, customers, exceptions, orders, stock, shipping, dispatch):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no CSRF exposure
         api.register_blueprint(module.blp)
     from . import picking  # floor: pick lists, picking, packing

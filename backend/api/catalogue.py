@@ -8,10 +8,11 @@ from ..domain import commands
 from ..domain.access import OFFICE, STAFF, Role, require_role, require_warehouse
 from ..domain.catalogue import Product, Warehouse
 from ..domain.errors import NotFound
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
 from ..extensions import db
 from ..queries.catalogue import bins_of, list_products, list_warehouses
-from . import Blueprint, current_actor
-from .auth import authenticate
 from .schemas import (BinSchema, ProductCreateSchema, ProductFields, ProductQuerySchema, ProductSchema,
                       WarehouseCreateSchema, WarehouseSchema)
 

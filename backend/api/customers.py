@@ -8,10 +8,11 @@ from ..domain import commands
 from ..domain.access import OFFICE, Role, require_role
 from ..domain.catalogue import Customer
 from ..domain.errors import NotFound
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
 from ..extensions import db
 from ..queries.catalogue import list_customers
-from . import Blueprint, current_actor
-from .auth import authenticate
 from .schemas import CustomerCreateSchema, CustomerSchema, ProductQuerySchema
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers")

@@ -7,11 +7,13 @@ from marshmallow import Schema, fields, validate
 from ..bootstrap import bus
 from ..domain import commands
 from ..edge.command_schemas import RunReorderV1, build_reorder
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
+from ..edge.fields import ID_RANGE
+from ..edge.text import Text
 from ..extensions import db
 from ..queries.dispatch import list_runs, run_view, visible_run
-from . import Blueprint, current_actor
-from .auth import authenticate
-from .schemas import ID_RANGE, Text
 
 blp = Blueprint("api_runs", __name__, url_prefix="/api/v1/runs", description="Delivery runs (dispatch)")
 blp.before_request(authenticate)

@@ -8,11 +8,12 @@ from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE, require_role
 from ..domain.exception_queue import MAX_NOTE, OPEN, RESOLVED
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
+from ..edge.text import Text
 from ..extensions import db
 from ..queries.exception_queue import list_exceptions
-from . import Blueprint, current_actor
-from .auth import authenticate
-from .schemas import Text
 
 blp = Blueprint("exceptions", __name__, url_prefix="/api/v1/exceptions",
                 description="Facts that clashed with the plan, waiting for a person")

@@ -1,6 +1,6 @@
 """What the OpenAPI document says about errors and strings, made to match what the API does.
 
-Every error the API sends is an RFC 9457 problem (application/problem+json, `problems.problem`), and some
+Every error the API sends is an RFC 9457 problem (application/problem+json, `edge.problems.problem`), and some
 errors come from layers every operation passes through: the bearer-token check (401), the path converters
 and lookups (404), JSON body parsing and the body size cap (400, 413), the message bus's role and state
 rules (403, 409, 422). These are documented here once, for every operation they apply to, rather than by
@@ -12,8 +12,9 @@ import http
 
 from apispec import BasePlugin
 
-PROBLEM_JSON = "application/problem+json"
-# Text fields refuse NUL characters (schemas.Text); in the document, a pattern says so. ECMA-262 and
+from ..edge.problems import PROBLEM_JSON
+from ..edge.text import Text
+# Text fields refuse NUL characters (edge.text.Text); in the document, a pattern says so. ECMA-262 and
 # Python read this pattern alike.
 NUL_FREE = "^[^\\u0000]*$"
 WRITE_METHODS = {"post", "put", "patch", "delete"}
@@ -56,7 +57,6 @@ def nul_free_text(self, field, ret, **kwargs) -> dict:
 
     A field with a Regexp validator already documents a pattern that allows no NUL.
     """
-    from .schemas import Text
     if isinstance(field, Text) and "pattern" not in ret:
         return {"pattern": NUL_FREE}
     return {}

@@ -13,11 +13,12 @@ from ..domain import commands
 from ..domain.access import OFFICE_ONLY_ORDER_FIELDS, can_read_audit, ensure_visible, sees_office_fields
 from ..domain.errors import Forbidden
 from ..domain.order_decisions import DECISIONS, command_for
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
 from ..extensions import db
 from ..queries.orders import list_orders, order_for, order_history
 from ..queries.tracking import customer_timeline
-from . import Blueprint, current_actor
-from .auth import authenticate
 from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,
                       OrderSchema, PaymentReceivedSchema, ReasonSchema, TimelineStepSchema)
 

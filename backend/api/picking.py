@@ -9,11 +9,14 @@ from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE, Role, require_role, require_warehouse
 from ..domain.errors import NotFound
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
+from ..edge.fields import ID_RANGE
+from ..edge.text import Text
 from ..extensions import db
 from ..queries.picking import box_suggestion, packable_order, pick_list, pick_lists
-from . import Blueprint, current_actor
-from .auth import authenticate
-from .schemas import ID_RANGE, OrderSchema, Text
+from .schemas import OrderSchema
 
 blp = Blueprint("api_picking", __name__, url_prefix="/api/v1", description="Picking and packing")
 blp.before_request(authenticate)

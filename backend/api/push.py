@@ -18,9 +18,9 @@ from ..domain import commands
 from ..domain.access import VISITOR
 from ..domain.notifications import (MAX_ENDPOINT_LENGTH, PushNotConfigured, endpoint_problem, keys_problem,
                                     valid_browser_key)
-from . import Blueprint
-from .auth import authenticate
-from .schemas import Text
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.text import Text
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1/push",
                 description="Web push notifications about an order, for whoever holds its tracking link")

@@ -7,8 +7,8 @@ from ..domain.catalogue import Channel
 from ..domain.orders import OrderStatus
 from ..domain.payments import AddressCheck, PaymentMethod
 from ..domain.stock import MovementReason
-from ..edge.command_schemas import ID_RANGE, MAX_ID  # noqa: F401  (ids are checked alike in api and sync)
-from ..edge.text import Email, Text  # noqa: F401  (Text is the string field of every schema, here and in sync)
+from ..edge.fields import ID_RANGE
+from ..edge.text import Email, Text
 
 
 SKU = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -33,20 +33,6 @@ class AddressSchema(Schema):
     phone = Text(load_default="", validate=validate.Length(0, 40))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-
-
-class ProblemSchema(Schema):
-    """RFC 9457 problem details (application/problem+json)."""
-
-    type = Text()
-    title = Text()
-    status = fields.Integer()
-    detail = Text()
-    code = Text(metadata={"description": "Stable machine-readable error code"})
-    errors = fields.Dict(keys=Text(), values=fields.List(Text()),
-                         metadata={"description": "Field path -> messages"})
-    details = fields.Dict(metadata={"description": "Facts about a refused change (e.g. unknown SKUs, the current "
-                                                   "version), depending on `code`"})
 
 
 # -- auth ------------------------------------------------------------------------------------
@@ -154,17 +140,6 @@ class CustomerSchema(CustomerCreateSchema):
 class StockQuerySchema(Schema):
     warehouse_id = fields.Integer(validate=ID_RANGE)
     product_id = fields.Integer(validate=ID_RANGE)
-
-
-class StockLevelSchema(Schema):
-    id = fields.Integer()
-    warehouse_id = fields.Integer()
-    product_id = fields.Integer()
-    on_hand = fields.Integer()
-    reserved = fields.Integer()
-    available = fields.Integer()
-    incoming = fields.Integer()
-    version = fields.Integer()
 
 
 class MovementQuerySchema(StockQuerySchema):

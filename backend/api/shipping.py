@@ -8,11 +8,13 @@ from marshmallow import Schema, fields, validate
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.shipping import ShipmentStatus
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
+from ..edge.fields import ID_RANGE
+from ..edge.text import Text
 from ..extensions import db
 from ..queries.dispatch import list_shipments, visible_shipment
-from . import Blueprint, current_actor
-from .auth import authenticate
-from .schemas import ID_RANGE, Text
 
 blp = Blueprint("api_shipments", __name__, url_prefix="/api/v1/shipments", description="Shipments and labels")
 blp.before_request(authenticate)

@@ -6,12 +6,13 @@ from flask.views import MethodView
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE, Role, require_role, require_warehouse
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
+from ..edge.fields import StockLevelSchema
 from ..extensions import db
 from ..queries.catalogue import movements, stock_levels
-from . import Blueprint, current_actor
-from .auth import authenticate
-from .schemas import (AdjustmentSchema, MovementPageSchema, MovementQuerySchema, StockLevelSchema,
-                      StockQuerySchema)
+from .schemas import AdjustmentSchema, MovementPageSchema, MovementQuerySchema, StockQuerySchema
 
 blp = Blueprint("stock", __name__, url_prefix="/api/v1/stock", description="Stock levels and ledger")
 blp.before_request(authenticate)

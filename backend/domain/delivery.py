@@ -42,6 +42,10 @@ class BlobConflict(DomainError):
     status = 409
 
 
+class BlobTooLarge(Exception):
+    """An image's bytes run past the size cap (the blob storage raises it while it copies them)."""
+
+
 class SettlementError(DomainError):
     """A cash settlement that cannot be made now."""
 

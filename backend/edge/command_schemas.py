@@ -13,10 +13,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..domain import commands
 from ..domain.delivery import FAIL_REASONS, IMAGE_TYPES
+from .fields import ID_RANGE
 from .text import Text
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; larger values cannot exist
-ID_RANGE = validate.Range(1, MAX_ID, error="Not a valid id.")
 MAX_PHOTOS = 6
 MAX_CASH_MINOR = 10**9
 

@@ -6,11 +6,13 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from ..api import Blueprint, current_actor
-from ..api.auth import authenticate
-from ..api.schemas import StockLevelSchema, Text
 from ..bootstrap import bus
 from ..domain.access import Role, can_see_change, require_role
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
+from ..edge.fields import StockLevelSchema
+from ..edge.text import Text
 from ..extensions import db
 from ..queries.catalogue import stock_levels
 from ..queries.changes import CURSOR, changes_after, head, parse_cursor

@@ -1,8 +1,8 @@
 """/api/v1/sync/blobs/<id>: photos and signatures, uploaded after the small command that names them.
 
-The body is the image itself; `X-Content-SHA256` declares its SHA-256 (hex). The
-server caps the size (WAYBILL_BLOB_MAX_BYTES, default 5 MB), accepts JPEG, PNG or WebP by their magic bytes
-(never the declared type), and recomputes the hash. The same id with the same bytes again is an
+The body is the image itself; `X-Content-SHA256` declares its SHA-256 (hex). The server caps the size
+(config BLOB_MAX_BYTES, from WAYBILL_BLOB_MAX_BYTES, default 5 MB), accepts JPEG, PNG or WebP by their
+magic bytes (never the declared type), and recomputes the hash. The same id with the same bytes again is an
 idempotent success (a retry after a lost answer); the same id with other bytes is a 409. A proof of
 delivery waiting for this image becomes complete in the same transaction as the image's record.
 
@@ -11,7 +11,6 @@ must not apply to photos.
 """
 from __future__ import annotations
 
-import os
 import re
 
 from flask import Response, current_app, request
@@ -19,35 +18,21 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
-from ..adapters.storage import LocalBlobStorage, TooLarge
-from ..api import Blueprint, current_actor
-from ..api.auth import authenticate
-from ..bootstrap import bus
+from ..bootstrap import blob_storage, bus
 from ..domain import commands
 from ..domain.access import Role, require_role
-from ..domain.delivery import SHA256_HEX, Blob, image_type
+from ..domain.delivery import SHA256_HEX, Blob, BlobTooLarge, image_type
 from ..domain.errors import NotFound
+from ..edge.authentication import authenticate
+from ..edge.blueprint import Blueprint
+from ..edge.errors import current_actor
 from ..extensions import db
 
 blp = Blueprint("sync_blobs", __name__, url_prefix="/api/v1/sync/blobs",
                 description="Photo and signature uploads for offline commands")
 blp.before_request(authenticate)
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-def storage() -> LocalBlobStorage:
-    """The app's image store: BLOB_DIR (config or WAYBILL_BLOB_DIR), else <instance>/blobs."""
-    root = (current_app.config.get("BLOB_DIR") or os.environ.get("WAYBILL_BLOB_DIR")
-            or os.path.join(current_app.instance_path, "blobs"))
-    return LocalBlobStorage(root)
-
-
-def max_bytes() -> int:
-    """The size cap of one image (config BLOB_MAX_BYTES or WAYBILL_BLOB_MAX_BYTES)."""
-    return int(current_app.config.get("BLOB_MAX_BYTES") or os.environ.get("WAYBILL_BLOB_MAX_BYTES")
-               or DEFAULT_MAX_BYTES)
 
 
 class BlobSchema(Schema):
@@ -85,7 +70,7 @@ class BlobUpload(MethodView):
         if not SHA256_HEX.match(declared):
             abort(422, message="Send the image's SHA-256 as 64 hex digits in X-Content-SHA256.",
                   errors={"X-Content-SHA256": ["Required: 64 hex digits."]})
-        cap = max_bytes()
+        cap = current_app.config["BLOB_MAX_BYTES"]
         if (request.content_length or 0) > cap:
             abort(413, message=f"A photo may be at most {cap // (1024 * 1024)} MB; the phone shrinks them first.",
                   code="blob.too_large")
@@ -101,8 +86,8 @@ class BlobUpload(MethodView):
             detected["type"] = image_type(head)
 
         try:
-            staged = storage().stage(request.stream, max_bytes=cap, accept=accept)
-        except TooLarge:
+            staged = blob_storage().stage(request.stream, max_bytes=cap, accept=accept)
+        except BlobTooLarge:
             abort(413, message=f"A photo may be at most {cap // (1024 * 1024)} MB.", code="blob.too_large")
         except _Refused as refused:
             abort(refused.status, message=refused.message, code=refused.code,
@@ -126,7 +111,7 @@ class BlobUpload(MethodView):
         if blob is None or not (actor.is_office or blob.uploaded_by_id == actor.user_id):
             raise NotFound("No such photo.")
         # Images are small (the phone shrinks them, the cap is a few MB): read whole, nothing left open.
-        response = Response(storage().read(blob.storage_key), mimetype=blob.content_type)
+        response = Response(blob_storage().read(blob.storage_key), mimetype=blob.content_type)
         response.headers["Cache-Control"] = "private, max-age=3600"
         response.headers["Content-Security-Policy"] = "default-src 'none'"
         return response

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..api.schemas import ID_RANGE, Text
 from ..domain import commands
 from ..domain.stock import MovementReason
+from ..edge.fields import ID_RANGE
+from ..edge.text import Text
 from .picking_commands import PICKING_COMMAND_TYPES
 from ..edge.command_schemas import (DeliveryConfirmV1, DeliveryFailV1, RunReorderV1, RunSettleV1, build_confirm,
                                     build_fail, build_reorder, build_settle)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..api.schemas import ID_RANGE, Text
 from ..domain import commands
+from ..edge.fields import ID_RANGE
+from ..edge.text import Text
 
 UNITS = validate.Range(1, 10_000, error="Enter a whole number of units from 1 to 10000.")
 

@@ -25,11 +25,10 @@ import uuid
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..api.problems import flatten_errors
-from ..api.schemas import Text
 from ..domain import commands
-from ..edge.text import invalid_text_paths
 from ..domain.errors import DomainError
+from ..edge.problems import flatten_errors
+from ..edge.text import Text, invalid_text_paths
 from ..queries.sync import last_processed_seq
 from .commands import COMMAND_TYPES
 

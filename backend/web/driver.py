@@ -15,11 +15,10 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from ..adapters.storage import TooLarge
-from ..bootstrap import bus
+from ..bootstrap import blob_storage, bus
 from ..domain import commands
 from ..domain.access import Role, require_role
-from ..domain.delivery import FAIL_REASONS, image_type
+from ..domain.delivery import FAIL_REASONS, BlobTooLarge, image_type
 from ..domain.errors import DomainError
 from ..domain.events import utcnow
 from ..edge.command_schemas import (MAX_PHOTOS, DeliveryConfirmV1, DeliveryFailV1, RunSettleV1, build_confirm,
@@ -27,7 +26,6 @@ from ..edge.command_schemas import (MAX_PHOTOS, DeliveryConfirmV1, DeliveryFailV
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.delivery import current_run_id, run_header, stops
-from ..sync.blobs import max_bytes, storage
 
 bp = Blueprint("driver", __name__)
 
@@ -158,7 +156,7 @@ def _store_uploads(actor, files, role: str) -> list[dict]:
 
     Returns the blob refs as a command payload holds them (see BlobRefV1)."""
     refs = []
-    cap = max_bytes()
+    cap = current_app.config["BLOB_MAX_BYTES"]
     for upload in files:
         if not upload or not upload.filename:
             continue
@@ -167,8 +165,8 @@ def _store_uploads(actor, files, role: str) -> list[dict]:
             if size == 0 or image_type(head) is None:
                 raise _BadUpload(f"{upload.filename} is not a JPEG, PNG or WebP photo.")
         try:
-            key, size, head = storage().save(upload.stream, max_bytes=cap, accept=accept)
-        except TooLarge:
+            key, size, head = blob_storage().save(upload.stream, max_bytes=cap, accept=accept)
+        except BlobTooLarge:
             raise _BadUpload(f"{upload.filename} is larger than {cap // (1024 * 1024)} MB.")
         blob_id = str(uuid.uuid4())
         bus().handle(commands.RecordBlobUpload(blob_id, key, size, image_type(head), key), actor)
@@ -178,7 +176,7 @@ def _store_uploads(actor, files, role: str) -> list[dict]:
 
 def _allow_photo_bodies() -> None:
     # The app-wide body cap (1 MB) is for JSON and forms; a form with photos may carry several.
-    request.max_content_length = max_bytes() * (MAX_PHOTOS + 1)
+    request.max_content_length = current_app.config["BLOB_MAX_BYTES"] * (MAX_PHOTOS + 1)
 
 
 @bp.post("/driver/stops/<id:stop_id>/confirm")

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template
 from werkzeug.exceptions import TooManyRequests
 
 from .. import throttle
+from ..bootstrap import blob_storage
 from ..extensions import db
 from ..queries.tracking import proof_photo_key, tracking_view
 
@@ -49,9 +50,8 @@ def show(token: str):
 @bp.get("/<token>/photos/<blob_id>")
 def proof_photo(token: str, blob_id: str):
     """A delivery photo of this order only; any other blob id (even a real one) is a 404."""
-    from ..sync.blobs import storage
     found = proof_photo_key(db.session, token, blob_id)
     if found is None:
         abort(404)
     key, content_type = found
-    return Response(storage().read(key), mimetype=content_type)
+    return Response(blob_storage().read(key), mimetype=content_type)

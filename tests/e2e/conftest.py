@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from backend.adapters.records import User
-from backend.api.auth import issue_token
+from backend.tokens import issue_token
 from backend.extensions import db
 from tests.conftest import make_app
 from tests.factories import LEEDS, LONDON, PASSWORD, Shop, standard_shop
@@ -91,8 +91,9 @@ def _world_for(app, template_world: World) -> World:
 
 
 def _app_on_copy(template_path, target, **overrides):
+    """An app on a copy of the template database at `target`, its photos in a folder beside it."""
     shutil.copy(template_path, target)
-    return make_app(f"sqlite:///{target}", **overrides)
+    return make_app(f"sqlite:///{target}", **{"BLOB_DIR": str(Path(target).parent / "blobs"), **overrides})
 
 
 def _dispose(application) -> None:

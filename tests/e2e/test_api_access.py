@@ -13,7 +13,7 @@ from backend.bootstrap import bus
 from backend.domain import commands
 
 from backend.adapters.records import User
-from backend.api.auth import issue_token
+from backend.tokens import issue_token
 from backend.extensions import db
 from tests.e2e.conftest import order_body
 from tests.factories import LEEDS

@@ -58,9 +58,8 @@ def playwright():
 
 
 @pytest.fixture
-def server(live_server, tmp_path):
-    """The live server with its photos in this test's folder, and a started run of four stops for the driver."""
-    live_server.app.config["BLOB_DIR"] = str(tmp_path / "blobs")
+def server(live_server):
+    """The live server (its photos in this test's folder), and a started run of four stops for the driver."""
     world = live_server.world
     run_id, stops, orders = run_out_for_delivery(world.shop, world.actor("manager"), world.user_ids["driver"],
                                                  stops=4, method="cash_on_delivery")

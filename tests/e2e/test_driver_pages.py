@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,9 +16,9 @@ from tests.factories import TINY_JPEG, run_out_for_delivery
 
 
 @pytest.fixture
-def blob_dir(app, tmp_path):
-    app.config["BLOB_DIR"] = str(tmp_path / "blobs")
-    return tmp_path / "blobs"
+def blob_dir(app):
+    """The folder this test's app keeps its photos in (its own, set when the app was made)."""
+    return Path(app.config["BLOB_DIR"])
 
 
 @pytest.fixture

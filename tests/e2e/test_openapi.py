@@ -153,3 +153,9 @@ def test_the_problem_schema_documents_every_member_a_problem_can_have(document):
 def test_a_pull_cursor_documents_its_shape(document):
     [cursor] = [p for p in document["paths"]["/api/v1/sync/pull"]["get"]["parameters"] if p["name"] == "cursor"]
     assert cursor["schema"]["pattern"] == "^(\\d{1,19})-(\\d{1,19})$"
+
+
+def test_the_sections_keep_their_order_though_sync_is_registered_after_the_api(document):
+    assert [tag["name"] for tag in document["tags"]] == [
+        "api_auth", "catalogue", "customers", "exceptions", "api_orders", "stock", "sync", "sync_blobs",
+        "api_shipments", "api_runs", "api_picking", "push"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,9 +18,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
 
 @pytest.fixture
-def blob_dir(app, tmp_path):
-    app.config["BLOB_DIR"] = str(tmp_path / "blobs")
-    return tmp_path / "blobs"
+def blob_dir(app):
+    """The folder this test's app keeps its photos in (its own, set when the app was made)."""
+    return Path(app.config["BLOB_DIR"])
 
 
 def put(client, world, data: bytes, *, who="driver", blob_id=None, sha256=None, content_type="image/jpeg"):

@@ -70,10 +70,9 @@ def test_a_photo_of_another_orders_delivery_is_not_reachable_through_this_link(a
     assert client.get(f"/track/{secrets.token_urlsafe(24)}/photos/{guess}").status_code == 404
 
 
-def test_once_delivered_the_link_shows_who_took_it_and_the_photo_but_not_the_signature(app, client, world, tmp_path):
+def test_once_delivered_the_link_shows_who_took_it_and_the_photo_but_not_the_signature(app, client, world):
     from tests.e2e.test_sync_blobs import _push, put
     from tests.factories import TINY_JPEG, blob_ref
-    app.config["BLOB_DIR"] = str(tmp_path / "blobs")
     _, stops, order_ids = run_out_for_delivery(world.shop, world.actor("manager"), world.user_ids["driver"], stops=2)
     photo, signature, other_photo = blob_ref(), blob_ref(role="signature"), blob_ref()
     results = _push(client, world, [

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from backend.adapters.records import OutboxEvent, User
-from backend.api.auth import issue_token
+from backend.tokens import issue_token
 from backend.extensions import db
 from tests.factories import standard_shop
 

@@ -15,7 +15,7 @@ import requests
 import socketio
 
 from backend.adapters.records import User
-from backend.api.auth import issue_token
+from backend.tokens import issue_token
 from backend.extensions import db
 from bench.harness import SECRET_KEY, gunicorn
 from tests.e2e.conftest import order_body

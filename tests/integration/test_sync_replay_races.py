@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from backend.adapters.orm import stock_levels, stock_movements
 from backend.adapters.records import SyncCommand, User
-from backend.api.auth import issue_token
+from backend.tokens import issue_token
 from backend.extensions import db
 from tests.factories import standard_shop
 

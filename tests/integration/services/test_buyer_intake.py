@@ -3,7 +3,6 @@ import pytest
 import sqlalchemy as sa
 
 from backend.adapters.orm import orders
-from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.access import Actor, Role
 from backend.domain.errors import Forbidden

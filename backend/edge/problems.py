@@ -1,9 +1,27 @@
-"""RFC 9457 problem details: the one error shape of the API."""
+"""RFC 9457 problem details: the one error shape of the API and the sync endpoints, and its schema."""
 from __future__ import annotations
 
 from flask import jsonify
+from marshmallow import Schema, fields
+
+from .text import Text
 
 PROBLEM_TYPES = "https://waybill.dev/problems/"
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details (application/problem+json)."""
+
+    type = Text()
+    title = Text()
+    status = fields.Integer()
+    detail = Text()
+    code = Text(metadata={"description": "Stable machine-readable error code"})
+    errors = fields.Dict(keys=Text(), values=fields.List(Text()),
+                         metadata={"description": "Field path -> messages"})
+    details = fields.Dict(metadata={"description": "Facts about a refused change (e.g. unknown SKUs, the current "
+                                                   "version), depending on `code`"})
 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -39,7 +57,7 @@ def problem(status: int, title: str, detail: str = "", *, code: str | None = Non
     body.update(extra)
     response = jsonify(body)
     response.status_code = status
-    response.mimetype = "application/problem+json"
+    response.mimetype = PROBLEM_JSON
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
