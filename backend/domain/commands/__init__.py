@@ -1,0 +1,14 @@
+"""Commands: what a user asks for, built alike by the API, pages, offline sync and the CLI.
+
+One module per area; every command is named here too, so callers write `commands.PlaceOrder` without
+knowing which module holds it.
+"""
+# ruff: noqa: F401  (this package's face: the names are imported to be used as commands.X)
+from .catalogue import AdjustStock, CreateCustomer, CreateProduct, CreateWarehouse, ResolveException, UpdateProduct
+from .delivery import BlobRef, ConfirmDelivery, RecordBlobUpload, RecordFailedAttempt, SettleRunCash
+from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,
+                         MoveStop, RecordPick, ReduceOrderLine, ReorderRun, ScanPick, ShortPick, StartRun)
+from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFromPush, UnsubscribeFromStaffPush
+from .orders import (AcceptOrder, CancelOrder, PlaceOrder, RecordPaymentReceived, RejectOrder, RejectPaymentHold,
+                     ReleasePaymentHold, RetryAllocation)
+from .sync import RecordReplayOutcome, RegisterDevice, ReplayCommand

@@ -1,0 +1,76 @@
+"""Commands about an order: placing it, the office's decisions on it, and its payment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """Create an order for a customer from SKUs and quantities; prices come from the catalogue."""
+
+    customer_id: int | None
+    channel: str | None  # None: the web shop for a customer, the API for an office client
+    lines: tuple  # ((sku, quantity), ...)
+    shipping_address: dict
+    payment_method: str
+    billing_address: dict | None = None
+    channel_order_id: str | None = None
+    card_fingerprint: str | None = None
+    address_check: str | None = None  # None: not checked
+    notes: str = ""
+    idempotency_key: str | None = None
+    request_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class AcceptOrder:
+    """The owner or a manager accepts a placed order."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
+class RetryAllocation:
+    """Try again to find stock for a backordered order (after a delivery, a transfer, a correction)."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
+class RejectOrder:
+    """The owner or a manager refuses a placed order; its stock goes back."""
+
+    order_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    """Cancel an order before it ships; its stock goes back."""
+
+    order_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReleasePaymentHold:
+    """A manager clears a payment hold after checking it."""
+
+    order_id: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RejectPaymentHold:
+    """A manager decides a held payment is fraud or unpaid: the order is rejected."""
+
+    order_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RecordPaymentReceived:
+    """Funds for a bank transfer order arrived (matched by its reference)."""
+
+    order_id: int
+    reference: str = ""
