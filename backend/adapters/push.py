@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from ..domain.notifications import PushNotConfigured, vapid_subject_problem
+from ..domain.push_subscriptions import PushNotConfigured, vapid_subject_problem
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def sender_for_app(app) -> WebPushSender:
 # -- composition: the worker of an app, in a thread (make run) or its own process (`push worker`) ---------
 def retry_policy_for(config):
     """Backoff settings: PUSH_RETRY_BASE_SECONDS (30), PUSH_RETRY_MAX_SECONDS (3600), PUSH_MAX_ATTEMPTS (6)."""
-    from ..domain.notifications import RetryPolicy
+    from ..domain.push_delivery import RetryPolicy
     return RetryPolicy(base_seconds=int(_setting(config, "PUSH_RETRY_BASE_SECONDS", 30)),
                        cap_seconds=int(_setting(config, "PUSH_RETRY_MAX_SECONDS", 3600)),
                        max_attempts=int(_setting(config, "PUSH_MAX_ATTEMPTS", 6)))

@@ -23,9 +23,9 @@ import threading
 from datetime import datetime, timedelta
 
 from ..domain.events import utcnow
-from ..domain.notifications import (STAFF_ALERT_ROLES, Next, RetryPolicy, after_response, build_payload,
-                                    build_staff_payload, kind_of, remaining_ttl, staff_kind_of, staff_topic_for,
-                                    topic_for)
+from ..domain.notifications import (STAFF_ALERT_ROLES, build_payload, build_staff_payload, kind_of, staff_kind_of,
+                                   staff_topic_for, topic_for)
+from ..domain.push_delivery import Next, RetryPolicy, after_response, remaining_ttl
 from ..domain.orders import Order
 from .push_records import PushAttempt, PushMessage
 from .push_repository import PushRepository

@@ -16,8 +16,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..bootstrap import bus, push_endpoint_rules, vapid_public_key
 from ..domain import commands
 from ..domain.access import VISITOR
-from ..domain.notifications import (MAX_ENDPOINT_LENGTH, PushNotConfigured, endpoint_problem, keys_problem,
-                                    valid_browser_key)
+from ..domain.push_subscriptions import (MAX_ENDPOINT_LENGTH, PushNotConfigured, endpoint_problem, keys_problem,
+                                         valid_browser_key)
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.text import Text

@@ -1,9 +1,9 @@
-"""Web push for customers (and staff alerts about new orders), as pure rules: which events notify, what they say, and how they are sent.
+"""Web push for customers (and staff alerts about new orders) as pure rules: which events notify, what they say.
 
 Nothing here talks to a push service. The dispatcher (adapters/push_worker.py) asks these rules which
 published events become a notification, builds the payload with `build_payload` (small, and never an
-address), sends it with the `Delivery` headers, and asks `after_response` what a push service's answer
-means: sent, subscription gone, retry later (with backoff that honours Retry-After) or give up.
+address), sends it with the `Delivery` headers, and asks `push_delivery.after_response` what a push service's
+answer means; `push_subscriptions` says which subscriptions and settings are acceptable.
 """
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import Enum
-from urllib.parse import urlsplit
+from datetime import datetime
 
 from .access import Role
 from .money import format_money
@@ -178,168 +176,3 @@ def build_staff_payload(kind: StaffKind, *, order_id: int, order_number: str, to
     if len(encoded) > MAX_PAYLOAD_BYTES:
         raise PayloadTooLarge(f"push payload of {len(encoded)} bytes exceeds {MAX_PAYLOAD_BYTES}")
     return encoded
-
-
-# -- what a push service's answer means ---------------------------------------------------------------
-class Verdict(str, Enum):
-    """What to do after one attempt."""
-
-    SENT = "sent"  # 201 (or 200/202): the push service has it
-    GONE = "gone"  # 404/410: the subscription expired or was removed; stop using it
-    RETRY = "retry"  # 429, 5xx or no answer: try again later
-    FAILED = "failed"  # anything else (400, 401, 403, 413...): our request is wrong; trying again won't help
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff: base * 2**(attempt-1), at most `cap`, never sooner than Retry-After."""
-
-    base_seconds: int = 30
-    cap_seconds: int = HOUR
-    max_attempts: int = 6
-
-    def delay(self, attempt: int, retry_after_seconds: int | None = None) -> int:
-        """Seconds to wait after failed attempt number `attempt` (1 = the first try)."""
-        backoff = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
-        if retry_after_seconds is not None:
-            return max(backoff, int(retry_after_seconds)) if retry_after_seconds > 0 else backoff
-        return backoff
-
-
-def classify(status_code: int | None) -> Verdict:
-    """The verdict for an HTTP status (None: no answer at all, e.g. a connection refused or a timeout)."""
-    if status_code is None or status_code == 429 or status_code >= 500:
-        return Verdict.RETRY
-    if 200 <= status_code < 300:
-        return Verdict.SENT
-    if status_code in (404, 410):
-        return Verdict.GONE
-    return Verdict.FAILED
-
-
-@dataclass(frozen=True)
-class Next:
-    """After an attempt: the message's new status and, for a retry, when."""
-
-    status: str  # "sent" | "gone" | "failed" | "expired" | "pending"
-    retry_at: datetime | None = None
-
-
-def after_response(status_code: int | None, *, attempt: int, now: datetime, expires_at: datetime,
-                   retry_after_seconds: int | None = None, policy: RetryPolicy = RetryPolicy()) -> Next:
-    """The message's fate after attempt number `attempt` got `status_code`.
-
-    A retry that would land after the message's TTL has run out is pointless (the push service would
-    drop it anyway), and so is one past `max_attempts`: both end the message.
-    """
-    verdict = classify(status_code)
-    if verdict != Verdict.RETRY:
-        return Next(verdict.value)
-    if attempt >= policy.max_attempts:
-        return Next("failed")
-    retry_at = now + timedelta(seconds=policy.delay(attempt, retry_after_seconds))
-    if retry_at >= expires_at:
-        return Next("expired")
-    return Next("pending", retry_at)
-
-
-def remaining_ttl(kind_ttl: int, created_at: datetime, now: datetime) -> int:
-    """What is left of a message's life at `now` (a late send or retry must not outlive the news it carries)."""
-    return max(0, min(kind_ttl, kind_ttl - int((now - created_at).total_seconds())))
-
-
-class PushNotConfigured(RuntimeError):
-    """No VAPID key: push is off until one is set in the environment or made with `push vapid-keys`."""
-
-
-# -- subscriptions ----------------------------------------------------------------------------------------
-# A browser follows an order from one endpoint; a family may follow it from a few phones. More than this
-# many live subscriptions on one order is someone misusing a tracking link.
-MAX_SUBSCRIPTIONS_PER_ORDER = 10
-MAX_ENDPOINT_LENGTH = 1024
-
-# The push services of the browsers that support Web Push (Chrome/Edge/Samsung, Firefox, Safari, Windows).
-# Only these receive our requests, so a subscription cannot turn the server into a client of any URL.
-KNOWN_PUSH_SERVICES = ("fcm.googleapis.com", "android.googleapis.com", "push.services.mozilla.com",
-                       "push.apple.com", "notify.windows.com")
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def endpoint_problem(endpoint: str, *, allow_loopback_http: bool = False,
-                     extra_hosts: tuple = ()) -> str | None:
-    """Why a subscription's endpoint is refused, or None if it is fine.
-
-    https to a known push service (or a host in `extra_hosts`, or a subdomain of one); plain http only to
-    the loopback interface, and only when `allow_loopback_http` (tests, a local push service in development).
-    """
-    if len(endpoint) > MAX_ENDPOINT_LENGTH:
-        return f"The endpoint is longer than {MAX_ENDPOINT_LENGTH} characters."
-    try:
-        parts = urlsplit(endpoint)
-        host, port = (parts.hostname or "").lower(), parts.port
-    except ValueError:
-        return "The endpoint is not a URL."
-    del port  # only validated (a malformed port raises above)
-    if parts.username is not None or parts.password is not None or not host or not endpoint.isprintable():
-        return "The endpoint is not a push service URL."
-    if allow_loopback_http and host in LOOPBACK_HOSTS and parts.scheme in ("http", "https"):
-        return None
-    if parts.scheme != "https":
-        return "The endpoint must be an https URL."
-    for known in KNOWN_PUSH_SERVICES + tuple(h.lower() for h in extra_hosts):
-        if host == known or host.endswith("." + known):
-            return None
-    return "The endpoint is not a push service this shop sends to."
-
-
-def _b64url_decode(value: str) -> bytes | None:
-    try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (ValueError, TypeError):
-        return None
-
-
-def keys_problem(p256dh: str, auth: str) -> dict[str, str]:
-    """Field errors of a subscription's keys: p256dh an uncompressed P-256 point (65 bytes), auth 16 bytes."""
-    errors = {}
-    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
-    raw = _b64url_decode(p256dh) if set(p256dh) <= alphabet else None
-    if raw is None or len(raw) != 65 or raw[0] != 4:
-        errors["keys.p256dh"] = "Must be the browser's P-256 public key (65 bytes, base64url)."
-    raw = _b64url_decode(auth) if set(auth) <= alphabet else None
-    if raw is None or len(raw) != 16:
-        errors["keys.auth"] = "Must be the browser's 16-byte auth secret (base64url)."
-    return errors
-
-
-def valid_browser_key(p256dh: str) -> bool:
-    """The browser's p256dh is a point on P-256 (a well-formed 65 bytes can still be off the curve)."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-    try:
-        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(),
-                                                     base64.urlsafe_b64decode(p256dh + "=" * (-len(p256dh) % 4)))
-    except (ValueError, TypeError):
-        return False
-    return True
-
-
-def vapid_subject_problem(subject: str | None) -> str | None:
-    """Why a VAPID subject would be refused by push services (Apple's rejects placeholders), or None."""
-    if not subject:
-        return "VAPID_SUBJECT is not set: it must be a mailto: or https: address people can reach."
-    lowered = subject.lower()
-    if lowered.startswith("mailto:"):
-        address = lowered[len("mailto:"):]
-        local, _, host = address.partition("@")
-        if not local or "." not in host:
-            return f"VAPID_SUBJECT {subject!r} is not a mailto: address."
-    elif lowered.startswith("https://"):
-        host = lowered[len("https://"):].split("/")[0].split(":")[0]
-        if "." not in host:
-            return f"VAPID_SUBJECT {subject!r} is not a public https: address."
-    else:
-        return f"VAPID_SUBJECT {subject!r} must start with mailto: or https:."
-    if host in ("localhost",) or host.endswith((".localhost", ".local", ".test", ".invalid", ".example")) \
-            or host in ("example.com", "example.org", "example.net"):
-        return f"VAPID_SUBJECT {subject!r} is a placeholder; push services (Apple's) refuse it."
-    return None

@@ -9,7 +9,8 @@ from ..domain import commands
 from ..domain.access import Actor, Role, require_role
 from ..domain.errors import DomainError, NotFound
 from ..domain.events import utcnow
-from ..domain.notifications import AUDIENCE_STAFF, MAX_SUBSCRIPTIONS_PER_ORDER, STAFF_ALERT_ROLES
+from ..domain.notifications import AUDIENCE_STAFF, STAFF_ALERT_ROLES
+from ..domain.push_subscriptions import MAX_SUBSCRIPTIONS_PER_ORDER
 from .settings import Settings
 from .unit_of_work import UnitOfWork
 

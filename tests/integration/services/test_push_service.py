@@ -17,7 +17,8 @@ from backend.adapters.push_records import PushAttempt, PushCursor, PushMessage, 
 from backend.domain import commands
 from backend.domain.access import VISITOR, Actor, Role
 from backend.domain.errors import Forbidden, NotFound
-from backend.domain.notifications import MAX_SUBSCRIPTIONS_PER_ORDER, RetryPolicy
+from backend.domain.push_delivery import RetryPolicy
+from backend.domain.push_subscriptions import MAX_SUBSCRIPTIONS_PER_ORDER
 from backend.domain.orders import OrderStatus
 from backend.extensions import db
 from backend.adapters.outbox_relay import OutboxRelay, Published

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from backend.domain import notifications as n
+from backend.domain import push_delivery as delivery
+from backend.domain import push_subscriptions as subscriptions
 
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
 TOKEN = "Abc123_-" * 4
@@ -71,36 +73,36 @@ def test_an_oversized_payload_is_cut_to_fit_and_never_sent_over_the_limit():
 
 
 @pytest.mark.parametrize("status, verdict", [
-    (201, n.Verdict.SENT), (202, n.Verdict.SENT), (404, n.Verdict.GONE), (410, n.Verdict.GONE),
-    (429, n.Verdict.RETRY), (500, n.Verdict.RETRY), (503, n.Verdict.RETRY), (None, n.Verdict.RETRY),
-    (400, n.Verdict.FAILED), (403, n.Verdict.FAILED), (413, n.Verdict.FAILED)])
+    (201, delivery.Verdict.SENT), (202, delivery.Verdict.SENT), (404, delivery.Verdict.GONE), (410, delivery.Verdict.GONE),
+    (429, delivery.Verdict.RETRY), (500, delivery.Verdict.RETRY), (503, delivery.Verdict.RETRY), (None, delivery.Verdict.RETRY),
+    (400, delivery.Verdict.FAILED), (403, delivery.Verdict.FAILED), (413, delivery.Verdict.FAILED)])
 def test_answers_of_a_push_service_are_classified(status, verdict):
-    assert n.classify(status) == verdict
+    assert delivery.classify(status) == verdict
 
 
 def test_backoff_doubles_up_to_a_cap_and_never_comes_before_retry_after():
-    policy = n.RetryPolicy(base_seconds=30, cap_seconds=600, max_attempts=10)
+    policy = delivery.RetryPolicy(base_seconds=30, cap_seconds=600, max_attempts=10)
     assert [policy.delay(a) for a in (1, 2, 3, 4, 5, 6)] == [30, 60, 120, 240, 480, 600]
     assert policy.delay(1, retry_after_seconds=300) == 300
     assert policy.delay(3, retry_after_seconds=10) == 120
 
 
 def test_after_a_503_the_message_waits_and_after_the_last_attempt_it_fails():
-    policy = n.RetryPolicy(base_seconds=30, cap_seconds=600, max_attempts=3)
+    policy = delivery.RetryPolicy(base_seconds=30, cap_seconds=600, max_attempts=3)
     later = T0 + timedelta(hours=1)
-    assert n.after_response(503, attempt=1, now=T0, expires_at=later, retry_after_seconds=90, policy=policy) \
-        == n.Next("pending", T0 + timedelta(seconds=90))
-    assert n.after_response(503, attempt=3, now=T0, expires_at=later, policy=policy) == n.Next("failed")
-    assert n.after_response(410, attempt=1, now=T0, expires_at=later, policy=policy) == n.Next("gone")
-    assert n.after_response(201, attempt=2, now=T0, expires_at=later, policy=policy) == n.Next("sent")
+    assert delivery.after_response(503, attempt=1, now=T0, expires_at=later, retry_after_seconds=90, policy=policy) \
+        == delivery.Next("pending", T0 + timedelta(seconds=90))
+    assert delivery.after_response(503, attempt=3, now=T0, expires_at=later, policy=policy) == delivery.Next("failed")
+    assert delivery.after_response(410, attempt=1, now=T0, expires_at=later, policy=policy) == delivery.Next("gone")
+    assert delivery.after_response(201, attempt=2, now=T0, expires_at=later, policy=policy) == delivery.Next("sent")
 
 
 def test_a_retry_after_the_ttl_would_be_dropped_so_the_message_expires_instead():
-    assert n.after_response(429, attempt=1, now=T0, expires_at=T0 + timedelta(seconds=60),
-                            retry_after_seconds=120) == n.Next("expired")
-    assert n.remaining_ttl(900, T0, T0 + timedelta(seconds=300)) == 600
-    assert n.remaining_ttl(900, T0, T0 + timedelta(hours=1)) == 0
-    assert n.remaining_ttl(900, T0, T0 - timedelta(seconds=5)) == 900  # clocks a little apart: never more
+    assert delivery.after_response(429, attempt=1, now=T0, expires_at=T0 + timedelta(seconds=60),
+                            retry_after_seconds=120) == delivery.Next("expired")
+    assert delivery.remaining_ttl(900, T0, T0 + timedelta(seconds=300)) == 600
+    assert delivery.remaining_ttl(900, T0, T0 + timedelta(hours=1)) == 0
+    assert delivery.remaining_ttl(900, T0, T0 - timedelta(seconds=5)) == 900  # clocks a little apart: never more
 
 
 @pytest.mark.parametrize("endpoint, ok", [
@@ -117,21 +119,21 @@ def test_a_retry_after_the_ttl_would_be_dropped_so_the_message_expires_instead()
     ("javascript:alert(1)", False),
 ])
 def test_endpoints_must_be_https_push_services(endpoint, ok):
-    assert (n.endpoint_problem(endpoint) is None) is ok
+    assert (subscriptions.endpoint_problem(endpoint) is None) is ok
 
 
 def test_loopback_http_is_allowed_only_when_asked_for():
-    assert n.endpoint_problem("http://127.0.0.1:8123/push/1", allow_loopback_http=True) is None
-    assert n.endpoint_problem("http://10.0.0.5/push/1", allow_loopback_http=True) is not None
-    assert n.endpoint_problem("https://push.example.net/x", extra_hosts=("push.example.net",)) is None
+    assert subscriptions.endpoint_problem("http://127.0.0.1:8123/push/1", allow_loopback_http=True) is None
+    assert subscriptions.endpoint_problem("http://10.0.0.5/push/1", allow_loopback_http=True) is not None
+    assert subscriptions.endpoint_problem("https://push.example.net/x", extra_hosts=("push.example.net",)) is None
 
 
 def test_subscription_keys_must_be_a_p256_point_and_a_16_byte_secret():
     point = base64.urlsafe_b64encode(b"\x04" + b"\x01" * 64).decode().rstrip("=")
     secret = base64.urlsafe_b64encode(b"s" * 16).decode().rstrip("=")
-    assert n.keys_problem(point, secret) == {}
-    assert set(n.keys_problem(secret, point)) == {"keys.p256dh", "keys.auth"}
-    assert set(n.keys_problem("not base64!", secret)) == {"keys.p256dh"}
+    assert subscriptions.keys_problem(point, secret) == {}
+    assert set(subscriptions.keys_problem(secret, point)) == {"keys.p256dh", "keys.auth"}
+    assert set(subscriptions.keys_problem("not base64!", secret)) == {"keys.p256dh"}
 
 
 @pytest.mark.parametrize("subject, ok", [
@@ -139,7 +141,7 @@ def test_subscription_keys_must_be_a_p256_point_and_a_16_byte_secret():
     ("mailto:help@example.com", False), ("mailto:admin@localhost", False), ("ops@shop.co.uk", False),
     ("https://localhost", False), ("", False), (None, False)])
 def test_the_vapid_subject_must_be_a_real_address(subject, ok):
-    assert (n.vapid_subject_problem(subject) is None) is ok
+    assert (subscriptions.vapid_subject_problem(subject) is None) is ok
 
 
 def test_a_browser_key_must_be_a_point_on_the_curve():
@@ -147,7 +149,7 @@ def test_a_browser_key_must_be_a_point_on_the_curve():
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from backend.domain.notifications import keys_problem, valid_browser_key
+    from backend.domain.push_subscriptions import keys_problem, valid_browser_key
     point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     on_curve = base64.urlsafe_b64encode(point).decode().rstrip("=")
