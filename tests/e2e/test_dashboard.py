@@ -14,8 +14,7 @@ from backend.adapters.realtime import SocketIOPublisher
 from backend.extensions import db
 from backend.queries.dashboard import dashboard
 from backend.bootstrap import start_relay_thread
-from tests.e2e.conftest import UNLABELLED_CONTROLS, order_body, sign_in, wait_until
-from tests.e2e.test_offline_count import _sign_in
+from tests.e2e.conftest import UNLABELLED_CONTROLS, browser_sign_in, order_body, sign_in, wait_until
 
 
 def _backdate(app, order_id, when):
@@ -62,7 +61,7 @@ def test_an_order_waiting_for_acceptance_can_be_accepted_from_the_dashboard(clie
 def test_a_new_order_appears_on_the_phone_dashboard_without_reload(phone, live_server):
     stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
     try:
-        _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+        browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
         phone.goto("/dashboard/")
         wait_until(phone, "document.documentElement.dataset.live === 'on'")
         assert phone.evaluate(UNLABELLED_CONTROLS) == []

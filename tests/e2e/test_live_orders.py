@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 
 from backend.adapters.realtime import SocketIOPublisher
 from backend.bootstrap import start_relay_thread
-from tests.e2e.conftest import order_body, wait_until
-from tests.e2e.test_offline_count import _sign_in
+from tests.e2e.conftest import browser_sign_in, order_body, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +25,7 @@ def relay(live_server):
 
 
 def test_a_new_order_appears_on_the_owners_list_within_a_second_without_reload(phone, live_server, relay):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     wait_until(phone, "document.documentElement.dataset.live === 'on'")
     navigations = []
     phone.on("framenavigated", lambda frame: navigations.append(frame.url))
@@ -43,7 +42,7 @@ def test_a_new_order_appears_on_the_owners_list_within_a_second_without_reload(p
 
 
 def test_a_list_that_missed_news_while_disconnected_catches_up_on_reconnect(phone, live_server, relay):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     wait_until(phone, "document.documentElement.dataset.live === 'on'")
     phone.context.set_offline(True)
     wait_until(phone, "document.documentElement.dataset.live === 'off'", timeout=15_000)
