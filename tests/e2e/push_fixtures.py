@@ -9,11 +9,15 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 from py_vapid import Vapid
 from werkzeug.serving import make_server
 
 from backend.adapters.push import start_push_thread
+from backend.adapters.push_records import PushCursor, PushMessage
+from backend.adapters.records import OutboxEvent
 from backend.bootstrap import start_relay_thread
+from backend.extensions import db
 from tests.e2e.conftest import PHONE, LiveServer, _app_on_copy, _dispose, _world_for
 from tests.push_service import LocalPushService
 
@@ -59,6 +63,31 @@ def running(app):
     stop_relay.set()
     stop_push.set()
     time.sleep(0.5)  # let both threads finish their round before the database goes
+
+
+def wait_until_settled(app, timeout: float = 10.0) -> None:
+    """Wait until everything there is to push has been pushed: the relay has published every event, the push
+    worker's intake has read past the last of them, and no notification is still pending.
+
+    After this, a push the service has not received is one the shop never made: the evidence a test needs
+    for "nothing more follows" (no duplicate, no news nobody asked for), where a pause would only hope so.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.app_context():
+            unpublished = db.session.execute(sa.select(sa.func.count()).select_from(OutboxEvent)
+                                             .where(OutboxEvent.published_at.is_(None))).scalar_one()
+            last = db.session.execute(sa.select(sa.func.max(OutboxEvent.publish_seq))).scalar_one() or 0
+            read = db.session.execute(sa.select(PushCursor.last_sequence).where(PushCursor.id == 1)
+                                      ).scalar_one_or_none() or 0
+            pending = db.session.execute(sa.select(sa.func.count()).select_from(PushMessage)
+                                         .where(PushMessage.status == "pending")).scalar_one()
+            db.session.remove()
+        if not unpublished and read >= last and not pending:
+            return
+        assert time.monotonic() < deadline, (f"push not settled after {timeout:g} s: {unpublished} unpublished, "
+                                             f"intake at {read} of {last}, {pending} pending")
+        time.sleep(0.05)
 
 
 # -- in the browser -------------------------------------------------------------------------------
