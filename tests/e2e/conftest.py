@@ -8,21 +8,21 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from backend.adapters.records import User
 from backend.tokens import issue_token
 from backend.extensions import db
 from tests.conftest import make_app
-from tests.factories import LEEDS, LONDON, PASSWORD, Shop, standard_shop
+from tests.e2e.phone import chip, controlled_by_the_worker, wait_until  # noqa: F401 (wait_until: re-exported)
+from tests.factories import LEEDS, LONDON, PASSWORD, Shop, run_out_for_delivery, standard_shop
 
 # Tables a request that fails must leave untouched.
 WRITE_TABLES = ("orders", "order_line", "stock_movement", "outbox_event", "audit_event", "idempotency_key")
@@ -242,6 +242,26 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="module")
+def playwright():
+    """Playwright for the module, for tests that launch their own browsers (a persistent profile, two devices)."""
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def server(live_server):
+    """The live server (its photos in this test's folder), and a started run of four stops for the driver.
+
+    For the driver's phone tests (tests/e2e/driver_phone.py has their browser steps).
+    """
+    world = live_server.world
+    run_id, stops, orders = run_out_for_delivery(world.shop, world.actor("manager"), world.user_ids["driver"],
+                                                 stops=4, method="cash_on_delivery")
+    live_server.run_id, live_server.stops, live_server.orders = run_id, stops, orders
+    return live_server
+
+
 @pytest.fixture
 def phone(browser, live_server):
     """A fresh 360x740 touch-screen page on the live server; fails the test on any script error."""
@@ -258,23 +278,27 @@ def phone(browser, live_server):
     assert errors == []
 
 
-def browser_sign_in(page, email: str, password: str = PASSWORD) -> None:
-    """Sign in on the sign-in page as a person would: type into the labelled fields, tap Sign in."""
+def browser_sign_in(page, email: str, password: str = PASSWORD, lands_on: str | None = None) -> None:
+    """Sign in on the sign-in page as a person would: type into the labelled fields, tap Sign in.
+
+    With `lands_on`, the page must end up on a URL ending in that path (the role's home, say).
+    """
     page.goto("/sign-in")
     page.get_by_label("E-mail").press_sequentially(email)
     page.get_by_label("Password").press_sequentially(password)
     page.get_by_role("button", name="Sign in", exact=True).tap()
-    page.wait_for_url(lambda url: "/sign-in" not in url)
+    if lands_on is None:
+        page.wait_for_url(lambda url: "/sign-in" not in url)
+    else:
+        expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
 
 
-def wait_until(page, expression: str, timeout: float = 10_000) -> None:
-    """Wait until `expression` (JavaScript, or an async arrow function) is truthy in the page.
-
-    Playwright's own wait_for_function polls by compiling the predicate inside the page, which the
-    Content-Security-Policy (no 'unsafe-eval') refuses; evaluating from here is not subject to it.
-    """
-    deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout / 1000:g} s: {expression}")
-        page.wait_for_timeout(50)
+@pytest.fixture
+def stock_page(phone, live_server):
+    """The floor user (LON) on /floor/stock, served through the worker once so it is kept for offline use."""
+    browser_sign_in(phone, live_server.world.emails["floor"], lands_on="/floor")
+    phone.get_by_role("link", name="Stock and counts").tap()
+    expect(phone).to_have_url(re.compile(r"/floor/stock$"))
+    controlled_by_the_worker(phone)
+    expect(chip(phone)).to_have_text("Synced")
+    return phone

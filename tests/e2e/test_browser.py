@@ -10,8 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import UNLABELLED_CONTROLS
-from tests.factories import PASSWORD
+from tests.e2e.conftest import UNLABELLED_CONTROLS, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,21 +26,12 @@ def _number(order_id: int) -> str:
     return f"WB-{order_id:06d}"
 
 
-def _sign_in(page, email: str) -> None:
-    """Type e-mail and password into the labelled fields and tap Sign in, as a person would."""
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").press_sequentially(email)
-    page.get_by_label("Password").press_sequentially(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).tap()
-    expect(page).to_have_url(re.compile(r"/orders/$"))
-
-
 def _scroll_width(page) -> int:
     return page.evaluate("document.scrollingElement.scrollWidth")
 
 
 def test_the_owner_signs_in_on_a_phone_opens_an_order_and_accepts_it(phone, live_server, orders):
-    _sign_in(phone, live_server.world.emails["owner"])
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     expect(phone.locator("#order-list")).to_contain_text(_number(orders["casey"]))
     phone.get_by_role("link", name=re.compile(_number(orders["casey"]))).tap()
     expect(phone.get_by_role("heading", level=1)).to_contain_text("placed")
@@ -65,12 +55,12 @@ def test_the_sign_in_page_does_not_scroll_sideways_at_360_px(phone):
 
 
 def test_the_order_list_does_not_scroll_sideways_at_360_px(phone, live_server, orders):
-    _sign_in(phone, live_server.world.emails["owner"])
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     assert _scroll_width(phone) <= 360
 
 
 def test_the_order_page_does_not_scroll_sideways_at_360_px(phone, live_server, orders):
-    _sign_in(phone, live_server.world.emails["owner"])
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     phone.goto(f"/orders/{orders['robin']}")
     expect(phone.get_by_role("heading", level=1)).to_contain_text(_number(orders["robin"]))
     assert _scroll_width(phone) <= 360
@@ -82,14 +72,14 @@ def test_every_input_on_the_sign_in_page_has_a_label(phone):
 
 
 def test_every_input_on_the_order_page_has_a_label(phone, live_server, orders):
-    _sign_in(phone, live_server.world.emails["owner"])
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     phone.goto(f"/orders/{orders['casey']}")
     assert phone.get_by_label("Reason (optional)").count() == 2  # reject and cancel both ask for one
     assert phone.evaluate(UNLABELLED_CONTROLS) == []
 
 
 def test_the_customer_sees_only_their_own_orders(phone, live_server, orders):
-    _sign_in(phone, live_server.world.emails["customer"])
+    browser_sign_in(phone, live_server.world.emails["customer"], lands_on="/orders/")
     order_list = phone.locator("#order-list")
     expect(order_list).to_contain_text(_number(orders["casey"]))
     expect(order_list).not_to_contain_text(_number(orders["robin"]))
@@ -97,7 +87,7 @@ def test_the_customer_sees_only_their_own_orders(phone, live_server, orders):
 
 
 def test_a_tab_swaps_in_its_list_without_leaving_the_page(phone, live_server, orders):
-    _sign_in(phone, live_server.world.emails["owner"])
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     phone.evaluate("window.__stillHere = true")  # gone if the tab caused a full page load
     phone.get_by_role("link", name="Attention").tap()
     expect(phone).to_have_url(re.compile(r"view=attention"))

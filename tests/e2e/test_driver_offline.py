@@ -6,142 +6,24 @@ shown on the phone and to the office, without blocking anything else."""
 from __future__ import annotations
 
 import hashlib
-import re
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from backend.adapters.records import OfficeException, SyncCommand
 from backend.domain import commands
 from backend.domain.delivery import Blob, DeliveryAttempt, DeliveryProof
 from backend.domain.dispatch import RunStop
 from backend.extensions import db
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, UNLABELLED_CONTROLS, sign_in, wait_until
-from tests.factories import PASSWORD, run, run_out_for_delivery
+from tests.e2e.conftest import UNLABELLED_CONTROLS, sign_in
+from tests.e2e.driver_phone import (LEEDS_GPS, card, confirm_stop, fail_stop, jpeg_size, open_phone, png,
+                                    sign_in_driver, take_run_offline)
+from tests.e2e.phone import chip
+from tests.factories import run, run_out_for_delivery
 
 pytestmark = pytest.mark.browser
-
-WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((_, reject) =>
-  setTimeout(() => reject(new Error('the service worker did not activate within 10 s')), 10000))])"""
-LEEDS_GPS = {"latitude": 53.7997, "longitude": -1.5492}
-
-
-def png(width: int, height: int, rgb=(180, 40, 40)) -> bytes:
-    """A plain-colour PNG, as a phone's gallery might hand over (bigger than the phone should send)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    row = b"\x00" + bytes(rgb) * width
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height, 6)) + chunk(b"IEND", b""))
-
-
-def jpeg_size(data: bytes) -> tuple[int, int]:
-    """(width, height) from a JPEG's start-of-frame marker."""
-    i = 2
-    while i < len(data):
-        marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2):
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
-            return width, height
-        i += 2 + length
-    raise AssertionError("no SOF marker")
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture
-def server(live_server):
-    """The live server (its photos in this test's folder), and a started run of four stops for the driver."""
-    world = live_server.world
-    run_id, stops, orders = run_out_for_delivery(world.shop, world.actor("manager"), world.user_ids["driver"],
-                                                 stops=4, method="cash_on_delivery")
-    live_server.run_id, live_server.stops, live_server.orders = run_id, stops, orders
-    return live_server
-
-
-def open_phone(playwright, server, profile):
-    """Chromium on a persistent profile (as an installed app keeps one), phone-sized, GPS allowed."""
-    context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, base_url=server.url,
-        permissions=["geolocation"], geolocation=LEEDS_GPS, **PHONE)
-    context.set_default_timeout(15_000)
-    page = context.pages[0] if context.pages else context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
-
-
-def sign_in_driver(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").press_sequentially(email)
-    page.get_by_label("Password").press_sequentially(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).tap()
-    expect(page).to_have_url(re.compile(r"/driver$"))
-    page.evaluate(WORKER_READY)
-    page.reload()
-    wait_until(page, "navigator.serviceWorker.controller !== null")
-
-
-def take_run_offline(page, stops: int):
-    page.get_by_role("button", name="Take today's run offline").tap()
-    expect(page.locator("[data-offline-progress]")).to_have_text(f"Ready offline: {stops + 2} pages saved.")
-
-
-def chip(page):
-    return page.locator("#sync-status")
-
-
-def card(page, position: int):
-    return page.locator(f'[data-stop-card][data-position="{position}"]')
-
-
-def sign(page):
-    """Draw a signature with a finger-sized stroke across the pad."""
-    pad = page.locator("[data-signature-pad]")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.6)
-    page.mouse.down()
-    for step in range(1, 12):
-        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] * (0.3 + 0.05 * (step % 4)))
-    page.mouse.up()
-    expect(page.locator("[data-signature-state]")).to_have_text("Signed.")
-
-
-def confirm_stop(page, position: int, name: str, photo: bytes):
-    card(page, position).get_by_role("link", name=f"Open stop {position}").tap()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Stop {position}")
-    page.get_by_label("Recipient's name").fill(name)
-    page.get_by_label("Photos of the parcel at the door").set_input_files(
-        {"name": "door.png", "mimeType": "image/png", "buffer": photo})
-    expect(page.get_by_role("img", name="Photo 1")).to_be_visible(timeout=20_000)  # shrinking takes a moment
-    sign(page)
-    page.get_by_label("Add my position to the proof").check()
-    wait_until(page, "document.querySelector('input[name=latitude]').value !== ''")
-    page.get_by_role("button", name="Confirm delivery").tap()
-    expect(page.locator("[data-stop-card] > [data-row-status]")).to_have_text(f"Saved on this phone: delivered to {name}.")
-    page.get_by_role("link", name="Back to the run").tap()
-
-
-def fail_stop(page, position: int, photo: bytes):
-    card(page, position).get_by_role("link", name=f"Open stop {position}").tap()
-    page.get_by_label("Reason").select_option("no_one_home")
-    page.get_by_label("Note (optional)").fill("card through the door")
-    page.get_by_label("Photo of the door (optional)").set_input_files(
-        {"name": "door.png", "mimeType": "image/png", "buffer": photo})
-    expect(page.get_by_role("img", name="Photo 1")).to_be_visible(timeout=20_000)  # shrinking takes a moment
-    page.get_by_role("button", name="Record failed attempt").tap()
-    expect(page.locator("[data-stop-card] > [data-row-status]")).to_have_text(
-        "Saved on this phone: not delivered (No one home).")
-    page.get_by_role("link", name="Back to the run").tap()
 
 
 def on_server(server):

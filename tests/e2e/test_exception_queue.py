@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from backend.bootstrap import bus
-from tests.e2e.conftest import csrf_token_of, sign_in, wait_until
+from tests.e2e.conftest import browser_sign_in, csrf_token_of, sign_in, wait_until
 
 
 @pytest.fixture
@@ -77,10 +77,9 @@ def test_a_new_exception_raises_a_refresh_notice_on_the_open_queue_page(phone, l
 
     from backend.adapters.realtime import SocketIOPublisher
     from backend.bootstrap import start_relay_thread
-    from tests.e2e.test_offline_count import _sign_in
     stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
     try:
-        _sign_in(phone, live_server.world.emails["manager"], "/orders/")
+        browser_sign_in(phone, live_server.world.emails["manager"], lands_on="/orders/")
         phone.goto("/office/exceptions/")
         wait_until(phone, "document.documentElement.dataset.live === 'on'")
         notice = phone.locator("[data-live-notice]")

@@ -9,10 +9,8 @@ from playwright.sync_api import expect
 
 from backend.adapters.realtime import SocketIOPublisher
 from backend.bootstrap import start_relay_thread
-from tests.e2e.test_driver_offline import (confirm_stop, open_phone, playwright, png, server,  # noqa: F401
-                                           sign_in_driver)
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, wait_until
-from tests.e2e.test_offline_count import _sign_in
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, browser_sign_in, wait_until
+from tests.e2e.driver_phone import confirm_stop, open_phone, png, sign_in_driver
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +22,7 @@ def test_a_drop_off_synced_from_the_drivers_phone_appears_on_the_owners_list_liv
     driver_context, driver, errors = open_phone(playwright, server, tmp_path / "driver-profile")
     try:
         owner = owner_context.new_page()
-        _sign_in(owner, server.world.emails["owner"], "/orders/")
+        browser_sign_in(owner, server.world.emails["owner"], lands_on="/orders/")
         owner.goto("/orders/?view=all")
         wait_until(owner, "document.documentElement.dataset.live === 'on'")
         number = f"WB-{server.orders[0]:06d}"

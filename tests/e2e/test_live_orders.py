@@ -7,12 +7,14 @@ import time
 
 import pytest
 import requests
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from backend.adapters.realtime import SocketIOPublisher
+from backend.adapters.records import OutboxEvent
 from backend.bootstrap import start_relay_thread
-from tests.e2e.conftest import order_body, wait_until
-from tests.e2e.test_offline_count import _sign_in
+from backend.extensions import db
+from tests.e2e.conftest import browser_sign_in, order_body, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +27,20 @@ def relay(live_server):
     stop.set()
 
 
+def _wait_until_published(live_server, timeout: float = 10.0) -> None:
+    """Wait until the relay has published every event in the outbox (a row is marked once it is sent)."""
+    deadline = time.monotonic() + timeout
+    with live_server.app.app_context():
+        while db.session.execute(sa.select(sa.func.count()).select_from(OutboxEvent)
+                                 .where(OutboxEvent.published_at.is_(None))).scalar_one():
+            assert time.monotonic() < deadline, "the relay did not publish the new order's event"
+            db.session.rollback()  # a fresh snapshot for the next look
+            time.sleep(0.05)
+        db.session.remove()
+
+
 def test_a_new_order_appears_on_the_owners_list_within_a_second_without_reload(phone, live_server, relay):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     wait_until(phone, "document.documentElement.dataset.live === 'on'")
     navigations = []
     phone.on("framenavigated", lambda frame: navigations.append(frame.url))
@@ -43,14 +57,14 @@ def test_a_new_order_appears_on_the_owners_list_within_a_second_without_reload(p
 
 
 def test_a_list_that_missed_news_while_disconnected_catches_up_on_reconnect(phone, live_server, relay):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     wait_until(phone, "document.documentElement.dataset.live === 'on'")
     phone.context.set_offline(True)
     wait_until(phone, "document.documentElement.dataset.live === 'off'", timeout=15_000)
     response = requests.post(f"{live_server.url}/api/v1/orders", json=order_body((("MUG", 1),)),
                              headers=live_server.world.headers("customer"), timeout=10)
     number = f"WB-{response.json()['id']:06d}"
-    phone.wait_for_timeout(1000)  # the nudge went out while this phone could not hear it
+    _wait_until_published(live_server)  # the nudge went out while this phone could not hear it
     expect(phone.locator("#order-list")).not_to_contain_text(number)
     phone.context.set_offline(False)
     expect(phone.locator("#order-list")).to_contain_text(number, timeout=15_000)

@@ -7,175 +7,106 @@ import json
 import re
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from backend.adapters.orm import stock_levels
-from backend.adapters.records import SyncCommand
-from backend.extensions import db
-from tests.e2e.conftest import UNLABELLED_CONTROLS, wait_until
-from tests.factories import PASSWORD
+from tests.e2e.conftest import UNLABELLED_CONTROLS
+from tests.e2e.phone import chip, on_hand, record, stock_row, sync_commands, wait_until
 
 pytestmark = pytest.mark.browser
-
-WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((_, reject) =>
-  setTimeout(() => reject(new Error('the service worker did not activate within 10 s')), 10000))])"""
-
-
-def _sign_in(page, email: str, lands_on: str) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").press_sequentially(email)
-    page.get_by_label("Password").press_sequentially(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).tap()
-    expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
-
-
-def _controlled_by_the_worker(page) -> None:
-    """Wait until the worker is active, then reload so this page is fetched (and kept) through it."""
-    # evaluate() has no timeout of its own: a worker that never activates must fail the test, not hang it.
-    page.evaluate(WORKER_READY)
-    page.reload()
-    wait_until(page, "navigator.serviceWorker.controller !== null")
-
-
-def _chip(page):
-    return page.locator("#sync-status")
-
-
-def _row(page, sku: str):
-    return page.locator(f'[data-stock-row][data-sku="{sku}"]')
-
-
-def _record(page, sku: str, change: str, reason: str = "count", note: str = "") -> None:
-    """Fill and send one product's count form, and wait until the phone says it is saved."""
-    row = _row(page, sku)
-    row.get_by_label("Change").fill(change)
-    row.get_by_label("Reason").select_option(reason)
-    if note:
-        row.get_by_label("Note (optional)").fill(note)
-    row.get_by_role("button", name=f"Record {sku}").tap()
-    shown = change if change.startswith("-") else f"+{change}"
-    expect(row.locator("[data-row-status]")).to_have_text(f"Saved on this phone: {shown}.")
-
-
-def _on_hand(live_server, sku: str, warehouse: str = "LON") -> int:
-    shop = live_server.world.shop
-    with live_server.app.app_context():
-        return db.session.execute(sa.select(stock_levels.c.on_hand).where(
-            stock_levels.c.warehouse_id == shop.warehouses[warehouse],
-            stock_levels.c.product_id == shop.products[sku])).scalar_one()
-
-
-def _sync_commands(live_server) -> list[tuple[str, dict]]:
-    """(status, payload) of every command the server replayed, in the order it stored them."""
-    with live_server.app.app_context():
-        return [(c.status, c.payload) for c in
-                db.session.execute(sa.select(SyncCommand).order_by(SyncCommand.id)).scalars()]
-
-
-@pytest.fixture
-def stock_page(phone, live_server):
-    """The floor user (LON) on /floor/stock, served through the worker once so it is kept for offline use."""
-    _sign_in(phone, live_server.world.emails["floor"], "/floor")
-    phone.get_by_role("link", name="Stock and counts").tap()
-    expect(phone).to_have_url(re.compile(r"/floor/stock$"))
-    _controlled_by_the_worker(phone)
-    expect(_chip(phone)).to_have_text("Synced")
-    return phone
 
 
 def test_two_counts_made_offline_reach_the_server_exactly_once_after_a_reload_and_a_new_page(stock_page,
                                                                                            live_server):
-    mugs, lamps = _on_hand(live_server, "MUG"), _on_hand(live_server, "LAMP")
+    mugs, lamps = on_hand(live_server, "MUG"), on_hand(live_server, "LAMP")
     context = stock_page.context
     context.set_offline(True)
-    _record(stock_page, "MUG", "-3", note="two broken, one missing")
-    _record(stock_page, "LAMP", "2", reason="adjustment")
-    expect(_chip(stock_page)).to_have_text("Offline – 2 waiting")
-    expect(_row(stock_page, "MUG").locator("[data-row-badge]")).to_have_text("Waiting to send: -3")
+    record(stock_page, "MUG", "-3", note="two broken, one missing")
+    record(stock_page, "LAMP", "2", reason="adjustment")
+    expect(chip(stock_page)).to_have_text("Offline – 2 waiting")
+    expect(stock_row(stock_page, "MUG").locator("[data-row-badge]")).to_have_text("Waiting to send: -3")
 
     assert stock_page.reload().from_service_worker
-    expect(_chip(stock_page)).to_have_text("Offline – 2 waiting")
-    expect(_row(stock_page, "LAMP").locator("[data-row-badge]")).to_have_text("Waiting to send: +2")
+    expect(chip(stock_page)).to_have_text("Offline – 2 waiting")
+    expect(stock_row(stock_page, "LAMP").locator("[data-row-badge]")).to_have_text("Waiting to send: +2")
 
     stock_page.close()
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto("/floor/stock")
-    expect(_chip(page)).to_have_text("Offline – 2 waiting")
+    expect(chip(page)).to_have_text("Offline – 2 waiting")
     context.set_offline(False)
-    expect(_chip(page)).to_have_text("Synced")
+    expect(chip(page)).to_have_text("Synced")
 
-    assert (_on_hand(live_server, "MUG"), _on_hand(live_server, "LAMP")) == (mugs - 3, lamps + 2)
-    assert [(status, p["on_hand_delta"], p["reason"]) for status, p in _sync_commands(live_server)] == \
+    assert (on_hand(live_server, "MUG"), on_hand(live_server, "LAMP")) == (mugs - 3, lamps + 2)
+    assert [(status, p["on_hand_delta"], p["reason"]) for status, p in sync_commands(live_server)] == \
         [("applied", -3, "count"), ("applied", 2, "adjustment")]
     # Once answered, the row shows the server's numbers again instead of the prediction.
-    expect(_row(page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs - 3))
-    expect(_row(page, "MUG").locator("[data-row-badge]")).to_have_count(0)
+    expect(stock_row(page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs - 3))
+    expect(stock_row(page, "MUG").locator("[data-row-badge]")).to_have_count(0)
     assert errors == []
 
 
 def test_a_count_made_online_is_sent_at_once_and_the_row_shows_the_new_stock(stock_page, live_server):
-    mugs = _on_hand(live_server, "MUG")
-    _record(stock_page, "MUG", "5", reason="received")
-    expect(_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs + 5))
-    expect(_row(stock_page, "MUG").locator("[data-row-status]")).to_have_text("Recorded on the server.")
-    expect(_chip(stock_page)).to_have_text("Synced")
-    assert _on_hand(live_server, "MUG") == mugs + 5
+    mugs = on_hand(live_server, "MUG")
+    record(stock_page, "MUG", "5", reason="received")
+    expect(stock_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs + 5))
+    expect(stock_row(stock_page, "MUG").locator("[data-row-status]")).to_have_text("Recorded on the server.")
+    expect(chip(stock_page)).to_have_text("Synced")
+    assert on_hand(live_server, "MUG") == mugs + 5
 
 
 def test_a_refused_count_needs_attention_with_the_servers_words_and_does_not_block_the_next(stock_page,
                                                                                               live_server):
-    mugs = _on_hand(live_server, "MUG")
+    mugs = on_hand(live_server, "MUG")
     stock_page.context.set_offline(True)
-    _record(stock_page, "MUG", f"-{mugs + 10}")  # more than is on the shelf: the server must refuse it
-    _record(stock_page, "MUG", "-1")             # queued behind the refused one
-    expect(_chip(stock_page)).to_have_text("Offline – 2 waiting")
+    record(stock_page, "MUG", f"-{mugs + 10}")  # more than is on the shelf: the server must refuse it
+    record(stock_page, "MUG", "-1")             # queued behind the refused one
+    expect(chip(stock_page)).to_have_text("Offline – 2 waiting")
     stock_page.context.set_offline(False)
 
-    expect(_chip(stock_page)).to_have_text("1 needs attention")
+    expect(chip(stock_page)).to_have_text("1 needs attention")
     attention = stock_page.locator("#needs-attention")
     expect(attention).to_be_visible()
     expect(attention).to_contain_text(f"MUG in LON: -{mugs + 10} (count)")
     expect(attention).to_contain_text("Not recorded. Waybill said: on hand would go below zero (-10)")
-    expect(_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs - 1))
-    assert _on_hand(live_server, "MUG") == mugs - 1
-    assert [status for status, _ in _sync_commands(live_server)] == ["rejected", "applied"]
+    expect(stock_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs - 1))
+    assert on_hand(live_server, "MUG") == mugs - 1
+    assert [status for status, _ in sync_commands(live_server)] == ["rejected", "applied"]
 
 
 def test_a_refused_count_stays_until_a_person_dismisses_it(stock_page, live_server):
-    _record(stock_page, "LAMP", "-1000")
-    expect(_chip(stock_page)).to_have_text("1 needs attention")
+    record(stock_page, "LAMP", "-1000")
+    expect(chip(stock_page)).to_have_text("1 needs attention")
     stock_page.reload()
-    expect(_chip(stock_page)).to_have_text("1 needs attention")
+    expect(chip(stock_page)).to_have_text("1 needs attention")
     stock_page.get_by_role("link", name="1 needs attention").tap()
     expect(stock_page).to_have_url(re.compile(r"/sync$"))
     stock_page.locator("#needs-attention").get_by_role("button", name="Dismiss").tap()
-    expect(_chip(stock_page)).to_have_text("Synced")
+    expect(chip(stock_page)).to_have_text("Synced")
     expect(stock_page.locator("#needs-attention")).to_be_hidden()
     expect(stock_page.get_by_text("Nothing needs attention.")).to_be_visible()
 
 
 def test_a_queue_whose_session_has_ended_pauses_and_keeps_its_counts(stock_page, live_server):
-    mugs = _on_hand(live_server, "MUG")
+    mugs = on_hand(live_server, "MUG")
     stock_page.context.set_offline(True)
-    _record(stock_page, "MUG", "-2")
+    record(stock_page, "MUG", "-2")
     stock_page.context.clear_cookies()  # the session ended while the phone was offline
     stock_page.context.set_offline(False)
-    expect(_chip(stock_page)).to_have_text("1 waiting – sign in again to send")
-    expect(_row(stock_page, "MUG").locator("[data-row-badge]")).to_have_text("Waiting to send: -2")
-    assert _on_hand(live_server, "MUG") == mugs
-    assert _sync_commands(live_server) == []
+    expect(chip(stock_page)).to_have_text("1 waiting – sign in again to send")
+    expect(stock_row(stock_page, "MUG").locator("[data-row-badge]")).to_have_text("Waiting to send: -2")
+    assert on_hand(live_server, "MUG") == mugs
+    assert sync_commands(live_server) == []
 
 
 def test_a_change_of_zero_is_explained_at_the_field_and_not_queued(stock_page):
-    row = _row(stock_page, "MUG")
+    row = stock_row(stock_page, "MUG")
     row.get_by_label("Change").fill("0")
     row.get_by_role("button", name="Record MUG").tap()
     expect(row.locator(".field-error")).to_have_text("Enter the difference you found; 0 changes nothing.")
     expect(row.get_by_label("Change")).to_have_attribute("aria-invalid", "true")
-    expect(_chip(stock_page)).to_have_text("Synced")
+    expect(chip(stock_page)).to_have_text("Synced")
     assert stock_page.evaluate("""() => new Promise((resolve) => {
       const open = indexedDB.open('waybill-outbox');
       open.onsuccess = () => { const count = open.result.transaction('commands').objectStore('commands').count();
@@ -185,8 +116,8 @@ def test_a_change_of_zero_is_explained_at_the_field_and_not_queued(stock_page):
 
 def test_sign_out_waits_while_counts_are_waiting_to_be_sent(stock_page):
     stock_page.context.set_offline(True)
-    _record(stock_page, "MUG", "-1")
-    expect(_chip(stock_page)).to_have_text("Offline – 1 waiting")
+    record(stock_page, "MUG", "-1")
+    expect(chip(stock_page)).to_have_text("Offline – 1 waiting")
     stock_page.get_by_role("button", name="Sign out").tap()
     expect(stock_page.get_by_role("alert")).to_contain_text("1 change is still waiting to be sent")
     expect(stock_page).to_have_url(re.compile(r"/floor/stock$"))
@@ -206,15 +137,15 @@ def test_stock_changed_elsewhere_shows_on_the_open_stock_page_without_a_reload(s
     stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
     try:
         wait_until(stock_page, "document.documentElement.dataset.live === 'on'")
-        mugs = _on_hand(live_server, "MUG")
-        _row(stock_page, "MUG").get_by_label("Note (optional)").fill("half-typed note")
+        mugs = on_hand(live_server, "MUG")
+        stock_row(stock_page, "MUG").get_by_label("Note (optional)").fill("half-typed note")
         shop = live_server.world.shop
         with live_server.app.app_context():  # a delivery booked in at the office
             bus().handle(commands.AdjustStock(shop.warehouses["LON"], shop.products["MUG"], "received",
                                               on_hand_delta=12), SYSTEM)
-        expect(_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs + 12), timeout=5000)
+        expect(stock_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs + 12), timeout=5000)
         # Only the numbers changed: what the person was typing is still there.
-        expect(_row(stock_page, "MUG").get_by_label("Note (optional)")).to_have_value("half-typed note")
+        expect(stock_row(stock_page, "MUG").get_by_label("Note (optional)")).to_have_value("half-typed note")
     finally:
         stop.set()
 
@@ -231,9 +162,9 @@ def test_a_command_the_server_cannot_read_an_id_from_needs_attention_and_is_not_
         route.fulfill(response=pushes[-1])
 
     stock_page.route("**/api/v1/sync/push", corrupt_the_id)
-    _record(stock_page, "MUG", "-1", note="unreadable id")
-    expect(_chip(stock_page)).to_have_text("1 needs attention")
+    record(stock_page, "MUG", "-1", note="unreadable id")
+    expect(chip(stock_page)).to_have_text("1 needs attention")
     result = pushes[0].json()["results"][0]
     assert (result["id"], result["index"], result["code"]) == (None, 0, "invalid")
     assert len(pushes) == 1
-    assert _sync_commands(live_server) == []
+    assert sync_commands(live_server) == []

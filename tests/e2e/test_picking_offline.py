@@ -15,8 +15,8 @@ from backend.bootstrap import bus
 from backend.domain import commands
 from backend.extensions import db
 from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from tests.e2e.conftest import PHONE, UNLABELLED_CONTROLS, wait_until
-from tests.factories import PASSWORD, allocated_order, picking_setup
+from tests.e2e.conftest import PHONE, UNLABELLED_CONTROLS, browser_sign_in, wait_until
+from tests.factories import allocated_order, picking_setup
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +25,6 @@ WORKER_READY = """() => Promise.race([navigator.serviceWorker.ready.then(() => t
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-def _sign_in(page, email: str) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").press_sequentially(email)
-    page.get_by_label("Password").press_sequentially(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).tap()
-    expect(page).to_have_url(re.compile(r"/floor$"))
-
-
 def _open_list(page, list_id: int) -> None:
     """From the floor home, open the pick list; then make sure the worker keeps the page for offline use."""
     page.get_by_role("link", name=re.compile(f"Pick list {list_id}")).tap()
@@ -129,7 +121,7 @@ def _second_phone(browser, live_server):
 # -- the must-show scenarios -------------------------------------------------------------------------------
 def test_a_picker_does_a_whole_pick_list_offline_with_a_short_pick_packs_and_syncs(phone, live_server, floor_list):
     list_id, a, b = floor_list
-    _sign_in(phone, live_server.world.emails["floor"])
+    browser_sign_in(phone, live_server.world.emails["floor"], lands_on="/floor")
     expect(phone.locator("#pick-lists")).to_contain_text(f"Pick list {list_id}")
     _open_list(phone, list_id)
     assert phone.evaluate(UNLABELLED_CONTROLS) == []
@@ -203,11 +195,11 @@ def test_two_phones_claim_one_list_the_loser_is_refused_and_its_later_pick_is_fl
     list_id, a, _ = floor_list
     world = live_server.world
     _, other_email = world.shop.user("floor", warehouses=("LON",))
-    _sign_in(phone, world.emails["floor"])
+    browser_sign_in(phone, world.emails["floor"], lands_on="/floor")
     _open_list(phone, list_id)
     context, loser, errors = _second_phone(browser, live_server)
     try:
-        _sign_in(loser, other_email)
+        browser_sign_in(loser, other_email, lands_on="/floor")
         _open_list(loser, list_id)
         phone.context.set_offline(True)
         context.set_offline(True)
@@ -249,7 +241,7 @@ def test_an_order_shrinks_under_an_offline_picker_the_rest_is_applied_and_the_su
         phone, live_server, floor_list):
     list_id, a, _ = floor_list
     world = live_server.world
-    _sign_in(phone, world.emails["floor"])
+    browser_sign_in(phone, world.emails["floor"], lands_on="/floor")
     _open_list(phone, list_id)
     phone.get_by_role("button", name=f"Claim pick list {list_id}").tap()
     expect(phone.locator("[data-claim-state]")).to_contain_text("Claimed by you.")
@@ -299,7 +291,7 @@ if (navigator.mediaDevices) {
 def test_a_camera_scan_picks_the_item_it_reads_where_the_browser_can_read_barcodes(phone, live_server, floor_list):
     list_id, a, _ = floor_list
     phone.context.add_init_script(FAKE_CAMERA)
-    _sign_in(phone, live_server.world.emails["floor"])
+    browser_sign_in(phone, live_server.world.emails["floor"], lands_on="/floor")
     _open_list(phone, list_id)
     phone.context.set_offline(True)
     phone.get_by_role("button", name="Scan with camera").tap()
@@ -313,7 +305,7 @@ def test_a_camera_scan_picks_the_item_it_reads_where_the_browser_can_read_barcod
 
 def test_without_a_barcode_reader_the_camera_button_stays_hidden(phone, live_server, floor_list):
     list_id, _, _ = floor_list
-    _sign_in(phone, live_server.world.emails["floor"])
+    browser_sign_in(phone, live_server.world.emails["floor"], lands_on="/floor")
     _open_list(phone, list_id)
     has_reader = phone.evaluate("'BarcodeDetector' in window")
     expect(phone.get_by_role("button", name="Scan with camera")).to_have_count(1 if has_reader else 0)

@@ -17,7 +17,8 @@ from backend.extensions import db
 from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.e2e.conftest import _app_on_copy, _dispose, _world_for, assert_problem
 from tests.factories import blob_ref, run
-from tests.e2e.push_fixtures import SUBJECT, app, push_service, running, vapid, world  # noqa: F401
+from tests.e2e.push_fixtures import (SUBJECT, app, push_service, running, vapid, wait_until_settled,  # noqa: F401
+                                     world)
 
 
 
@@ -83,7 +84,7 @@ def test_an_orders_notifications_arrive_in_order_encrypted_with_ttl_topic_urgenc
                         for r in (blob_ref(role="photo"), blob_ref(role="signature")))
     run(app, commands.ConfirmDelivery(stop_id, "Casey Customer", (photo, signature)), driver)
     got = push_service.wait_for(lambda got: len(got) >= 5)
-    time.sleep(0.5)  # nothing more may follow (e.g. a duplicate, or an 'allocated' nobody asked for)
+    wait_until_settled(app)  # nothing more may follow (e.g. a duplicate, or an 'allocated' nobody asked for)
 
     got = push_service.for_browser(phone)
     assert kinds(got) == ["accepted", "shipped", "out_for_delivery", "arriving_soon", "delivered"]
@@ -140,7 +141,7 @@ def test_a_410_removes_the_subscription_and_the_other_browser_still_gets_its_new
     stand_in(app, order_id, OrderStatus.PICKING, OrderStatus.PACKED)
     run(app, commands.CreateShipment(order_id, "own_fleet"), owner)
     push_service.wait_for(lambda got: len(got) >= 3)
-    time.sleep(0.5)
+    wait_until_settled(app)
     assert [r.status for r in push_service.for_browser(gone)] == [410]  # never asked again
     assert kinds(push_service.for_browser(alive)) == ["accepted", "shipped"]
 
@@ -181,7 +182,7 @@ def test_a_customer_who_turns_notifications_off_gets_no_more(app, client, world,
     response = client.delete("/api/v1/push/subscriptions", json={"tracking_token": token, "endpoint": phone.endpoint})
     assert response.status_code == 204
     run(app, commands.AcceptOrder(order_id), owner)
-    time.sleep(1.5)
+    wait_until_settled(app)
     assert push_service.for_browser(phone) == []
     subscribe(client, token, phone)  # and back on: news from now on
     stand_in(app, order_id, OrderStatus.PICKING, OrderStatus.PACKED)

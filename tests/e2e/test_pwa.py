@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.domain import commands
-from tests.factories import PASSWORD, run
-from tests.e2e.conftest import wait_until
+from tests.factories import run
+from tests.e2e.conftest import browser_sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -48,14 +48,6 @@ def _number(order_id: int) -> str:
     return f"WB-{order_id:06d}"
 
 
-def _sign_in(page, email: str, lands_on: str) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").press_sequentially(email)
-    page.get_by_label("Password").press_sequentially(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).tap()
-    expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
-
-
 def _controlled_by_the_worker(page) -> None:
     """Wait until the worker is active, then reload so this page is fetched (and kept) through it."""
     page.evaluate("async () => { await navigator.serviceWorker.ready; }")
@@ -79,7 +71,7 @@ def test_the_service_worker_registers_and_controls_the_page_after_a_reload(phone
 
 
 def test_a_visited_page_reloads_from_the_worker_when_the_phone_is_offline(phone, live_server, allocated_in_london):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     phone.goto(f"/orders/{allocated_in_london}")
     _controlled_by_the_worker(phone)
     phone.context.set_offline(True)
@@ -99,7 +91,7 @@ def test_the_connection_chip_says_offline_in_words(phone, live_server):
 
 def test_a_page_never_visited_shows_the_offline_page_when_the_phone_is_offline(phone, live_server,
                                                                                allocated_in_london):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     _controlled_by_the_worker(phone)
     phone.context.set_offline(True)
     phone.goto(f"/orders/{allocated_in_london}")
@@ -108,7 +100,7 @@ def test_a_page_never_visited_shows_the_offline_page_when_the_phone_is_offline(p
 
 
 def test_signing_out_empties_the_pages_the_worker_kept(phone, live_server, allocated_in_london):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     _controlled_by_the_worker(phone)
     phone.goto(f"/orders/{allocated_in_london}")
     assert f"/orders/{allocated_in_london}" in phone.evaluate(KEPT_PAGES)
@@ -118,7 +110,7 @@ def test_signing_out_empties_the_pages_the_worker_kept(phone, live_server, alloc
 
 
 def test_the_sign_out_response_clears_site_data_in_the_browser(phone, live_server):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     # Generous: under a full parallel-loaded run the worker's first install can hold the page for seconds.
     with phone.expect_response(lambda r: r.url.endswith("/sign-out"), timeout=30_000) as sign_out:
         phone.get_by_role("button", name="Sign out").tap()
@@ -129,7 +121,7 @@ def test_the_sign_out_response_clears_site_data_in_the_browser(phone, live_serve
 
 
 def test_the_offline_page_still_works_after_signing_out(phone, live_server):
-    _sign_in(phone, live_server.world.emails["owner"], "/orders/")
+    browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     _controlled_by_the_worker(phone)
     phone.get_by_role("button", name="Sign out").tap()
     expect(phone).to_have_url(re.compile(r"/sign-in$"))
@@ -155,20 +147,20 @@ def test_the_install_button_appears_when_the_browser_offers_installing(phone):
 
 
 def test_floor_staff_land_on_their_pick_queue(phone, live_server, allocated_in_london):
-    _sign_in(phone, live_server.world.emails["floor"], "/floor")
+    browser_sign_in(phone, live_server.world.emails["floor"], lands_on="/floor")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Pick queue")
     phone.get_by_role("link", name=re.compile(_number(allocated_in_london))).tap()
     expect(phone).to_have_url(re.compile(rf"/orders/{allocated_in_london}$"))
 
 
 def test_a_driver_lands_on_their_deliveries(phone, live_server):
-    _sign_in(phone, live_server.world.emails["driver"], "/driver")
+    browser_sign_in(phone, live_server.world.emails["driver"], lands_on="/driver")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Deliveries")
     expect(phone.locator("#deliveries")).to_contain_text("No run assigned yet")
 
 
 def test_an_order_on_the_pick_queue_is_reachable_with_the_keyboard(phone, live_server, allocated_in_london):
-    _sign_in(phone, live_server.world.emails["floor"], "/floor")
+    browser_sign_in(phone, live_server.world.emails["floor"], lands_on="/floor")
     link = phone.get_by_role("link", name=re.compile(_number(allocated_in_london)))
     for _ in range(10):
         phone.keyboard.press("Tab")
@@ -180,6 +172,6 @@ def test_an_order_on_the_pick_queue_is_reachable_with_the_keyboard(phone, live_s
 @pytest.mark.parametrize(("who", "path"), [("floor", "/floor"), ("driver", "/driver"), (None, "/offline")])
 def test_the_shell_pages_do_not_scroll_sideways_at_360_px(phone, live_server, allocated_in_london, who, path):
     if who:
-        _sign_in(phone, live_server.world.emails[who], path)
+        browser_sign_in(phone, live_server.world.emails[who], lands_on=path)
     phone.goto(path)
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 360

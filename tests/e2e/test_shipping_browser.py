@@ -11,20 +11,12 @@ from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.dispatch import DeliveryRun
 from backend.extensions import db
-from tests.e2e.conftest import UNLABELLED_CONTROLS
-from tests.factories import LONDON, PASSWORD, packed_order
+from tests.e2e.conftest import UNLABELLED_CONTROLS, browser_sign_in
+from tests.factories import LONDON, packed_order
 
 pytestmark = pytest.mark.browser
 
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
-
-
-def _sign_in(page, email):
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").press_sequentially(email)
-    page.get_by_label("Password").press_sequentially(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).tap()
-    expect(page).not_to_have_url(re.compile(r"/sign-in"))
 
 
 def _shipped(live_server, address):
@@ -37,7 +29,7 @@ def _shipped(live_server, address):
 
 def test_slip_and_label_page_fits_a_360px_phone_and_prints_without_the_app_chrome(phone, live_server):
     shipment = _shipped(live_server, dict(LONDON, name="Alexandria Montgomery-Fairweather"))
-    _sign_in(phone, live_server.world.emails["manager"])
+    browser_sign_in(phone, live_server.world.emails["manager"])
     phone.goto(f"/shipping/{shipment.id}/print")
     expect(phone.get_by_role("heading", name="Packing slip")).to_be_visible()
     expect(phone.get_by_role("img", name=f"Barcode of tracking number {shipment.tracking_number}")).to_be_visible()
@@ -66,7 +58,7 @@ def test_driver_reorders_stops_offline_and_the_run_changes_once_back_online(phon
         run = bus().handle(commands.AssignToRun(world.user_ids["driver"], datetime.now(timezone.utc).date(),
                                                 (far.id, near.id)), world.actor("manager"))
         run_id, version = run.id, run.version
-    _sign_in(phone, world.emails["driver"])
+    browser_sign_in(phone, world.emails["driver"])
     phone.goto(f"/dispatch/runs/{run_id}")
     stops = phone.locator("[data-stop]")
     expect(stops.first).to_contain_text("Near Stop")
@@ -97,7 +89,7 @@ def test_dispatch_board_and_shipping_page_fit_a_360px_phone_with_labelled_contro
     world = live_server.world
     packed_order(world.shop, world.actor("owner"), (("LAMP", 1),), customer="robin", address=LONDON)
     _shipped(live_server, dict(LONDON, name="Waiting Person"))
-    _sign_in(phone, world.emails["manager"])
+    browser_sign_in(phone, world.emails["manager"])
     for path in ("/shipping", "/dispatch"):
         phone.goto(path)
         assert phone.evaluate(NO_SIDEWAYS_SCROLL), path

@@ -14,7 +14,8 @@ from backend.domain.notifications import HOUR, staff_topic_for
 from backend.extensions import db
 from tests.e2e.conftest import assert_problem, order_body
 from tests.factories import run
-from tests.e2e.push_fixtures import SUBJECT, app, push_service, running, vapid, world  # noqa: F401
+from tests.e2e.push_fixtures import (SUBJECT, app, push_service, running, vapid, wait_until_settled,  # noqa: F401
+                                     world)
 
 STAFF = "/api/v1/push/staff-subscriptions"
 
@@ -50,7 +51,7 @@ def test_an_owner_hears_of_a_new_order_placed_through_the_api_encrypted_with_vap
 
     order = place_by_api(client, world, (("MUG", 2),))
     push_service.wait_for(lambda got: len(got) >= 1)
-    time.sleep(0.5)  # nothing more may follow (a duplicate, or customer news)
+    wait_until_settled(app)  # nothing more may follow (a duplicate, or customer news)
     got = push_service.for_browser(laptop)
     assert kinds(got) == ["staff_new_order"]
     alert = got[0]
@@ -95,7 +96,7 @@ def test_customer_and_staff_subscriptions_each_get_only_their_own_news(app, clie
     push_service.wait_for(lambda got: len(got) >= 1)  # the owner's new-order alert
     run(app, commands.AcceptOrder(order_id), owner)  # customer news
     push_service.wait_for(lambda got: len(got) >= 2)
-    time.sleep(0.5)
+    wait_until_settled(app)
     assert kinds(push_service.for_browser(laptop)) == ["staff_new_order"]
     assert kinds(push_service.for_browser(phone)) == ["accepted"]
 
@@ -110,7 +111,7 @@ def test_one_browser_may_be_both_a_customer_and_staff_and_gets_each_once(app, cl
     assert response.status_code == 201
     run(app, commands.AcceptOrder(order_id), owner)
     push_service.wait_for(lambda got: len(got) >= 2)
-    time.sleep(0.5)
+    wait_until_settled(app)
     assert sorted(kinds(push_service.for_browser(both))) == ["accepted", "staff_new_order"]
 
 
@@ -132,7 +133,7 @@ def test_a_410_removes_the_staff_subscription_and_nothing_more_is_sent(app, clie
     assert (row(gone.endpoint).revoked_reason, row(alive.endpoint).revoked_at) == ("gone", None)
     place_by_api(client, world)
     push_service.wait_for(lambda got: len(got) >= 3)
-    time.sleep(0.5)
+    wait_until_settled(app)
     assert [r.status for r in push_service.for_browser(gone)] == [410]  # never asked again
     assert kinds(push_service.for_browser(alive)) == ["staff_new_order", "staff_new_order"]
 
@@ -151,7 +152,7 @@ def test_turning_alerts_off_stops_them_and_a_deactivated_manager_gets_none(app, 
         db.session.get(User, world.user_ids["manager"]).active = False
         db.session.commit()
     place_by_api(client, world)
-    time.sleep(1.5)
+    wait_until_settled(app)
     assert push_service.for_browser(laptop) == [] and push_service.for_browser(other) == []
     with app.app_context():
         assert db.session.execute(sa.select(sa.func.count()).select_from(PushMessage)).scalar_one() == 0

@@ -4,7 +4,6 @@ service worker shows a pushed new-order alert that opens the order's page (the p
 headless Chromium has no push service, so PushManager.subscribe is stubbed with keys made in Python)."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 import pytest
@@ -14,33 +13,25 @@ from playwright.sync_api import expect
 from backend.adapters.push_records import PushSubscription
 from backend.domain.notifications import STAFF_KINDS, build_staff_payload, staff_topic_for
 from backend.extensions import db
-from tests.e2e.conftest import PHONE
-from tests.e2e.test_push_sw import (_context, _controlled, _notifications, _registration_id,  # noqa: F401
-                                    browser_keys, push_live_server)
-from tests.factories import PASSWORD
+from tests.e2e.conftest import PHONE, browser_sign_in
+from tests.e2e.phone import controlled_by_the_worker
+from tests.e2e.push_fixtures import (browser_keys, notifications, push_live_server,  # noqa: F401 (fixtures)
+                                     registration_id, subscribed_context)
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, email: str) -> None:
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").press_sequentially(email)
-    page.get_by_label("Password").press_sequentially(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).tap()
-    expect(page).not_to_have_url(re.compile(r"/sign-in"))
 
 
 def test_the_owner_turns_on_new_order_alerts_and_a_pushed_alert_opens_the_order(
         browser, push_live_server, browser_keys):
     server = push_live_server
-    context = _context(browser, server, browser_keys.subscription())
+    context = subscribed_context(browser, server, browser_keys.subscription())
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        _sign_in(page, server.world.emails["owner"])
+        browser_sign_in(page, server.world.emails["owner"])
         page.goto("/dashboard/")
-        _controlled(page)
+        controlled_by_the_worker(page)
         section = page.locator("[data-staff-push]")
         section.get_by_role("button", name="Notify me when the app is closed").tap()
         expect(section.locator("[data-staff-push-status]")).to_have_text(
@@ -57,10 +48,10 @@ def test_the_owner_turns_on_new_order_alerts_and_a_pushed_alert_opens_the_order(
                                       occurred_at=datetime.now(timezone.utc))
         cdp = context.new_cdp_session(page)
         try:
-            registration = _registration_id(cdp, server.url)
+            registration = registration_id(cdp, server.url)
             cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url + "/", "registrationId": registration,
                                                           "data": payload.decode()})
-            shown = _notifications(page)
+            shown = notifications(page)
         finally:
             cdp.detach()
         assert shown == [{"title": "New order", "body": "New order WB-000042 — £12.34",
@@ -85,7 +76,7 @@ def test_on_an_iphone_outside_the_home_screen_the_dashboard_explains_what_to_do(
         "Version/17.5 Mobile/15E148 Safari/604.1")})
     page = context.new_page()
     try:
-        _sign_in(page, server.world.emails["owner"])
+        browser_sign_in(page, server.world.emails["owner"])
         page.goto("/dashboard/")
         section = page.locator("[data-staff-push]")
         expect(section.locator("[data-staff-push-ios]")).to_be_visible()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from backend.domain.delivery import DeliveryProof
 from backend.extensions import db
 from tests.e2e.conftest import assert_problem
+from tests.e2e.sync_requests import push_commands, put
 from tests.factories import TINY_JPEG, blob_ref, run_out_for_delivery
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -21,13 +22,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 def blob_dir(app):
     """The folder this test's app keeps its photos in (its own, set when the app was made)."""
     return Path(app.config["BLOB_DIR"])
-
-
-def put(client, world, data: bytes, *, who="driver", blob_id=None, sha256=None, content_type="image/jpeg"):
-    blob_id = blob_id or str(uuid.uuid4())
-    headers = {**world.headers(who), "Content-Type": content_type,
-               "X-Content-SHA256": sha256 or hashlib.sha256(data).hexdigest()}
-    return client.put(f"/api/v1/sync/blobs/{blob_id}", data=data, headers=headers)
 
 
 def stored(blob_dir, data: bytes) -> bytes:
@@ -134,19 +128,10 @@ def test_an_upload_needs_a_signed_in_caller(client, world, blob_dir):
     assert_problem(response, 401)
 
 
-def _push(client, world, commands, who="driver"):
-    device = str(uuid.uuid4())
-    response = client.post("/api/v1/sync/push", json={"device_id": device, "commands": [
-        {"id": str(uuid.uuid4()), "seq": n, "type": t, "v": 1, "payload": p} for n, (t, p) in enumerate(commands, 1)]},
-        headers=world.headers(who))
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["results"]
-
-
 def test_a_pushed_delivery_is_applied_with_its_proof_pending_until_the_photo_arrives(app, client, world, blob_dir):
     _, stops, _ = run_out_for_delivery(world.shop, world.actor("manager"), world.user_ids["driver"], stops=1)
     photo = blob_ref()
-    results = _push(client, world, [("delivery.confirm", {"stop_id": stops[0], "recipient_name": "Sam",
+    results = push_commands(client, world, [("delivery.confirm", {"stop_id": stops[0], "recipient_name": "Sam",
                                                           "blob_refs": [photo]})])
     assert [r["status"] for r in results] == ["applied"]
     with app.app_context():
@@ -158,7 +143,7 @@ def test_a_pushed_delivery_is_applied_with_its_proof_pending_until_the_photo_arr
 
 def test_bad_delivery_commands_are_rejected_one_by_one_without_blocking_the_rest(app, client, world, blob_dir):
     _, stops, _ = run_out_for_delivery(world.shop, world.actor("manager"), world.user_ids["driver"], stops=2)
-    results = _push(client, world, [
+    results = push_commands(client, world, [
         ("delivery.confirm", {"stop_id": stops[0], "recipient_name": "Sam",
                               "blob_refs": [blob_ref(content_type="application/pdf")]}),
         ("delivery.fail", {"stop_id": stops[0], "reason": "bored"}),
@@ -172,7 +157,7 @@ def test_bad_delivery_commands_are_rejected_one_by_one_without_blocking_the_rest
 def test_a_delivery_command_for_another_drivers_stop_is_rejected(app, client, world, blob_dir):
     other_driver = world.shop.user("driver")[0]
     _, stops, _ = run_out_for_delivery(world.shop, world.actor("manager"), other_driver, stops=1)
-    results = _push(client, world, [("delivery.confirm", {"stop_id": stops[0], "recipient_name": "Sam",
+    results = push_commands(client, world, [("delivery.confirm", {"stop_id": stops[0], "recipient_name": "Sam",
                                                           "blob_refs": [blob_ref()]})])
     assert [(r["status"], r["code"]) for r in results] == [("rejected", "delivery.not_your_stop")]
     assert "another driver" in results[0]["message"]

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from backend.adapters.orm import stock_movements
 from backend.extensions import db
-from tests.e2e.test_offline_count import _chip, _on_hand, _record, _sync_commands, stock_page  # noqa: F401
+from tests.e2e.phone import chip, on_hand, record, sync_commands
 
 pytestmark = pytest.mark.browser
 PUSH = "**/api/v1/sync/push"
@@ -30,7 +30,7 @@ def _wait_for(page, condition, seconds: float = 10.0) -> None:
 
 
 def test_a_push_whose_response_is_lost_is_sent_again_and_applied_once(stock_page, live_server):
-    mugs = _on_hand(live_server, "MUG")
+    mugs = on_hand(live_server, "MUG")
     answered_by_server = []
 
     def lose_the_response(route):
@@ -38,18 +38,18 @@ def test_a_push_whose_response_is_lost_is_sent_again_and_applied_once(stock_page
         route.abort("connectionreset")  # ... and the phone never hears back
 
     stock_page.route(PUSH, lose_the_response, times=1)
-    _record(stock_page, "MUG", "-2", note="lost response")
+    record(stock_page, "MUG", "-2", note="lost response")
     _wait_for(stock_page, lambda: answered_by_server == [200])
     # The phone retries on its backoff timer; the second push is answered "duplicate" with the first outcome.
-    expect(_chip(stock_page)).to_have_text("Synced", timeout=20_000)
+    expect(chip(stock_page)).to_have_text("Synced", timeout=20_000)
     assert answered_by_server == [200]
-    assert _on_hand(live_server, "MUG") == mugs - 2
+    assert on_hand(live_server, "MUG") == mugs - 2
     assert _count_movements(live_server, "lost response") == 1
-    assert [status for status, _ in _sync_commands(live_server)] == ["applied"]
+    assert [status for status, _ in sync_commands(live_server)] == ["applied"]
 
 
 def test_a_page_closed_while_its_push_is_on_the_wire_is_finished_by_the_next_page_once(stock_page, live_server):
-    mugs = _on_hand(live_server, "MUG")
+    mugs = on_hand(live_server, "MUG")
     held = []
 
     def apply_then_hang(route):
@@ -58,13 +58,13 @@ def test_a_page_closed_while_its_push_is_on_the_wire_is_finished_by_the_next_pag
 
     context = stock_page.context
     stock_page.route(PUSH, apply_then_hang, times=1)
-    _record(stock_page, "MUG", "-4", note="killed mid-flush")
+    record(stock_page, "MUG", "-4", note="killed mid-flush")
     _wait_for(stock_page, lambda: _count_movements(live_server, "killed mid-flush") == 1)
     stock_page.close()
 
     page = context.new_page()
     page.goto("/floor/stock")
-    expect(_chip(page)).to_have_text("Synced", timeout=20_000)
-    assert _on_hand(live_server, "MUG") == mugs - 4
+    expect(chip(page)).to_have_text("Synced", timeout=20_000)
+    assert on_hand(live_server, "MUG") == mugs - 4
     assert _count_movements(live_server, "killed mid-flush") == 1
-    assert [status for status, _ in _sync_commands(live_server)] == ["applied"]
+    assert [status for status, _ in sync_commands(live_server)] == ["applied"]

@@ -71,11 +71,11 @@ def test_a_photo_of_another_orders_delivery_is_not_reachable_through_this_link(a
 
 
 def test_once_delivered_the_link_shows_who_took_it_and_the_photo_but_not_the_signature(app, client, world):
-    from tests.e2e.test_sync_blobs import _push, put
+    from tests.e2e.sync_requests import push_commands, put
     from tests.factories import TINY_JPEG, blob_ref
     _, stops, order_ids = run_out_for_delivery(world.shop, world.actor("manager"), world.user_ids["driver"], stops=2)
     photo, signature, other_photo = blob_ref(), blob_ref(role="signature"), blob_ref()
-    results = _push(client, world, [
+    results = push_commands(client, world, [
         ("delivery.confirm", {"stop_id": stops[0], "recipient_name": "Sam Neighbour", "blob_refs": [photo, signature]}),
         ("delivery.confirm", {"stop_id": stops[1], "recipient_name": "Kim", "blob_refs": [other_photo]})])
     assert [r["status"] for r in results] == ["applied", "applied"]

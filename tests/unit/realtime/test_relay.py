@@ -82,26 +82,36 @@ def test_a_nudge_carries_ids_and_versions_only_and_goes_to_the_office_and_the_or
 
 def test_the_relay_thread_wakes_on_this_processs_commit_instead_of_waiting_for_its_poll(app):
     import threading
-    import time
 
     from backend.bootstrap import start_relay_thread
     shop = standard_shop(app)
     app.config["WAYBILL_RELAY_IDLE_SECONDS"] = 30  # a poll would take half a minute
-    arrived = threading.Event()
+    arrived, setup_sent, resting = threading.Event(), threading.Event(), threading.Event()
     received = []
 
     def publish(batch):
         received.extend(batch)
+        setup_sent.set()
         if any(e.name == "order.placed" for e in batch):
             arrived.set()
 
+    def looked(_conn, _cursor, statement, *_):
+        # The relay's first look after sending the setup found nothing: from here it can only rest.
+        if (setup_sent.is_set() and threading.current_thread().name == "waybill-outbox-relay"
+                and statement.lstrip().upper().startswith("SELECT") and "outbox_event" in statement):
+            resting.set()
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "after_cursor_execute", looked)
     stop = start_relay_thread(app, publish)
     try:
-        time.sleep(0.3)  # let it publish the shop's setup and go to rest
+        assert resting.wait(5), "the relay never went to rest after publishing the shop's setup"
         shop.place(MANAGER, [("MUG", 1)])
         assert arrived.wait(5), "the order's event waited for the poll"
     finally:
         stop.set()
+        sa.event.remove(engine, "after_cursor_execute", looked)
 
 
 def test_the_relay_is_built_in_one_place_of_the_wiring():
