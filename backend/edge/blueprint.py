@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import flask_smorest
 from marshmallow import ValidationError
@@ -10,6 +11,10 @@ from webargs.flaskparser import FlaskParser
 
 from .problems import PROBLEM_JSON, ProblemSchema
 from .text import invalid_text_paths
+
+# JSON can carry a lone surrogate or a NUL only as an escape (raw ones are not valid UTF-8 or JSON), so a
+# body without `\uD8..`-`\uDF..` or `\u0000` needs no walk: the common case costs one byte search.
+_MAY_HOLD_NON_TEXT = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 
 
 class JsonBodyParser(FlaskParser):
@@ -23,7 +28,7 @@ class JsonBodyParser(FlaskParser):
 
     def load_json(self, req, schema):
         data = super().load_json(req, schema)
-        if data is missing:
+        if data is missing or not _MAY_HOLD_NON_TEXT.search(req.get_data(cache=True)):
             return data
         per_entry = getattr(schema, "TEXT_CHECKED_PER_ENTRY", ())
         checked = ({key: value for key, value in data.items() if key not in per_entry}
