@@ -197,22 +197,28 @@ class LiveServer:
     world: World
 
 
-@pytest.fixture
-def live_server(tmp_path, world_template):
-    """Serve a fresh copy of the world with werkzeug in a background thread on a free port."""
-    application = _app_on_copy(world_template[0], tmp_path / "live.db")
+@contextmanager
+def serving(application, template_world: World):
+    """Serve `application` with werkzeug in a background thread on a free port; disposed of afterwards."""
     # Port 0: the OS picks a free ephemeral port (32768+), above every port Chromium calls unsafe.
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="waybill-live-server", daemon=True)
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", application,
-                         _world_for(application, world_template[1]))
+                         _world_for(application, template_world))
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
         _dispose(application)
+
+
+@pytest.fixture
+def live_server(tmp_path, world_template):
+    """Serve a fresh copy of the world with werkzeug in a background thread on a free port."""
+    with serving(_app_on_copy(world_template[0], tmp_path / "live.db"), world_template[1]) as server:
+        yield server
 
 
 # -- Chromium (Debian's /usr/bin/chromium through Playwright's own sync API; no browser download) --

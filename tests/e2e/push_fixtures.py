@@ -11,14 +11,13 @@ import time
 import pytest
 import sqlalchemy as sa
 from py_vapid import Vapid
-from werkzeug.serving import make_server
 
 from backend.adapters.push import start_push_thread
 from backend.adapters.push_records import PushCursor, PushMessage
 from backend.adapters.records import OutboxEvent
 from backend.bootstrap import start_relay_thread
 from backend.extensions import db
-from tests.e2e.conftest import PHONE, LiveServer, _app_on_copy, _dispose, _world_for
+from tests.e2e.conftest import PHONE, _app_on_copy, _dispose, _world_for, serving
 from tests.push_service import LocalPushService
 
 SUBJECT = "mailto:ops@waybill-shop.co.uk"
@@ -117,17 +116,8 @@ def push_live_server(tmp_path, world_template):
     application = _app_on_copy(world_template[0], tmp_path / "live.db", VAPID_SUBJECT="mailto:ops@waybill-shop.co.uk")
     application.instance_path = str(tmp_path / "instance")
     generate_key_file(application.instance_path)
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="waybill-live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", application,
-                         _world_for(application, world_template[1]))
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        _dispose(application)
+    with serving(application, world_template[1]) as server:
+        yield server
 
 
 @pytest.fixture
