@@ -16,18 +16,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import base64
-import threading
 
 import pytest
 import requests
 import schemathesis
 from hypothesis.configuration import set_hypothesis_home_dir
 from py_vapid import Vapid
-from werkzeug.serving import make_server
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.engine.statistic import Statistic
 
-from tests.e2e.conftest import _app_on_copy, _dispose, _world_for
+from tests.e2e.conftest import _app_on_copy, serving
 
 SEED = 20240917
 MAX_EXAMPLES = 10
@@ -154,16 +152,8 @@ def served(tmp_path, world_template):
     application = _app_on_copy(world_template[0], tmp_path / "schemathesis.db",
                                VAPID_PRIVATE_KEY=base64.urlsafe_b64encode(raw).decode().rstrip("="),
                                VAPID_SUBJECT="mailto:ops@example.com")
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="schemathesis-target", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", _world_for(application, world_template[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        _dispose(application)
+    with serving(application, world_template[1]) as server:
+        yield server.url, server.world
 
 
 # Every built-in check; max_response_time only runs with a time limit, and timing is no property of the document.
