@@ -4,10 +4,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from . import throttle
-from .adapters.records import ApiToken, User, UserSession
+from .adapters.records import ApiToken, User, UserSession, UserWarehouse
+from .adapters.tables import warehouses
 from .adapters.sqlite import fresh_write
 from .domain.access import STAFF, Role
-from .domain.catalogue import Warehouse
 from .domain.errors import DomainError, Forbidden, NotFound
 from .domain.events import utcnow
 from .extensions import db
@@ -47,9 +47,11 @@ def create_user(email: str, password: str, role: str, *, name: str = "", custome
             raise AccountError(f"{email} already has an account.")
         user = User(email=email, name=name or email.split("@")[0].title(), password_hash=password_hash,
                     role=role, customer_id=customer_id, active=True)
-        user.warehouses = [session.get(Warehouse, wid) for wid in warehouse_ids]
-        if any(w is None for w in user.warehouses):
+        known = set(session.execute(sa.select(warehouses.c.id).where(warehouses.c.id.in_(list(warehouse_ids))))
+                    .scalars())
+        if known != set(warehouse_ids):
             raise AccountError("Unknown warehouse id.")
+        user.warehouse_links = [UserWarehouse(warehouse_id=wid) for wid in sorted(known)]
         session.add(user)
         session.commit()
     return user

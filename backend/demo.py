@@ -155,13 +155,12 @@ LONDON_BINS = {"MUG-BLUE": "A-01-01", "MUG-RED": "A-01-02", "KETTLE-S": "A-02-01
 def _demo_picking(run, owner, london_id: int) -> None:
     """Boxes, bins for London's stock, and two allocated London orders batched into one pick list."""
     from .identity import actor_for
-    from .adapters.repositories import CatalogueRepository
+    from .queries.catalogue import product_by_sku
     actor = actor_for(owner)
     for box in BOXES:
         run(commands.CreateBox(*box), SYSTEM)
-    catalogue = CatalogueRepository(db.session)
     for sku, bin_code in LONDON_BINS.items():
-        run(commands.AssignBin(london_id, catalogue.product_by_sku(sku).id, bin_code), SYSTEM)
+        run(commands.AssignBin(london_id, product_by_sku(db.session, sku).id, bin_code), SYSTEM)
     address = {"name": "Sam Rivers", "line1": "40 Commercial Street", "city": "London", "postcode": "E1 6LT",
                "country": "GB", "phone": "", "latitude": 51.5190, "longitude": -0.0740}
     sam = run(commands.CreateCustomer("sam@example.com", "Sam Rivers", "", (address,)), SYSTEM)

@@ -47,14 +47,14 @@ def add_floor_staff(url: str, devices: int) -> list[dict]:
 
     from backend.accounts import create_user
     from backend.tokens import issue_token
-    from backend.domain.catalogue import Product, Warehouse
+    from backend.adapters.tables import products, warehouses
     from backend.extensions import db
     app = _app_for(url)
     app.config["WAYBILL_FAST_PASSWORD_HASH"] = True  # the bench measures replay, not 50 argon2 hashes
     people = []
     with app.app_context():
-        warehouse_ids = [w.id for w in db.session.execute(sa.select(Warehouse)).scalars()]
-        product_ids = [p.id for p in db.session.execute(sa.select(Product)).scalars()]
+        warehouse_ids = list(db.session.execute(sa.select(warehouses.c.id)).scalars())
+        product_ids = list(db.session.execute(sa.select(products.c.id)).scalars())
         for i in range(devices):
             user = create_user(f"picker{i}@bench.example", "bench-password-2026", "floor",
                                warehouse_ids=warehouse_ids)

@@ -4,8 +4,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import sqlalchemy as sa
 
 from backend.accounts import create_user
+from backend.adapters.mappings import MAPPINGS, reader
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.access import SYSTEM
@@ -19,6 +21,25 @@ LEEDS = {"name": "Casey Customer", "line1": "12 Elm Street", "city": "Leeds", "p
          "country": "GB", "latitude": 53.80, "longitude": -1.55}
 LONDON = {"name": "Lou Londoner", "line1": "3 Oxford St", "city": "London", "postcode": "W1D 1AA",
           "country": "GB", "latitude": 51.515, "longitude": -0.14}
+
+
+def stored(cls, key):
+    """The stored object of a domain class by id, read from the database as a page would read it."""
+    from backend.extensions import db
+    return reader(db.session).get(cls, key)
+
+
+def table_of(cls) -> sa.Table:
+    """The table a domain class is stored in (for conditions in stored_all)."""
+    return MAPPINGS[cls].table
+
+
+def stored_all(cls, *where) -> list:
+    """Stored objects of a domain class matching conditions on its table, oldest (lowest id) first."""
+    from backend.extensions import db
+    mapping = MAPPINGS[cls]
+    table = mapping.table
+    return reader(db.session).load(mapping, sa.select(table).where(*where).order_by(table.c[mapping.key]))
 
 
 class Shop:
@@ -147,14 +168,13 @@ def run_out_for_delivery(shop, actor, driver_id, stops=2, *, method="card", star
     """
     from datetime import datetime, timezone
     from backend.domain.dispatch import DeliveryRun
-    from backend.extensions import db
     shipment_ids = [shipped_own_fleet(shop, actor, method=method)[1] for _ in range(stops)]
     today = datetime.now(timezone.utc).date()
     planned = run(shop.app, commands.AssignToRun(driver_id, today, tuple(shipment_ids)), actor)
     if start:
         run(shop.app, commands.StartRun(planned.id), actor)
     with shop.app.app_context():
-        ordered = db.session.get(DeliveryRun, planned.id).ordered_stops
+        ordered = stored(DeliveryRun, planned.id).ordered_stops
         return planned.id, [s.id for s in ordered], [s.order_id for s in ordered]
 
 
@@ -196,7 +216,7 @@ def picking_setup(shop: Shop) -> None:
 def _add_bin(self, code, bin_code):
     """Add a bin to a warehouse (straight into the table: bins have no command of their own yet)."""
     import sqlalchemy as sa
-    from backend.adapters.orm import bins
+    from backend.adapters.tables import bins
     from backend.extensions import db
     with self.app.app_context():
         db.session.execute(sa.insert(bins).values(warehouse_id=self.warehouses[code], code=bin_code))

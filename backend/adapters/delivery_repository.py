@@ -3,20 +3,22 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..domain.delivery import Blob, CashSettlement, DeliveryProof, ProofStatus
+from ..domain.delivery import Blob, CashSettlement, DeliveryAttempt, DeliveryProof, ProofStatus
 from ..domain.dispatch import DeliveryRun, RunStop
-from .orm import blobs, cash_settlements, delivery_attempts, delivery_proofs, delivery_runs, run_stops
+from .data_mapper import DataMapper
+from .fulfilment_tables import blobs, cash_settlements, delivery_attempts, delivery_proofs, run_stops
+from .mappings import CASH_SETTLEMENT, DELIVERY_PROOF
 
 
 class DeliveryRepository:
-    """What the driver's handlers load and save, in the unit of work's session."""
+    """What the driver's handlers load and save, in the unit of work's transaction."""
 
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, session, mapper: DataMapper):
+        self.session, self.mapper = session, mapper
 
-    def add(self, thing) -> None:
+    def add(self, thing: DeliveryProof | DeliveryAttempt | Blob | CashSettlement) -> None:
         """Stage a new proof, attempt, blob or settlement."""
-        self.session.add(thing)
+        self.mapper.add(thing)
 
     # -- runs and stops (tables of the shipping area) -----------------------------------------------
     def stop_with_run(self, stop_id: int, *, for_update: bool = False) -> tuple[DeliveryRun | None, RunStop | None]:
@@ -30,25 +32,22 @@ class DeliveryRepository:
 
     def run(self, run_id: int, *, for_update: bool = False) -> DeliveryRun | None:
         """One run with its stops."""
-        query = sa.select(DeliveryRun).where(DeliveryRun.id == run_id)
-        if for_update:
-            query = query.with_for_update(of=delivery_runs).execution_options(populate_existing=True)
-        return self.session.execute(query).scalar_one_or_none()
+        return self.mapper.get(DeliveryRun, run_id, for_update=for_update)
 
     # -- proofs and attempts ------------------------------------------------------------------------
     def proofs_of_stops(self, stop_ids) -> list[DeliveryProof]:
         """Every proof of these stops, oldest first."""
         if not stop_ids:
             return []
-        return list(self.session.execute(sa.select(DeliveryProof).where(
-            delivery_proofs.c.stop_id.in_(list(stop_ids))).order_by(delivery_proofs.c.id)).scalars())
+        return self.mapper.load(DELIVERY_PROOF, sa.select(delivery_proofs).where(
+            delivery_proofs.c.stop_id.in_(list(stop_ids))).order_by(delivery_proofs.c.id))
 
     def pending_proofs_of(self, driver_id: int | None) -> list[DeliveryProof]:
         """Proofs of this driver still waiting for an image (a handful at most: a day's run)."""
-        return list(self.session.execute(sa.select(DeliveryProof).where(
+        return self.mapper.load(DELIVERY_PROOF, sa.select(delivery_proofs).where(
             delivery_proofs.c.status == ProofStatus.PENDING_UPLOAD.value,
             delivery_proofs.c.driver_id.is_(None) if driver_id is None else delivery_proofs.c.driver_id == driver_id)
-            .with_for_update()).scalars())
+            .with_for_update(), refresh=True)
 
     def referenced_by_other_driver(self, blob_id: str, driver_id: int | None) -> bool:
         """True when another driver's proof or attempt names this image id (it is not the caller's to send)."""
@@ -63,7 +62,7 @@ class DeliveryRepository:
     # -- blobs --------------------------------------------------------------------------------------
     def blob(self, blob_id: str) -> Blob | None:
         """One uploaded image's record."""
-        return self.session.get(Blob, blob_id)
+        return self.mapper.get(Blob, blob_id)
 
     def present_blob_ids(self, blob_ids) -> set[str]:
         """Which of these images are stored."""
@@ -74,4 +73,5 @@ class DeliveryRepository:
     # -- settlements --------------------------------------------------------------------------------
     def settlement(self, run_id: int) -> CashSettlement | None:
         """The run's cash settlement, if made."""
-        return self.session.execute(sa.select(CashSettlement).where(cash_settlements.c.run_id == run_id)).scalar_one_or_none()
+        found = self.mapper.load(CASH_SETTLEMENT, sa.select(cash_settlements).where(cash_settlements.c.run_id == run_id))
+        return found[0] if found else None

@@ -3,29 +3,29 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..domain.catalogue import Product
 from ..domain.orders import Order
 from ..domain.packing import Box
 from ..domain.picking import PickLine, PickList, uncovered_units
-from .orm import bins, line_allocations, order_lines, orders, parcels, pick_lines, pick_lists, stock_levels
+from .data_mapper import DataMapper
+from .fulfilment_tables import boxes, parcels, pick_lines, pick_lists
+from .mappings import BOX, ORDER, PICK_LINE, PICK_LIST, PRODUCT
+from .tables import bins, line_allocations, order_lines, orders, products, stock_levels
 
 
 class PickingRepository:
     """Everything picking and packing read and write."""
 
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, session, mapper: DataMapper):
+        self.session, self.mapper = session, mapper
 
     # -- pick lists --------------------------------------------------------------------------------
     def add(self, pick_list: PickList) -> None:
-        self.session.add(pick_list)
+        """Stage a new pick list with its lines."""
+        self.mapper.add(pick_list)
 
     def get(self, pick_list_id: int, *, for_update: bool = False) -> PickList | None:
         """One pick list with its lines; locked until commit with for_update (two phones claiming at once)."""
-        query = sa.select(PickList).where(pick_lists.c.id == pick_list_id)
-        if for_update:
-            query = query.with_for_update(of=pick_lists).execution_options(populate_existing=True)
-        return self.session.execute(query).scalar_one_or_none()
+        return self.mapper.get(PickList, pick_list_id, for_update=for_update)
 
     def list_of_line(self, pick_line_id: int, *, for_update: bool = False) -> PickList | None:
         """The pick list a line belongs to (locked with for_update)."""
@@ -35,22 +35,23 @@ class PickingRepository:
 
     def lines_of_order(self, order_id: int) -> list[PickLine]:
         """Every pick line of an order (on any list)."""
-        return list(self.session.execute(sa.select(PickLine).where(pick_lines.c.order_id == order_id)
-                                         .order_by(pick_lines.c.id)).scalars())
+        return self.mapper.load(PICK_LINE, sa.select(pick_lines).where(pick_lines.c.order_id == order_id)
+                                .order_by(pick_lines.c.id))
 
     def lists_of_order(self, order_id: int) -> list[PickList]:
+        """Every pick list holding a line of this order, oldest first."""
         ids = self.session.execute(sa.select(pick_lines.c.pick_list_id).where(pick_lines.c.order_id == order_id)
                                    .distinct()).scalars().all()
         return [self.get(i) for i in sorted(ids)]
 
     def lists(self, warehouse_ids=None, statuses=None) -> list[PickList]:
         """Pick lists of some warehouses (None: all), newest first."""
-        query = sa.select(PickList).order_by(pick_lists.c.id.desc())
+        query = sa.select(pick_lists).order_by(pick_lists.c.id.desc())
         if warehouse_ids is not None:
             query = query.where(pick_lists.c.warehouse_id.in_(sorted(warehouse_ids)))
         if statuses:
             query = query.where(pick_lists.c.status.in_(list(statuses)))
-        return list(self.session.execute(query).scalars())
+        return self.mapper.load(PICK_LIST, query)
 
     def covered_units(self, order_ids, warehouse_id: int) -> dict:
         """order_line_id -> units already on pick lists of this warehouse (picked or still to pick, not short)."""
@@ -77,8 +78,8 @@ class PickingRepository:
             .order_by(orders.c.id).limit(limit)).scalars().all()
         if not ids:
             return []
-        found = list(self.session.execute(sa.select(Order).where(orders.c.id.in_(ids))
-                                          .order_by(orders.c.created_at, orders.c.id)).scalars())
+        found = self.mapper.load(ORDER, sa.select(orders).where(orders.c.id.in_(ids))
+                                 .order_by(orders.c.created_at, orders.c.id))
         covered = self.covered_units(ids, warehouse_id)
         return [o for o in found if uncovered_units(o, warehouse_id, covered)]
 
@@ -92,33 +93,40 @@ class PickingRepository:
 
     def products(self, product_ids) -> dict:
         """product_id -> Product."""
-        rows = self.session.execute(sa.select(Product).where(Product.id.in_(sorted(set(product_ids)) or [0])))
-        return {p.id: p for p in rows.scalars()}
+        found = self.mapper.load(PRODUCT, sa.select(products).where(products.c.id.in_(sorted(set(product_ids)) or [0])))
+        return {p.id: p for p in found}
 
     def bin_id(self, warehouse_id: int, code: str) -> int | None:
+        """The id of a shelf position of this warehouse, by its code."""
         return self.session.execute(sa.select(bins.c.id).where(bins.c.warehouse_id == warehouse_id,
                                                                bins.c.code == code)).scalar_one_or_none()
 
     # -- boxes and parcels -------------------------------------------------------------------------
     def boxes(self, *, active_only: bool = True) -> list[Box]:
-        query = sa.select(Box).order_by(Box.code)
+        """The box catalogue, by code (active boxes only unless asked)."""
+        query = sa.select(boxes).order_by(boxes.c.code)
         if active_only:
-            query = query.where(Box.active.is_(True))
-        return list(self.session.execute(query).scalars())
+            query = query.where(boxes.c.active.is_(True))
+        return self.mapper.load(BOX, query)
 
     def box(self, code: str) -> Box | None:
-        return self.session.execute(sa.select(Box).where(Box.code == code)).scalar_one_or_none()
+        """One box by code."""
+        found = self.mapper.load(BOX, sa.select(boxes).where(boxes.c.code == code))
+        return found[0] if found else None
 
     def add_box(self, box: Box) -> None:
-        self.session.add(box)
+        """Stage a new box for the catalogue."""
+        self.mapper.add(box)
 
     def add_parcel(self, *, order_id: int, box_code: str, weight_grams: int, length_mm: int, width_mm: int,
                    height_mm: int, created_by_id: int | None, created_at) -> None:
+        """Record one closed box of an order (an append-only row that shipping reads)."""
         self.session.execute(sa.insert(parcels).values(
             order_id=order_id, box_code=box_code, weight_grams=weight_grams, length_mm=length_mm,
             width_mm=width_mm, height_mm=height_mm, created_by_id=created_by_id, created_at=created_at))
 
     def parcels(self, order_id: int) -> list[dict]:
+        """The order's closed boxes, in the order they were closed."""
         rows = self.session.execute(sa.select(parcels).where(parcels.c.order_id == order_id)
                                     .order_by(parcels.c.id)).mappings()
         return [dict(r) for r in rows]

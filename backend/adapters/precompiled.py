@@ -46,6 +46,11 @@ def _cursor(connection):
     return kept[1]
 
 
+def typed_bind(column, name: str | None = None):
+    """A named parameter with the column's type (so its value goes through the column's bind processing)."""
+    return bindparam(name or column.name, type_=column.type)
+
+
 class _Form:
     """One statement compiled for one dialect: SQL text, parameter order and value converters."""
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..domain.events import utcnow
-from .orm import UTCDateTime
+from .tables import UTCDateTime
 
 
 class PushSubscription(db.Model):

@@ -7,7 +7,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.orders import Order
 from ..domain.events import utcnow
-from .orm import orders
+from .mappings import ORDER
+from .tables import orders
 from .push_records import PushAttempt, PushCursor, PushMessage, PushSubscription
 from .records import OutboxEvent, User
 
@@ -20,11 +21,17 @@ class PushRepository:
 
     # -- subscriptions (the API's handlers) -------------------------------------------------------------
     def order_by_token(self, tracking_token: str, *, for_update: bool = False) -> Order | None:
-        """The order behind a tracking token (the token is the customer's key to it)."""
-        query = sa.select(Order).where(orders.c.tracking_token == tracking_token)
+        """The order behind a tracking token (the token is the customer's key to it), as a read-only copy."""
+        query = sa.select(orders).where(orders.c.tracking_token == tracking_token)
         if for_update:  # two subscribe requests for one order at once count subscriptions one after the other
             query = query.with_for_update(of=orders)
-        return self.session.execute(query).scalar_one_or_none()
+        row = self.session.execute(query).one_or_none()
+        return None if row is None else ORDER.build(row._asdict())
+
+    def order(self, order_id: int) -> Order | None:
+        """An order's own columns (number, tracking token, total) as a read-only copy, without its lines."""
+        row = self.session.execute(sa.select(orders).where(orders.c.id == order_id)).one_or_none()
+        return None if row is None else ORDER.build(row._asdict())
 
     def subscription(self, order_id: int, endpoint: str) -> PushSubscription | None:
         return self.session.execute(sa.select(PushSubscription).where(

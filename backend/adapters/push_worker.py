@@ -26,7 +26,6 @@ from ..domain.events import utcnow
 from ..domain.notifications import (STAFF_ALERT_ROLES, build_payload, build_staff_payload, kind_of, staff_kind_of,
                                    staff_topic_for, topic_for)
 from ..domain.push_delivery import Next, RetryPolicy, after_response, remaining_ttl
-from ..domain.orders import Order
 from .push_records import PushAttempt, PushMessage
 from .push_repository import PushRepository
 from .sqlite import fresh_write
@@ -108,7 +107,7 @@ class PushWorker:
                     subscriptions = repo.active_subscriptions(event.aggregate_id, created_by=event.occurred_at)
                     if not subscriptions or ttl == 0:  # stale news (the worker was away too long) is not sent
                         continue
-                    order = session.get(Order, event.aggregate_id)
+                    order = repo.order(event.aggregate_id)
                     payload = build_payload(kind, order_number=order.number, tracking_token=order.tracking_token,
                                             event_id=event.event_id, sequence=event.publish_seq,
                                             occurred_at=event.occurred_at, eta=_eta_of(event.payload or {}))
@@ -137,7 +136,7 @@ class PushWorker:
                                                         roles=[r.value for r in STAFF_ALERT_ROLES])
         if not subscriptions or ttl == 0:
             return 0
-        order = session.get(Order, event.aggregate_id)
+        order = repo.order(event.aggregate_id)
         if order is None:
             return 0
         payload = build_staff_payload(kind, order_id=order.id, order_number=order.number,

@@ -7,13 +7,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..domain.events import utcnow
-from .orm import UTCDateTime
+from .tables import UTCDateTime
 
 user_warehouses = sa.Table(
     "user_warehouse", db.metadata,
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("warehouse_id", sa.ForeignKey("warehouse.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+class UserWarehouse(db.Model):
+    """A warehouse a floor user works in (their scope)."""
+
+    __table__ = user_warehouses
 
 
 class User(UserMixin, db.Model):
@@ -28,7 +34,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer.id"))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    warehouses = relationship("Warehouse", secondary=user_warehouses, lazy="select")
+    warehouse_links = relationship(UserWarehouse, cascade="all, delete-orphan", lazy="select")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
@@ -37,7 +43,7 @@ class User(UserMixin, db.Model):
     @property
     def warehouse_ids(self) -> set[int]:
         """Warehouses a floor user is scoped to."""
-        return {w.id for w in self.warehouses}
+        return {link.warehouse_id for link in self.warehouse_links}
 
     # The plain token of the sign-in this row was loaded through (backend/sessions.py); not a column.
     session_token = None

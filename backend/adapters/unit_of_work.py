@@ -8,13 +8,17 @@ from typing import Callable
 
 from ..domain.events import DomainEvent
 from ..domain.exception_queue import RaisedException
+from .catalogue_repository import CatalogueRepository, IdempotencyRepository
+from .data_mapper import DataMapper
 from .delivery_repository import DeliveryRepository
 from .exception_queue import ExceptionRepository, open_exceptions
+from .mappings import MAPPINGS
+from .order_repository import OrderRepository
 from .outbox import with_aggregate_id, write_events
 from .picking_repository import PickingRepository
 from .push_repository import PushRepository
-from .repositories import CatalogueRepository, IdempotencyRepository, OrderRepository, StockRepository
 from .shipping_repository import ShippingRepository
+from .stock_repository import StockRepository
 from .sqlite import fresh_write
 from .sync_log import SyncLogRepository
 
@@ -24,13 +28,14 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, session):
         self.session = session
-        self.orders = OrderRepository(session)
-        self.stock = StockRepository(session)
-        self.catalogue = CatalogueRepository(session)
+        self.mapper = mapper = DataMapper(session, MAPPINGS)  # every aggregate is read and written through it
+        self.orders = OrderRepository(session, mapper)
+        self.stock = StockRepository(session, mapper)
+        self.catalogue = CatalogueRepository(session, mapper)
         self.idempotency = IdempotencyRepository(session)
-        self.shipping = ShippingRepository(session)
-        self.picking = PickingRepository(session)
-        self.delivery = DeliveryRepository(session)
+        self.shipping = ShippingRepository(session, mapper)
+        self.picking = PickingRepository(session, mapper)
+        self.delivery = DeliveryRepository(session, mapper)
         self.exception_queue = ExceptionRepository(session)
         self.push = PushRepository(session)
         self.sync_log = SyncLogRepository(session)
@@ -47,12 +52,14 @@ class SqlAlchemyUnitOfWork:
         # fresh data, and on SQLite as a write transaction from its first statement.
         self._write = fresh_write(self.session)
         self._write.__enter__()
+        self.mapper.attach()
         return self
 
     def __exit__(self, *exc):
         try:
             self.rollback()
         finally:
+            self.mapper.detach()
             self._write.__exit__(*exc)
 
     def track(self, aggregate):
@@ -76,30 +83,32 @@ class SqlAlchemyUnitOfWork:
 
     def flush(self) -> None:
         """Send pending inserts so new rows get their ids."""
-        self.session.flush()
+        self.mapper.flush()
 
     def commit(self) -> None:
         """Write the collected events to the outbox and audit trail, then commit all in one go."""
-        self.session.flush()
+        self.mapper.flush()
         events = list(self._loose_events)
         for aggregate in self._seen:
             events.extend(with_aggregate_id(e, aggregate.id) for e in aggregate.pending_events())
             aggregate.pending_events().clear()
-        self.orders.write_pending()  # new orders' allocations and later changes (Core data mapper)
-        self.stock.write_pending()
+        self.stock.write_pending()  # the ledger's movements, in one statement
         events.extend(open_exceptions(self.session, self.exceptions, self.actor_id, self.command_id))
         callbacks, self._before_commit = self._before_commit, []
         for callback in callbacks:
             callback(events)
         write_events(self.session, events)
         self._loose_events.clear()
+        if callbacks:
+            self.mapper.flush()  # what a before-commit step changed
         self.session.commit()
+        self.mapper.forget()
         self.exceptions_opened, self.exceptions = self.exceptions, []
 
     def rollback(self) -> None:
         """Throw away everything not committed."""
         self.session.rollback()
-        self.orders.discard_pending()
+        self.mapper.forget()
         self.stock.discard_pending()
         self._loose_events.clear()
         self._before_commit.clear()

@@ -6,13 +6,13 @@ from flask.views import MethodView
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE, STAFF, Role, require_role, require_warehouse
-from ..domain.catalogue import Product, Warehouse
 from ..domain.errors import NotFound
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
 from ..extensions import db
-from ..queries.catalogue import bins_of, list_products, list_warehouses
+from ..queries.catalogue import bins_of, list_products, list_warehouses, product as stored_product
+from ..queries.catalogue import warehouse as stored_warehouse
 from .schemas import (BinSchema, ProductCreateSchema, ProductFields, ProductQuerySchema, ProductSchema,
                       WarehouseCreateSchema, WarehouseSchema)
 
@@ -45,7 +45,7 @@ class ProductItem(MethodView):
     @blp.response(200, ProductSchema)
     def get(self, product_id):
         """Read a product."""
-        product = db.session.get(Product, product_id)
+        product = stored_product(db.session, product_id)
         if product is None:
             raise NotFound("No such product.")
         return product
@@ -85,7 +85,7 @@ class WarehouseItem(MethodView):
         """Read a warehouse."""
         actor = current_actor()
         require_role(actor, *STAFF)
-        warehouse = db.session.get(Warehouse, warehouse_id)
+        warehouse = stored_warehouse(db.session, warehouse_id)
         if warehouse is None:
             raise NotFound("No such warehouse.")
         if actor.role == Role.FLOOR:

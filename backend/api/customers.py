@@ -6,13 +6,12 @@ from flask.views import MethodView
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE, Role, require_role
-from ..domain.catalogue import Customer
 from ..domain.errors import NotFound
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
 from ..extensions import db
-from ..queries.catalogue import list_customers
+from ..queries.catalogue import customer as stored_customer, list_customers
 from .schemas import CustomerCreateSchema, CustomerSchema, ProductQuerySchema
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers")
@@ -47,7 +46,7 @@ class MyCustomer(MethodView):
         """Your customer record (customers only)."""
         actor = current_actor()
         require_role(actor, Role.CUSTOMER)
-        customer = db.session.get(Customer, actor.customer_id) if actor.customer_id else None
+        customer = stored_customer(db.session, actor.customer_id) if actor.customer_id else None
         if customer is None:
             raise NotFound("No customer record is linked to this account.")
         return customer
@@ -63,7 +62,7 @@ class CustomerItem(MethodView):
         actor = current_actor()
         if not actor.is_office and actor.customer_id != customer_id:
             raise NotFound("No such customer.")
-        customer = db.session.get(Customer, customer_id)
+        customer = stored_customer(db.session, customer_id)
         if customer is None:
             raise NotFound("No such customer.")
         return customer

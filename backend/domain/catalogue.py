@@ -21,6 +21,8 @@ class Channel(str, Enum):
 class Product:
     """A sellable item with its price, weight (grams) and dimensions (millimetres)."""
 
+    id = None  # given when stored
+
     def __init__(self, sku: str, name: str, price_minor: int, currency: str, *, brand: str = "",
                  category: str = "", weight_g: int = 0, length_mm: int = 0, width_mm: int = 0,
                  height_mm: int = 0, barcode: str | None = None, active: bool = True):
@@ -70,6 +72,8 @@ class Address:
 class Warehouse:
     """A place that holds stock, with an address and coordinates for distance ranking."""
 
+    id = None  # given when stored
+
     def __init__(self, code: str, name: str, address: dict, latitude: float, longitude: float,
                  active: bool = True):
         self.code = code
@@ -83,6 +87,8 @@ class Warehouse:
 class BinLocation:
     """A shelf position inside a warehouse (e.g. 'A-01-03'); pick lists are sorted by it."""
 
+    id = None  # given when stored
+
     def __init__(self, warehouse_id: int, code: str):
         self.warehouse_id = warehouse_id
         self.code = code
@@ -90,6 +96,8 @@ class BinLocation:
 
 class Customer:
     """A buyer, with their addresses kept as JSON snapshots."""
+
+    id = None  # given when stored
 
     def __init__(self, email: str, name: str, phone: str = "", addresses: list | None = None):
         self.email = email.lower()

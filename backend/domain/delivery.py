@@ -108,6 +108,8 @@ def check_blob_refs(refs) -> tuple[list[str], list[str]]:
 class DeliveryProof:
     """Evidence that a stop's parcel was handed over: who took it, where, when, photos and signature."""
 
+    id = None  # given when stored
+
     def __init__(self, *, stop_id: int, order_id: int, driver_id: int | None, command_id: str | None,
                  recipient_name: str, occurred_at, photo_blob_ids, signature_blob_ids,
                  latitude: float | None = None, longitude: float | None = None,
@@ -157,6 +159,8 @@ class DeliveryProof:
 class DeliveryAttempt:
     """A drop-off that did not happen, with the reason and (optionally) a photo of the door."""
 
+    id = None  # given when stored
+
     def __init__(self, *, stop_id: int, order_id: int, driver_id: int | None, command_id: str | None,
                  reason: str, note: str = "", photo_blob_id: str | None = None, occurred_at=None,
                  history_only: bool = False):
@@ -202,6 +206,8 @@ def cash_shortfalls(lines) -> list[CashLine]:
 
 class CashSettlement:
     """The end-of-day count of a run's cash against what the stops recorded."""
+
+    id = None  # given when stored
 
     def __init__(self, *, run_id: int, expected_minor: int, counted_minor: int, currency: str,
                  settled_by_id: int | None, note: str = ""):

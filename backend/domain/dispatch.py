@@ -100,6 +100,9 @@ def estimate_etas(origin: tuple[float, float], points: list[Point], start: datet
 class RunStop:
     """One shipment to hand over on a run, at `position` (1..n); cash to collect if COD."""
 
+    id = None  # given when stored
+    run_id = None  # set when its run is stored
+
     def __init__(self, *, shipment_id: int, order_id: int, position: int, cod_due_minor: int = 0,
                  currency: str = "GBP", delivery_notes: str = "", eta: datetime | None = None):
         if cod_due_minor < 0:
@@ -122,6 +125,8 @@ class RunStop:
 
 class DeliveryRun(RecordsEvents):
     """A driver's run for one day from one warehouse; `version` moves on every change of its stops."""
+
+    id = None  # given when stored
 
     aggregate_type = "delivery_run"
 

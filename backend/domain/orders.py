@@ -52,7 +52,7 @@ HOLDS_STOCK = frozenset({S.PLACED, S.PAYMENT_HOLD, S.AWAITING_PAYMENT, S.ACCEPTE
 CUSTOMER_CANCELLABLE = frozenset({S.PLACED, S.PAYMENT_HOLD, S.AWAITING_PAYMENT})
 
 
-class PlainLineAllocation:
+class LineAllocation:
     """Units of a line reserved in one warehouse."""
 
     id = None  # given when stored
@@ -63,12 +63,11 @@ class PlainLineAllocation:
         self.quantity = quantity
 
 
-class PlainOrderLine:
+class OrderLine:
     """A product, quantity and the price charged, plus where its units are reserved."""
 
     id = None  # given when stored
     order_id = None
-    allocation_class = PlainLineAllocation  # the kind of allocation add_allocation makes for this line
 
     def __init__(self, product_id: int, sku: str, name: str, quantity: int, unit_price_minor: int,
                  net_minor: int, tax_minor: int):
@@ -97,18 +96,15 @@ class PlainOrderLine:
             if allocation.warehouse_id == warehouse_id:
                 allocation.quantity += quantity
                 return allocation
-        allocation = self.allocation_class(warehouse_id, quantity)
+        allocation = LineAllocation(warehouse_id, quantity)
         self.allocations.append(allocation)
         return allocation
 
 
-class PlainOrder(RecordsEvents):
+class Order(RecordsEvents):
     """An order: its lines, money, addresses, payment and status, changed only by `transition`.
 
-    The rules live on plain Python objects. `Order` below is the same order as the ORM stores it
-    (adapters/orm.py maps it), with attribute bookkeeping on every read and write. Order intake builds
-    a PlainOrder of PlainOrderLines instead, which the Core data mapper writes (OrderRepository
-    .insert_new): several times cheaper to build and read than the mapped kind, on the busiest path.
+    A plain Python object: the repositories read and write it with Core statements (adapters/data_mapper.py).
     """
 
     aggregate_type = "order"
@@ -192,18 +188,3 @@ class PlainOrder(RecordsEvents):
             self.version += 1
             self.updated_at = utcnow()
         return super().record(name, actor_id=actor_id, **data)
-
-
-# -- the same aggregate as the ORM stores it: adapters/orm.py maps these three classes -------------------
-class LineAllocation(PlainLineAllocation):
-    """A stored line allocation."""
-
-
-class OrderLine(PlainOrderLine):
-    """A stored order line; the allocations it adds are stored ones."""
-
-    allocation_class = LineAllocation
-
-
-class Order(PlainOrder):
-    """A stored order, loaded and saved through the ORM (every order but one being placed)."""

@@ -26,6 +26,8 @@ class PackingError(DomainError):
 class Box:
     """A box of the catalogue: inner dimensions (mm), the weight it holds and its own weight (g)."""
 
+    id = None  # given when stored
+
     def __init__(self, code: str, name: str, inner_length_mm: int, inner_width_mm: int, inner_height_mm: int,
                  max_weight_grams: int, tare_grams: int = 0, active: bool = True):
         self.code = code

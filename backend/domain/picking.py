@@ -34,6 +34,9 @@ def bin_sort_key(bin_code: str | None, sku: str) -> tuple:
 class PickLine:
     """Units of one order line to take from one bin."""
 
+    id = None  # given when stored
+    pick_list_id = None  # set when its list is stored
+
     def __init__(self, order_id: int, order_line_id: int, product_id: int, sku: str, bin_code: str | None,
                  quantity: int, barcode: str | None = None):
         if quantity <= 0:
@@ -88,6 +91,8 @@ class PickLine:
 
 class PickList:
     """Lines of several orders in one warehouse, walked in bin order by the picker who claimed it."""
+
+    id = None  # given when stored
 
     def __init__(self, warehouse_id: int, created_by_id: int | None = None):
         self.warehouse_id = warehouse_id

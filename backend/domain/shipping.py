@@ -64,6 +64,8 @@ class Parcel:
 class Shipment(RecordsEvents):
     """One order's shipment with one carrier: tracking number and label (bytes, PDF/PNG/ZPL/HTML)."""
 
+    id = None  # given when stored
+
     aggregate_type = "shipment"
 
     def __init__(self, *, order_id: int, warehouse_id: int, carrier: str, service: str,

@@ -37,14 +37,11 @@ class StockMovement:
         self.created_at = utcnow()
 
 
-class PlainStockLevel:
+class StockLevel:
     """On hand, reserved and incoming units of one product in one warehouse.
 
     Invariants: 0 <= reserved <= on_hand and incoming >= 0. The counters are a cache of the
     ledger: every change goes through `apply`, which returns the movement to append.
-
-    Levels locked for a change are plain objects (the stock repository reads and writes their rows
-    with Core statements); `StockLevel` below is the same level as the ORM stores it.
     """
 
     id = None  # given when stored
@@ -98,10 +95,6 @@ class PlainStockLevel:
         """Give reserved units back (order cancelled or rejected)."""
         return self.apply(MovementReason.RELEASED, reserved_delta=-quantity, order_id=order_id,
                           actor_id=actor_id)
-
-
-class StockLevel(PlainStockLevel):
-    """A stock level as the ORM stores it (adapters/orm.py maps it): new levels, and pages that list levels."""
 
 
 def replay_ledger(movements) -> tuple[int, int, int]:

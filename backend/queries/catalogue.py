@@ -3,45 +3,46 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..adapters.orm import bins, products, stock_movements
-from ..adapters.orm import stock_levels as levels
+from ..adapters.mappings import BIN, CUSTOMER, PRODUCT, STOCK_LEVEL, WAREHOUSE, reader
+from ..adapters.tables import bins, customers, products, stock_movements, warehouses
+from ..adapters.tables import stock_levels as levels
 from ..domain.catalogue import BinLocation, Customer, Product, Warehouse
 from ..domain.stock import StockLevel
 
 
 def list_products(session, *, q: str | None = None, active: bool | None = None) -> list[Product]:
     """Products by SKU, optionally filtered by a search term and active flag."""
-    query = sa.select(Product).order_by(Product.sku)
+    query = sa.select(products).order_by(products.c.sku)
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Product.sku).like(like), sa.func.lower(Product.name).like(like)))
+        query = query.where(sa.or_(sa.func.lower(products.c.sku).like(like), sa.func.lower(products.c.name).like(like)))
     if active is not None:
-        query = query.where(Product.active.is_(active))
-    return session.execute(query).scalars().all()
+        query = query.where(products.c.active.is_(active))
+    return reader(session).load(PRODUCT, query)
 
 
 def list_warehouses(session, ids=None) -> list[Warehouse]:
     """Warehouses, optionally only the given ids."""
-    query = sa.select(Warehouse).order_by(Warehouse.id)
+    query = sa.select(warehouses).order_by(warehouses.c.id)
     if ids is not None:
-        query = query.where(Warehouse.id.in_(sorted(ids)))
-    return session.execute(query).scalars().all()
+        query = query.where(warehouses.c.id.in_(sorted(ids)))
+    return reader(session).load(WAREHOUSE, query)
 
 
 def bins_of(session, warehouse_id: int) -> list[BinLocation]:
     """Bin locations of a warehouse in walking order (by code)."""
-    return session.execute(sa.select(BinLocation).where(BinLocation.warehouse_id == warehouse_id)
-                           .order_by(BinLocation.code)).scalars().all()
+    return reader(session).load(BIN, sa.select(bins).where(bins.c.warehouse_id == warehouse_id)
+                                .order_by(bins.c.code))
 
 
 def stock_levels(session, *, warehouse_ids=None, product_id=None) -> list[StockLevel]:
     """Stock levels, optionally limited to warehouses and a product."""
-    query = sa.select(StockLevel).order_by(StockLevel.warehouse_id, StockLevel.product_id)
+    query = sa.select(levels).order_by(levels.c.warehouse_id, levels.c.product_id)
     if warehouse_ids is not None:
-        query = query.where(StockLevel.warehouse_id.in_(sorted(warehouse_ids)))
+        query = query.where(levels.c.warehouse_id.in_(sorted(warehouse_ids)))
     if product_id:
-        query = query.where(StockLevel.product_id == product_id)
-    return session.execute(query).scalars().all()
+        query = query.where(levels.c.product_id == product_id)
+    return reader(session).load(STOCK_LEVEL, query)
 
 
 def movements(session, *, warehouse_ids=None, product_id=None, page: int = 1, page_size: int = 50) -> dict:
@@ -59,11 +60,11 @@ def movements(session, *, warehouse_ids=None, product_id=None, page: int = 1, pa
 
 def list_customers(session, q: str | None = None) -> list[Customer]:
     """Customers by name, optionally searched by name or e-mail."""
-    query = sa.select(Customer).order_by(Customer.name, Customer.id)
+    query = sa.select(customers).order_by(customers.c.name, customers.c.id)
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Customer.name).like(like), Customer.email.like(like)))
-    return session.execute(query.limit(500)).scalars().all()
+        query = query.where(sa.or_(sa.func.lower(customers.c.name).like(like), customers.c.email.like(like)))
+    return reader(session).load(CUSTOMER, query.limit(500))
 
 
 def stock_rows(session, warehouse_ids) -> list[dict]:
@@ -78,3 +79,24 @@ def stock_rows(session, warehouse_ids) -> list[dict]:
              .where(levels.c.warehouse_id.in_(sorted(warehouse_ids)))
              .order_by(levels.c.warehouse_id, bins.c.code.is_(None), bins.c.code, products.c.sku))
     return [{**row._asdict(), "available": row.on_hand - row.reserved} for row in session.execute(query)]
+
+
+def product(session, product_id: int) -> Product | None:
+    """One product by id."""
+    return reader(session).get(Product, product_id)
+
+
+def warehouse(session, warehouse_id: int) -> Warehouse | None:
+    """One warehouse by id."""
+    return reader(session).get(Warehouse, warehouse_id)
+
+
+def customer(session, customer_id: int) -> Customer | None:
+    """One customer by id."""
+    return reader(session).get(Customer, customer_id)
+
+
+def product_by_sku(session, sku: str) -> Product | None:
+    """One product by SKU, active or not."""
+    found = reader(session).load(PRODUCT, sa.select(products).where(products.c.sku == sku))
+    return found[0] if found else None

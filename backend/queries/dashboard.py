@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from ..adapters.orm import orders, products, stock_levels, warehouses
+from ..adapters.tables import orders, products, stock_levels, warehouses
 from ..queries.exception_queue import count_open
 
 NOT_SALES = ("cancelled", "rejected")

@@ -6,10 +6,21 @@ from urllib.parse import quote_plus
 
 import sqlalchemy as sa
 
-from ..adapters.orm import (cash_settlements, customers, delivery_attempts, delivery_proofs, delivery_runs, orders,
-                            run_stops)
+from ..adapters.fulfilment_tables import cash_settlements, delivery_attempts, delivery_proofs, delivery_runs, run_stops
+from ..adapters.tables import customers, orders
+from ..adapters.mappings import reader
 from ..adapters.records import OfficeException
-from ..domain.delivery import FAIL_REASONS
+from ..domain.delivery import FAIL_REASONS, Blob
+
+
+def run_of_stop(session, stop_id: int) -> int | None:
+    """The run a stop is on, or None when there is no such stop."""
+    return session.execute(sa.select(run_stops.c.run_id).where(run_stops.c.id == stop_id)).scalar_one_or_none()
+
+
+def blob(session, blob_id: str) -> Blob | None:
+    """An uploaded image's record, or None."""
+    return reader(session).get(Blob, blob_id)
 
 
 def current_run_id(session, driver_id: int, today: date) -> int | None:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..adapters.orm import delivery_runs, orders, run_stops, shipments, warehouses
+from ..adapters.fulfilment_tables import delivery_runs, run_stops, shipments
+from ..adapters.mappings import DELIVERY_RUN, ORDER, SHIPMENT, reader
+from ..adapters.tables import orders, warehouses
 from ..adapters.records import User
 from ..domain.access import Actor, Role
 from ..domain.dispatch import DeliveryRun
 from ..domain.errors import NotFound
-from ..domain.orders import Order
 from ..domain.shipping import Shipment
 
 
@@ -27,7 +28,7 @@ def can_view_shipment(actor: Actor, shipment: Shipment, session) -> bool:
 
 def visible_shipment(session, actor: Actor, shipment_id: int) -> Shipment:
     """The shipment, or NotFound (existence is not leaked)."""
-    shipment = session.get(Shipment, shipment_id)
+    shipment = reader(session).get(Shipment, shipment_id)
     if shipment is None or not can_view_shipment(actor, shipment, session):
         raise NotFound("No such shipment.")
     return shipment
@@ -36,7 +37,7 @@ def visible_shipment(session, actor: Actor, shipment_id: int) -> Shipment:
 def list_shipments(session, actor: Actor, *, status: str | None = None, order_id: int | None = None,
                    carrier: str | None = None, limit: int = 200) -> list[Shipment]:
     """Shipments the actor may see, newest first."""
-    query = sa.select(Shipment).order_by(shipments.c.id.desc()).limit(limit)
+    query = sa.select(shipments).order_by(shipments.c.id.desc()).limit(limit)
     if status:
         query = query.where(shipments.c.status == status)
     if order_id:
@@ -53,12 +54,12 @@ def list_shipments(session, actor: Actor, *, status: str | None = None, order_id
         query = query.where(shipments.c.id.in_(mine))
     else:
         return []
-    return list(session.execute(query).scalars())
+    return reader(session).load(SHIPMENT, query)
 
 
 def visible_run(session, actor: Actor, run_id: int) -> DeliveryRun:
     """A run the actor may see (office all, a driver their own), or NotFound."""
-    run = session.get(DeliveryRun, run_id)
+    run = reader(session).get(DeliveryRun, run_id)
     if run is None or not (actor.is_office or (actor.role == Role.DRIVER and run.driver_id == actor.user_id)):
         raise NotFound("No such run.")
     return run
@@ -66,7 +67,7 @@ def visible_run(session, actor: Actor, run_id: int) -> DeliveryRun:
 
 def list_runs(session, actor: Actor, *, run_date=None, driver_id: int | None = None) -> list[DeliveryRun]:
     """Runs the actor may see, newest day first."""
-    query = sa.select(DeliveryRun).order_by(delivery_runs.c.run_date.desc(), delivery_runs.c.id)
+    query = sa.select(delivery_runs).order_by(delivery_runs.c.run_date.desc(), delivery_runs.c.id)
     if run_date is not None:
         query = query.where(delivery_runs.c.run_date == run_date)
     if actor.role == Role.DRIVER:
@@ -75,14 +76,14 @@ def list_runs(session, actor: Actor, *, run_date=None, driver_id: int | None = N
         return []
     if driver_id is not None:
         query = query.where(delivery_runs.c.driver_id == driver_id)
-    return list(session.execute(query).scalars())
+    return reader(session).load(DELIVERY_RUN, query)
 
 
 def run_view(session, run: DeliveryRun) -> dict:
     """A run with its driver, warehouse and each stop's address, tracking number and whether it is located."""
     stops = run.ordered_stops
-    order_rows = {o.id: o for o in session.execute(sa.select(Order).where(
-        orders.c.id.in_([s.order_id for s in stops] or [-1]))).scalars()}
+    order_rows = {o.id: o for o in reader(session).load(ORDER, sa.select(orders).where(
+        orders.c.id.in_([s.order_id for s in stops] or [-1])))}
     tracking = dict(session.execute(sa.select(shipments.c.id, shipments.c.tracking_number).where(
         shipments.c.id.in_([s.shipment_id for s in stops] or [-1]))).all())
     driver = session.get(User, run.driver_id)
@@ -110,9 +111,13 @@ def awaiting_dispatch(session, actor: Actor) -> list[dict]:
     """Own-fleet shipments not yet on a run (office only), with their order's address."""
     if not actor.is_office:
         return []
-    rows = session.execute(sa.select(Shipment, Order).join(Order, orders.c.id == shipments.c.order_id)
-                           .where(shipments.c.carrier == "own_fleet", shipments.c.status == "awaiting_dispatch")
-                           .order_by(shipments.c.created_at, shipments.c.id)).all()
+    read = reader(session)
+    waiting = read.load(SHIPMENT, sa.select(shipments)
+                        .where(shipments.c.carrier == "own_fleet", shipments.c.status == "awaiting_dispatch")
+                        .order_by(shipments.c.created_at, shipments.c.id))
+    ids = sorted({s.order_id for s in waiting})
+    orders_by_id = {o.id: o for o in read.load(ORDER, sa.select(orders).where(orders.c.id.in_(ids or [-1])))}
+    rows = [(s, orders_by_id[s.order_id]) for s in waiting]
     return [{"shipment": s, "order": o, "address": o.shipping_address or {},
              "located": (o.shipping_address or {}).get("latitude") is not None} for s, o in rows]
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..adapters.orm import line_allocations, order_lines, orders
+from ..adapters.mappings import ORDER, reader
 from ..adapters.records import AuditEvent
-from ..adapters.repositories import OrderRepository
+from ..adapters.tables import line_allocations, order_lines, orders
 from ..domain.access import Actor, Role
 from ..domain.orders import Order
 
@@ -28,7 +28,7 @@ def _scoped(query, actor: Actor):
 def list_orders(session, actor: Actor, *, status=None, customer_id=None, channel=None, created_from=None,
                 created_to=None, page: int = 1, page_size: int = 25) -> dict:
     """A page of orders, newest first, with the total count for paging."""
-    query = _scoped(sa.select(Order), actor)
+    query = _scoped(sa.select(orders), actor)
     if status:
         query = query.where(orders.c.status.in_(list(status)))
     if customer_id:
@@ -40,8 +40,8 @@ def list_orders(session, actor: Actor, *, status=None, customer_id=None, channel
     if created_to:
         query = query.where(orders.c.created_at < created_to)
     total = session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    items = session.execute(query.order_by(orders.c.created_at.desc(), orders.c.id.desc())
-                            .limit(page_size).offset((page - 1) * page_size)).scalars().all()
+    items = reader(session).load(ORDER, query.order_by(orders.c.created_at.desc(), orders.c.id.desc())
+                                 .limit(page_size).offset((page - 1) * page_size))
     return {"items": items, "page": page, "page_size": page_size, "total": total}
 
 
@@ -53,12 +53,12 @@ def order_history(session, order_id: int) -> list[AuditEvent]:
 
 def work_queue(session, actor: Actor, statuses, *, limit: int = 100) -> dict:
     """Orders in `statuses` the caller may see, oldest first (the order work is done in), with the total."""
-    query = _scoped(sa.select(Order), actor).where(orders.c.status.in_(list(statuses)))
+    query = _scoped(sa.select(orders), actor).where(orders.c.status.in_(list(statuses)))
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    items = session.execute(query.order_by(orders.c.created_at, orders.c.id).limit(limit)).scalars().all()
+    items = reader(session).load(ORDER, query.order_by(orders.c.created_at, orders.c.id).limit(limit))
     return {"items": items, "total": total}
 
 
 def order_for(session, order_id: int) -> Order | None:
     """One order with its lines and their allocations (None if there is none); who may see it is the caller's check."""
-    return OrderRepository(session).get(order_id)
+    return reader(session).get(Order, order_id)

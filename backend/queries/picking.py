@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..adapters.mappings import reader
 from ..adapters.picking_repository import PickingRepository
 from ..adapters.records import User
 from ..domain.access import Actor
@@ -15,22 +16,22 @@ from .orders import order_for
 
 def pick_list(session, pick_list_id: int) -> PickList | None:
     """One pick list with its lines (None if there is none); who may see it is the caller's check."""
-    return PickingRepository(session).get(pick_list_id)
+    return PickingRepository(session, reader(session)).get(pick_list_id)
 
 
 def pick_list_of_line(session, pick_line_id: int) -> PickList | None:
     """The pick list a pick line belongs to, or None."""
-    return PickingRepository(session).list_of_line(pick_line_id)
+    return PickingRepository(session, reader(session)).list_of_line(pick_line_id)
 
 
 def pick_lists(session, warehouse_ids=None, statuses=None) -> list[PickList]:
     """Pick lists of some warehouses (None: all), optionally only in `statuses`, newest first."""
-    return PickingRepository(session).lists(warehouse_ids, statuses=statuses)
+    return PickingRepository(session, reader(session)).lists(warehouse_ids, statuses=statuses)
 
 
 def waiting_orders(session, warehouse_id: int) -> list[Order]:
     """Allocated orders with units in this warehouse that no pick list covers yet, oldest first."""
-    return PickingRepository(session).allocated_orders(warehouse_id)
+    return PickingRepository(session, reader(session)).allocated_orders(warehouse_id)
 
 
 def user_names(session, user_ids) -> dict:
@@ -43,7 +44,7 @@ def user_names(session, user_ids) -> dict:
 
 def box_suggestion(session, order: Order, divisor: int) -> BoxSuggestion:
     """The smallest catalogue box that fits the order's picked items, with its chargeable weight."""
-    picking = PickingRepository(session)
+    picking = PickingRepository(session, reader(session))
     lines = picking.lines_of_order(order.id)
     items = items_to_pack(lines, picking.products([line.product_id for line in lines]))
     return suggest_box(items, picking.boxes(), divisor)
@@ -52,7 +53,7 @@ def box_suggestion(session, order: Order, divisor: int) -> BoxSuggestion:
 def packable_order(session, actor: Actor, order_id: int) -> Order:
     """An order on pick lists all in the actor's warehouses (the office: any), or NotFound."""
     order = order_for(session, order_id)
-    lists = PickingRepository(session).lists_of_order(order_id) if order is not None else []
+    lists = PickingRepository(session, reader(session)).lists_of_order(order_id) if order is not None else []
     if order is None or not lists or not all(actor.is_office or pl.warehouse_id in actor.warehouse_ids
                                              for pl in lists):
         raise NotFound("No such order on a pick list.")
@@ -61,7 +62,7 @@ def packable_order(session, actor: Actor, order_id: int) -> Order:
 
 def pick_list_view(session, pick_list: PickList, actor: Actor, divisor: int) -> dict:
     """What the pick list page shows: the walk, progress, and per order the pack form with its box suggestion."""
-    picking = PickingRepository(session)
+    picking = PickingRepository(session, reader(session))
     orders = {oid: order_for(session, oid) for oid in pick_list.order_ids}
     products = picking.products([line.product_id for line in pick_list.lines])
     boxes = picking.boxes()

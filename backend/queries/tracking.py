@@ -5,7 +5,8 @@ import re
 
 import sqlalchemy as sa
 
-from ..adapters.orm import delivery_proofs, delivery_runs, orders, run_stops, shipments
+from ..adapters.fulfilment_tables import delivery_proofs, delivery_runs, run_stops, shipments
+from ..adapters.tables import orders
 from ..adapters.records import AuditEvent
 
 # Tokens are secrets.token_urlsafe(24): 32 URL-safe characters. Anything else is not worth a query.
@@ -88,7 +89,7 @@ def tracking_view(session, token: str) -> dict | None:
 
 def proof_photo_key(session, token: str, blob_id: str) -> tuple[str, str] | None:
     """(storage key, content type) of a delivery photo of the token's order; None for anything else."""
-    from ..adapters.orm import blobs
+    from ..adapters.fulfilment_tables import blobs
     found = find_order(session, token)
     if found is None or found.status != "delivered":
         return None

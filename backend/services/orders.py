@@ -7,7 +7,7 @@ from ..domain import commands
 from ..domain.access import Actor, Role, ensure_visible, require_role
 from ..domain.intake import authorize_intake, intake_channel
 from ..domain.errors import DomainError, Forbidden, InvalidOrder
-from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderStatus, PlainOrder, PlainOrderLine
+from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderLine, OrderStatus
 from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskFacts, assess_risk,
                                initial_payment_status, needs_buyer_payment_confirmation)
 from ..domain.pricing import quote
@@ -58,7 +58,7 @@ def _replayed(actor, cmd, uow: UnitOfWork):
     return None
 
 
-def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> tuple[PlainOrder, bool]:
+def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> tuple[Order, bool]:
     """Price, risk-check and reserve stock for a new order; returns (order, created)."""
     authorize_intake(actor, customer_id=cmd.customer_id, channel=cmd.channel, channel_order_id=cmd.channel_order_id,
                      card_fingerprint=cmd.card_fingerprint, address_check=cmd.address_check)
@@ -87,7 +87,7 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, setting
                             if cmd.card_fingerprint else 0),
         address_check=address_check, payment_confirmed=payment_confirmed)
     # A plain order: written by the Core data mapper, never through the ORM session (domain/orders.py).
-    order = PlainOrder(customer_id=customer_id, channel=channel, channel_order_id=cmd.channel_order_id,
+    order = Order(customer_id=customer_id, channel=channel, channel_order_id=cmd.channel_order_id,
                        currency=settings.currency, payment_method=method.value,
                        payment_status=initial_payment_status(method, confirmed=payment_confirmed).value,
                        shipping_address=dict(shipping),
@@ -96,7 +96,7 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, setting
                        total_minor=priced.total.amount, tracking_token=secrets.token_urlsafe(24),
                        notes=cmd.notes, card_fingerprint=cmd.card_fingerprint, created_by_id=actor.user_id)
     for line in priced.lines:
-        order.lines.append(PlainOrderLine(line.product_id, line.sku, line.name, line.quantity,
+        order.lines.append(OrderLine(line.product_id, line.sku, line.name, line.quantity,
                                           line.unit_price.amount, line.net.amount, line.tax.amount))
     uow.orders.insert_new(order)  # the order id is needed by the ledger rows below
     uow.track(order)

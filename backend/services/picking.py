@@ -14,7 +14,7 @@ from ..domain.errors import DomainError, NotFound
 from ..domain.events import DomainEvent
 from ..domain.orders import HOLDS_STOCK, Order, OrderStatus
 from ..domain.picking import PickingError, PickLine, PickList, uncovered_units
-from ..domain.stock import MovementReason, PlainStockLevel, StockLevel
+from ..domain.stock import MovementReason, StockLevel
 from .reservations import reserve_for_line, stock_event
 from .unit_of_work import UnitOfWork
 from .settings import Settings
@@ -215,7 +215,7 @@ def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int,
     return reserved
 
 
-def _level(uow: UnitOfWork, warehouse_id: int, product_id: int) -> PlainStockLevel:
+def _level(uow: UnitOfWork, warehouse_id: int, product_id: int) -> StockLevel:
     """The level of a product in a warehouse, locked together with its other warehouses' (PK order)."""
     for level, _site in uow.stock.lock_levels_at_sites([product_id]):
         if level.warehouse_id == warehouse_id:
@@ -292,7 +292,7 @@ def short_pick(cmd: commands.ShortPick, actor: Actor, uow: UnitOfWork, settings:
 
 
 # -- bins ---------------------------------------------------------------------------------------------
-def assign_bin(cmd: commands.AssignBin, actor: Actor, uow: UnitOfWork, settings: Settings) -> PlainStockLevel:
+def assign_bin(cmd: commands.AssignBin, actor: Actor, uow: UnitOfWork, settings: Settings) -> StockLevel:
     """Say where a product is shelved in a warehouse (pick lists walk bins in code order)."""
     require_role(actor, *FLOOR_ROLES)
     require_warehouse(actor, cmd.warehouse_id)

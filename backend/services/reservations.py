@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..domain.access import Actor
 from ..domain.allocation import Destination, LineRequest, allocate
 from ..domain.events import DomainEvent
-from ..domain.orders import PlainOrder
+from ..domain.orders import Order
 from .unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -18,7 +18,7 @@ def stock_event(name: str, level, movement, order_id: int | None) -> DomainEvent
                              "reason": movement.reason, "order_id": order_id})
 
 
-def reserve_order(order: PlainOrder, uow: UnitOfWork, settings: Settings, actor: Actor) -> None:
+def reserve_order(order: Order, uow: UnitOfWork, settings: Settings, actor: Actor) -> None:
     """Reserve every unit of the order still missing stock; record what cannot be had as shortages."""
     open_lines = [(i, line) for i, line in enumerate(order.lines) if line.missing_quantity > 0]
     if not open_lines:
@@ -40,7 +40,7 @@ def reserve_order(order: PlainOrder, uow: UnitOfWork, settings: Settings, actor:
     order.shortages = [dict(s.as_dict(), sku=order.lines[s.key].sku) for s in plan.shortages]
 
 
-def reserve_for_line(order: PlainOrder, line, level, quantity: int, uow: UnitOfWork, actor: Actor) -> None:
+def reserve_for_line(order: Order, line, level, quantity: int, uow: UnitOfWork, actor: Actor) -> None:
     """Reserve `quantity` units of `level` for `line`: the ledger movement, its event, the line's allocation."""
     movement = level.reserve(quantity, order.id, actor.user_id)
     uow.stock.add_movement(movement)
@@ -48,7 +48,7 @@ def reserve_for_line(order: PlainOrder, line, level, quantity: int, uow: UnitOfW
     line.add_allocation(level.warehouse_id, quantity)
 
 
-def release_order(order: PlainOrder, uow: UnitOfWork, actor: Actor) -> None:
+def release_order(order: Order, uow: UnitOfWork, actor: Actor) -> None:
     """Give back every reserved unit of the order (cancel, reject)."""
     product_ids = {line.product_id for line in order.lines if line.allocations}
     levels = {(lv.warehouse_id, lv.product_id): lv for lv in uow.stock.lock_levels(product_ids)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..domain import commands
 from ..domain.access import Actor, Role, require_role, require_warehouse
 from ..domain.errors import NotFound, StockError
-from ..domain.stock import MovementReason, PlainStockLevel, StockLevel
+from ..domain.stock import MovementReason, StockLevel
 from .reservations import stock_event
 from .unit_of_work import UnitOfWork
 from .settings import Settings
@@ -13,7 +13,7 @@ MANUAL_REASONS = {MovementReason.RECEIVED, MovementReason.ADJUSTMENT, MovementRe
                   MovementReason.EXPECTED}
 
 
-def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow: UnitOfWork, settings: Settings) -> PlainStockLevel:
+def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow: UnitOfWork, settings: Settings) -> StockLevel:
     """Apply a manual stock change (receipt, correction, expected delivery) to one level."""
     require_role(actor, Role.OWNER, Role.MANAGER, Role.FLOOR)
     require_warehouse(actor, cmd.warehouse_id)

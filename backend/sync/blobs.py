@@ -21,12 +21,13 @@ from marshmallow import Schema, fields
 from ..bootstrap import blob_storage, bus
 from ..domain import commands
 from ..domain.access import Role, require_role
-from ..domain.delivery import SHA256_HEX, Blob, BlobTooLarge, image_type
+from ..domain.delivery import SHA256_HEX, BlobTooLarge, image_type
 from ..domain.errors import NotFound
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
 from ..extensions import db
+from ..queries.delivery import blob as stored_blob
 
 blp = Blueprint("sync_blobs", __name__, url_prefix="/api/v1/sync/blobs",
                 description="Photo and signature uploads for offline commands")
@@ -107,7 +108,7 @@ class BlobUpload(MethodView):
     def get(self, blob_id):
         """The image's bytes, for its uploader and the office."""
         actor = current_actor()
-        blob = db.session.get(Blob, _blob_id(blob_id))
+        blob = stored_blob(db.session, _blob_id(blob_id))
         if blob is None or not (actor.is_office or blob.uploaded_by_id == actor.user_id):
             raise NotFound("No such photo.")
         # Images are small (the phone shrinks them, the cap is a few MB): read whole, nothing left open.

@@ -25,7 +25,7 @@ from ..edge.command_schemas import (MAX_PHOTOS, DeliveryConfirmV1, DeliveryFailV
                                     build_fail, build_settle, worded)
 from ..extensions import db
 from ..identity import actor_for
-from ..queries.delivery import current_run_id, run_header, stops
+from ..queries.delivery import current_run_id, run_header, run_of_stop, stops
 
 bp = Blueprint("driver", __name__)
 
@@ -125,11 +125,10 @@ def run_page():
 
 
 def _stop_context(actor, stop_id: int) -> tuple[dict, dict]:
-    from ..domain.dispatch import RunStop
-    stop = db.session.get(RunStop, stop_id)
-    if stop is None:
+    run_id = run_of_stop(db.session, stop_id)
+    if run_id is None:
         abort(404)
-    run = _visible_run(actor, stop.run_id)
+    run = _visible_run(actor, run_id)
     return run, stops(db.session, run["id"], stop_id)[0]
 
 

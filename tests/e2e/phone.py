@@ -7,7 +7,7 @@ import time
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from backend.adapters.orm import stock_levels
+from backend.adapters.tables import stock_levels
 from backend.adapters.records import SyncCommand
 from backend.extensions import db
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from backend.adapters.orm import orders as orders_table
+from backend.adapters.tables import orders as orders_table
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.extensions import db

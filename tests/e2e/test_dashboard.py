@@ -8,7 +8,7 @@ import requests
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from backend.adapters.orm import orders
+from backend.adapters.tables import orders
 from backend.adapters.realtime import SocketIOPublisher
 from backend.extensions import db
 from backend.queries.dashboard import dashboard

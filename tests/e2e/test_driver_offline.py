@@ -21,7 +21,7 @@ from tests.e2e.conftest import UNLABELLED_CONTROLS, sign_in
 from tests.e2e.driver_phone import (LEEDS_GPS, card, confirm_stop, fail_stop, jpeg_size, open_phone, png,
                                     sign_in_driver, take_run_offline)
 from tests.e2e.phone import chip
-from tests.factories import run, run_out_for_delivery
+from tests.factories import run, run_out_for_delivery, stored, stored_all
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +30,11 @@ def on_server(server):
     """What the server holds: stop statuses, proofs, attempts, replayed commands and stored images."""
     with server.app.app_context():
         return {
-            "stops": [db.session.get(RunStop, s).status for s in server.stops],
-            "proofs": list(db.session.execute(sa.select(DeliveryProof).order_by(DeliveryProof.id)).scalars()),
-            "attempts": list(db.session.execute(sa.select(DeliveryAttempt)).scalars()),
+            "stops": [stored(RunStop, s).status for s in server.stops],
+            "proofs": stored_all(DeliveryProof),
+            "attempts": stored_all(DeliveryAttempt),
             "commands": list(db.session.execute(sa.select(SyncCommand).order_by(SyncCommand.id)).scalars()),
-            "blobs": {b.id: b for b in db.session.execute(sa.select(Blob)).scalars()},
+            "blobs": {b.id: b for b in stored_all(Blob)},
             "orders": [db.session.execute(sa.text("SELECT status FROM orders WHERE id = :id"), {"id": o}).scalar_one()
                        for o in server.orders],
         }
@@ -177,7 +177,7 @@ def test_the_days_cash_counted_offline_is_settled_when_the_phone_is_back_online(
     page = phone_page
     driver = server.world.actor("driver")
     with server.app.app_context():
-        due = [db.session.get(RunStop, s).cod_due_minor for s in server.stops]
+        due = [stored(RunStop, s).cod_due_minor for s in server.stops]
     for stop_id, amount in zip(server.stops[:3], due):
         ref = commands.BlobRef("00000000-0000-4000-8000-%012d" % stop_id, "a" * 64, 10, "image/jpeg", "photo")
         run(server.app, commands.ConfirmDelivery(stop_id, "Sam", (ref,), cod_collected_minor=amount), driver)

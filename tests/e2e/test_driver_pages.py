@@ -6,13 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from backend.domain.delivery import Blob, DeliveryAttempt, DeliveryProof
 from backend.domain.dispatch import RunStop
-from backend.extensions import db
 from tests.e2e.conftest import csrf_token_of, sign_in
-from tests.factories import TINY_JPEG, run_out_for_delivery
+from tests.factories import TINY_JPEG, run_out_for_delivery, stored, stored_all
 
 
 @pytest.fixture
@@ -30,7 +28,7 @@ def cod_run(world):
 
 def stop_status(app, stop_id):
     with app.app_context():
-        return db.session.get(RunStop, stop_id).status
+        return stored(RunStop, stop_id).status
 
 
 def test_the_run_page_lists_the_stops_with_address_map_phone_cash_and_eta(client, world, cod_run):
@@ -56,9 +54,9 @@ def test_a_drop_off_confirmed_without_javascript_stores_the_photo_and_delivers(a
     assert response.status_code == 302, response.get_data(as_text=True)
     assert stop_status(app, stops[0]) == "delivered"
     with app.app_context():
-        proof = db.session.execute(sa.select(DeliveryProof)).scalar_one()
+        proof = stored_all(DeliveryProof)[0]
         assert (proof.recipient_name, proof.status, proof.cod_collected_minor) == ("Sam Doe", "complete", 1250)
-        assert db.session.get(Blob, proof.photo_blob_ids[0]).size == len(TINY_JPEG)
+        assert stored(Blob, proof.photo_blob_ids[0]).size == len(TINY_JPEG)
 
 
 def test_a_file_that_is_not_a_photo_is_explained_at_the_field(app, client, world, cod_run, blob_dir):
@@ -82,8 +80,8 @@ def test_a_failed_attempt_is_recorded_from_the_form(app, client, world, cod_run,
     assert response.status_code == 302
     assert stop_status(app, stops[1]) == "failed"
     with app.app_context():
-        assert db.session.execute(sa.select(DeliveryAttempt.reason, DeliveryAttempt.note)).one() == \
-            ("no_one_home", "card left")
+        assert [(a.reason, a.note) for a in stored_all(DeliveryAttempt)] == \
+            [("no_one_home", "card left")]
 
 
 def test_the_forms_hold_the_same_limits_as_the_offline_commands_in_their_own_words(app, client, world, cod_run,

@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import stock_levels, stock_movements
+from backend.adapters.tables import stock_levels, stock_movements
 from backend.extensions import db
 from tests.e2e.conftest import csrf_token_of, sign_in
 

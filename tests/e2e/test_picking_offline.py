@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from backend.adapters.orm import parcels, stock_levels, stock_movements
+from backend.adapters.fulfilment_tables import parcels
+from backend.adapters.tables import stock_levels, stock_movements
 from backend.adapters.records import OfficeException, SyncCommand
 from backend.bootstrap import bus
 from backend.domain import commands

@@ -16,14 +16,14 @@ from backend.domain.orders import OrderStatus
 from backend.extensions import db
 from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.e2e.conftest import _app_on_copy, _dispose, _world_for, assert_problem
-from tests.factories import blob_ref, run
+from tests.factories import blob_ref, run, stored
 from tests.e2e.push_fixtures import (SUBJECT, app, push_service, running, vapid, wait_until_settled,  # noqa: F401
                                      world)
 
 
 
 def token_of(app, order_id) -> str:
-    from backend.adapters.orm import orders
+    from backend.adapters.tables import orders
     with app.app_context():
         return db.session.execute(sa.select(orders.c.tracking_token).where(orders.c.id == order_id)).scalar_one()
 
@@ -79,7 +79,7 @@ def test_an_orders_notifications_arrive_in_order_encrypted_with_ttl_topic_urgenc
     push_service.wait_for(lambda got: len(got) >= 4)
     with app.app_context():
         from backend.domain.dispatch import DeliveryRun
-        stop_id = db.session.get(DeliveryRun, planned.id).ordered_stops[0].id
+        stop_id = stored(DeliveryRun, planned.id).ordered_stops[0].id
     photo, signature = (commands.BlobRef(r["id"], r["sha256"], r["size"], r["type"], r["role"])
                         for r in (blob_ref(role="photo"), blob_ref(role="signature")))
     run(app, commands.ConfirmDelivery(stop_id, "Casey Customer", (photo, signature)), driver)
@@ -107,7 +107,7 @@ def test_an_orders_notifications_arrive_in_order_encrypted_with_ttl_topic_urgenc
     arriving = got[3].payload
     with app.app_context():
         from backend.domain.dispatch import DeliveryRun
-        eta = db.session.get(DeliveryRun, planned.id).ordered_stops[0].eta
+        eta = stored(DeliveryRun, planned.id).ordered_stops[0].eta
     assert eta is not None and eta.strftime("%H:%M") in arriving["body"]
     assert all("Elm Street" not in str(r.payload) for r in got)  # casey's address never travels
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from backend.adapters.orm import orders
+from backend.adapters.tables import orders
 from backend.adapters.push_records import PushSubscription
 from backend.domain.notifications import KINDS, build_payload, topic_for
 from backend.extensions import db

@@ -68,7 +68,7 @@ def test_each_roles_pages_load_without_breaking_the_policy(phone, live_server, r
 def test_the_customers_tracking_page_loads_within_the_policy(phone, live_server):
     order_id = live_server.world.place([("MUG", 1)])
     with live_server.app.app_context():
-        from backend.adapters.orm import orders
+        from backend.adapters.tables import orders
         from backend.extensions import db
         import sqlalchemy as sa
         token = db.session.execute(sa.select(orders.c.tracking_token).where(orders.c.id == order_id)).scalar_one()

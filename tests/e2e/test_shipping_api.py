@@ -6,12 +6,13 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import shipments, stock_movements
+from backend.adapters.fulfilment_tables import shipments
+from backend.adapters.tables import stock_movements
 from backend.domain.orders import Order
 from backend.extensions import db
 from tests.carrier import PDF_LABEL, carrier  # noqa: F401  (fixture)
 from tests.e2e.conftest import _app_on_copy, _dispose, assert_problem
-from tests.factories import LONDON, packed_order
+from tests.factories import LONDON, packed_order, stored
 
 TODAY = datetime.now(timezone.utc).date().isoformat()
 
@@ -36,7 +37,7 @@ def _ship(client, world, order_id, carrier_code="own_fleet", who="manager"):
 
 def _order_status(app, order_id):
     with app.app_context():
-        return db.session.get(Order, order_id).status
+        return stored(Order, order_id).status
 
 
 def _shipped_movements(app, order_id):
@@ -129,7 +130,7 @@ def test_manager_builds_a_run_driver_reorders_and_starts_it(client, world, app):
     started = client.post(f"/api/v1/runs/{run['id']}/start", json={}, headers=world.headers("driver"))
     assert started.status_code == 200 and started.get_json()["status"] == "out"
     with app.app_context():
-        assert {db.session.get(Order, s["order_id"]).status for s in run["stops"]} == {"out_for_delivery"}
+        assert {stored(Order, s["order_id"]).status for s in run["stops"]} == {"out_for_delivery"}
 
 
 def test_runs_are_the_offices_to_build_and_only_the_drivers_own_to_see(client, world):

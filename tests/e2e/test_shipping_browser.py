@@ -12,7 +12,7 @@ from backend.domain import commands
 from backend.domain.dispatch import DeliveryRun
 from backend.extensions import db
 from tests.e2e.conftest import UNLABELLED_CONTROLS, browser_sign_in
-from tests.factories import LONDON, packed_order
+from tests.factories import LONDON, packed_order, stored
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def test_driver_reorders_stops_offline_and_the_run_changes_once_back_online(phon
     expect(far_row.locator("[data-row-status]")).to_have_text("Saved on this phone: moved to stop 1.")
     expect(stops.first).to_contain_text("Far Stop")
     with live_server.app.app_context():
-        assert db.session.get(DeliveryRun, run_id).version == version  # nothing sent yet
+        assert stored(DeliveryRun, run_id).version == version  # nothing sent yet
     phone.context.set_offline(False)
     phone.evaluate("() => window.dispatchEvent(new Event('online'))")
     expect(phone.locator("#sync-status")).to_have_text("Synced", timeout=15_000)
@@ -76,7 +76,7 @@ def test_driver_reorders_stops_offline_and_the_run_changes_once_back_online(phon
     def server_order():
         with live_server.app.app_context():
             db.session.expire_all()
-            run = db.session.get(DeliveryRun, run_id)
+            run = stored(DeliveryRun, run_id)
             return [s.shipment_id for s in run.ordered_stops], run.version
     for _ in range(50):
         if server_order()[1] != version:

@@ -6,12 +6,12 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from backend.adapters.orm import shipments
+from backend.adapters.fulfilment_tables import shipments
 from backend.domain.dispatch import DeliveryRun
 from backend.domain.orders import Order
 from backend.extensions import db
 from tests.e2e.conftest import csrf_token_of, sign_in
-from tests.factories import LONDON, packed_order
+from tests.factories import LONDON, packed_order, stored, stored_all
 
 TODAY = datetime.now(timezone.utc).date().isoformat()
 NEAR = dict(LONDON, name="Near Person", latitude=51.507, longitude=-0.05)
@@ -43,7 +43,7 @@ def test_floor_staff_ship_a_packed_order_and_get_the_printable_slip_and_label(cl
     assert "Cache-Control" not in client.get(response.headers["Location"]).headers
     with app.app_context():
         tracking = db.session.execute(sa.select(shipments.c.tracking_number)).scalar_one()
-        assert db.session.get(Order, order_id).status == "shipped"
+        assert stored(Order, order_id).status == "shipped"
     assert tracking in html and "Packing slip" in html and "Near Person" in html
     assert '<svg class="barcode" role="img"' in html and "LAMP" in html
     assert "data-print" in html and "js/shipping.js" in html
@@ -58,7 +58,7 @@ def test_a_refused_shipment_is_shown_on_the_page_not_a_crash(client, world, app)
     assert response.status_code == 422
     assert "Unknown carrier" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(Order, order_id).status == "packed"
+        assert stored(Order, order_id).status == "packed"
 
 
 def test_customers_and_drivers_cannot_open_the_shipping_page_or_someone_elses_slip(client, world, app):
@@ -89,7 +89,7 @@ def test_the_manager_builds_a_run_on_the_board_moves_a_stop_and_dispatches(clien
     assert "Run planned: 2 stop(s)." in board
     assert board.index("Near Person") < board.index("Far Person")  # nearest first
     with app.app_context():
-        run = db.session.execute(sa.select(DeliveryRun)).scalar_one()
+        run = stored_all(DeliveryRun)[0]
         far_stop = [s for s in run.stops if s.position == 2][0]
         run_id, version = run.id, run.version
     moved = client.post(f"/dispatch/runs/{run_id}/move", data={
@@ -103,7 +103,7 @@ def test_the_manager_builds_a_run_on_the_board_moves_a_stop_and_dispatches(clien
     started = client.post(f"/dispatch/runs/{run_id}/start", data={"csrf_token": csrf_token_of(page)})
     assert started.status_code == 302
     with app.app_context():
-        assert db.session.get(DeliveryRun, run_id).status == "out"
+        assert stored(DeliveryRun, run_id).status == "out"
 
 
 def test_the_driver_sees_their_run_with_offline_reorder_forms_and_not_the_board(client, world, app):

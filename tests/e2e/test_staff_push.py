@@ -34,7 +34,7 @@ def place_by_api(client, world, lines=(("MUG", 1),)) -> dict:
 
 
 def token_of(app, order_id) -> str:
-    from backend.adapters.orm import orders
+    from backend.adapters.tables import orders
     with app.app_context():
         return db.session.execute(sa.select(orders.c.tracking_token).where(orders.c.id == order_id)).scalar_one()
 

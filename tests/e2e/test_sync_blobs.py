@@ -7,13 +7,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from backend.domain.delivery import DeliveryProof
-from backend.extensions import db
 from tests.e2e.conftest import assert_problem
 from tests.e2e.sync_requests import push_commands, put
-from tests.factories import TINY_JPEG, blob_ref, run_out_for_delivery
+from tests.factories import TINY_JPEG, blob_ref, run_out_for_delivery, stored_all
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
@@ -135,10 +133,10 @@ def test_a_pushed_delivery_is_applied_with_its_proof_pending_until_the_photo_arr
                                                           "blob_refs": [photo]})])
     assert [r["status"] for r in results] == ["applied"]
     with app.app_context():
-        assert db.session.execute(sa.select(DeliveryProof.status)).scalars().all() == ["pending_upload"]
+        assert [p.status for p in stored_all(DeliveryProof)] == ["pending_upload"]
     assert put(client, world, TINY_JPEG, blob_id=photo["id"]).status_code == 201
     with app.app_context():
-        assert db.session.execute(sa.select(DeliveryProof.status)).scalars().all() == ["complete"]
+        assert [p.status for p in stored_all(DeliveryProof)] == ["complete"]
 
 
 def test_bad_delivery_commands_are_rejected_one_by_one_without_blocking_the_rest(app, client, world, blob_dir):

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from backend.adapters.orm import stock_movements
+from backend.adapters.tables import stock_movements
 from backend.extensions import db
 from tests.e2e.phone import chip, on_hand, record, sync_commands
 

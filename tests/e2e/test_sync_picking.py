@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import stock_levels
+from backend.adapters.tables import stock_levels
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.extensions import db

@@ -6,7 +6,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import stock_levels, stock_movements
+from backend.adapters.tables import stock_levels, stock_movements
 from backend.extensions import db
 
 

@@ -11,7 +11,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import stock_levels
+from backend.adapters.tables import stock_levels
 from backend.adapters.records import SyncCommand
 from backend.domain import commands
 from backend.extensions import db

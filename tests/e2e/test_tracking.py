@@ -6,7 +6,7 @@ import secrets
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import orders
+from backend.adapters.tables import orders
 from backend.extensions import db
 from tests.e2e.conftest import sign_in
 from tests.factories import run_out_for_delivery

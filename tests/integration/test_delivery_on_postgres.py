@@ -10,7 +10,7 @@ from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.delivery import DeliveryProof
 from backend.extensions import db
-from tests.factories import blob_ref, run_out_for_delivery, standard_shop
+from tests.factories import blob_ref, run_out_for_delivery, standard_shop, stored_all
 
 
 def test_two_phones_confirming_one_stop_at_once_give_one_delivery_and_one_flagged_extra_proof(pg_app):
@@ -39,7 +39,7 @@ def test_two_phones_confirming_one_stop_at_once_give_one_delivery_and_one_flagge
         t.join()
     assert errors == []
     with pg_app.app_context():
-        proofs = db.session.execute(sa.select(DeliveryProof.extra_evidence).order_by(DeliveryProof.id)).scalars().all()
+        proofs = [p.extra_evidence for p in stored_all(DeliveryProof)]
         codes = db.session.execute(sa.select(OfficeException.code)).scalars().all()
         status = db.session.execute(sa.text("SELECT status FROM orders WHERE id = :id"), {"id": orders[0]}).scalar_one()
         delivered_events = db.session.execute(sa.text(

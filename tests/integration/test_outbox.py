@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.adapters import outbox
-from backend.adapters.orm import orders, stock_levels, stock_movements
+from backend.adapters.tables import orders, stock_levels, stock_movements
 from backend.adapters.records import AuditEvent, OutboxEvent
 from backend.extensions import db
 from backend.adapters import unit_of_work

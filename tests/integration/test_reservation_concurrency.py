@@ -8,15 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import line_allocations, order_lines, stock_levels, stock_movements
+from backend.adapters.mappings import STOCK_LEVEL
+from backend.adapters.tables import line_allocations, order_lines, stock_levels, stock_movements, warehouses
 from backend.adapters.records import OutboxEvent
-from backend.adapters.repositories import StockRepository
+from backend.adapters.stock_repository import StockRepository
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.errors import DomainError
 from backend.domain.allocation import Site
-from backend.domain.catalogue import Warehouse
-from backend.domain.stock import StockLevel
 from backend.extensions import db
 from tests.factories import LEEDS, Shop
 
@@ -104,11 +103,13 @@ def test_the_race_check_catches_overselling_when_the_row_locks_are_removed(pg_ap
     """Proof the test above can fail: without FOR UPDATE the same race promises more than exists."""
     def unlocked(self, product_ids):
         rows = self.session.execute(
-            sa.select(StockLevel, Warehouse).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .where(stock_levels.c.product_id.in_(sorted(set(product_ids))))
-            .execution_options(populate_existing=True)).all()
+            sa.select(stock_levels, warehouses.c.latitude, warehouses.c.longitude, warehouses.c.address)
+            .join(warehouses, warehouses.c.id == stock_levels.c.warehouse_id)
+            .where(stock_levels.c.product_id.in_(sorted(set(product_ids))))).all()
         time.sleep(0.2)  # widen the read-then-write window the lock normally closes
-        return [(level, Site(w.id, w.latitude, w.longitude, w.address.get("country", ""))) for level, w in rows]
+        levels = self.mapper.adopt_rows(STOCK_LEVEL, [row._asdict() for row in rows], refresh=True)
+        return [(level, Site(row.warehouse_id, row.latitude, row.longitude, row.address.get("country", "")))
+                for level, row in zip(levels, rows)]
 
     monkeypatch.setattr(StockRepository, "lock_levels_at_sites", unlocked)
     shop = scarce_shop(pg_app)
@@ -119,7 +120,7 @@ def test_the_race_check_catches_overselling_when_the_row_locks_are_removed(pg_ap
 
 def test_the_race_check_catches_overselling_when_the_lock_statement_loses_for_update(pg_app, monkeypatch):
     """The same proof one level down: it is FOR UPDATE in the repository's Core statement that holds the line."""
-    from backend.adapters import repositories
+    from backend.adapters import stock_repository as repositories
     from backend.adapters.precompiled import PrecompiledBySize
 
     unlocked = PrecompiledBySize(lambda n: (

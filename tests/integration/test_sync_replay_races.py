@@ -6,7 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from backend.adapters.orm import stock_levels, stock_movements
+from backend.adapters.tables import stock_levels, stock_movements
 from backend.adapters.records import SyncCommand, User
 from backend.tokens import issue_token
 from backend.extensions import db

@@ -114,14 +114,14 @@ def test_no_import_runs_the_wrong_way():
 
 # The checker itself: each forbidden arrow is caught, each allowed one passes (read as if in that file).
 @pytest.mark.parametrize("file, source, caught", [
-    ("domain/orders.py", "from ..adapters import orm", True),
-    ("services/orders.py", "from ..adapters.repositories import OrderRepository", True),
+    ("domain/orders.py", "from ..adapters import tables", True),
+    ("services/orders.py", "from ..adapters.order_repository import OrderRepository", True),
     ("services/orders.py", "from ..api import orders", True),
-    ("adapters/repositories.py", "from ..services import orders", True),
+    ("adapters/order_repository.py", "from ..services import orders", True),
     ("queries/orders.py", "from ..web import orders", True),
-    ("api/orders.py", "from ..adapters.orm import orders", True),
+    ("api/orders.py", "from ..adapters.tables import orders", True),
     ("api/orders.py", "from ..services.unit_of_work import SqlAlchemyUnitOfWork", True),
-    ("web/floor.py", "from ..adapters.orm import stock_levels", True),
+    ("web/floor.py", "from ..adapters.tables import stock_levels", True),
     ("api/__init__.py", "from ..sync import api", True),
     ("sync/api.py", "from ..api.schemas import Text", True),
     ("web/driver.py", "from ..sync.blobs import storage", True),
@@ -132,8 +132,8 @@ def test_no_import_runs_the_wrong_way():
     ("api/orders.py", "from ..domain import commands", False),
     ("sync/api.py", "from ..edge.problems import problem", False),
     ("services/orders.py", "from ..domain.orders import Order", False),
-    ("adapters/repositories.py", "from ..domain.orders import Order", False),
-    ("queries/orders.py", "from ..adapters.orm import orders", False),
+    ("adapters/order_repository.py", "from ..domain.orders import Order", False),
+    ("queries/orders.py", "from ..adapters.tables import orders", False),
     ("bootstrap.py", "from .adapters import sqlite", False),
 ])
 def test_the_check_names_an_import_that_runs_the_wrong_way(file, source, caught):

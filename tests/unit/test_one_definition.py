@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from backend.adapters.repositories import OrderRepository
+from backend.adapters.order_repository import OrderRepository
 from backend.domain.dispatch import DeliveryRun
 from backend.domain.orders import Order
 from backend.domain.shipping import Shipment

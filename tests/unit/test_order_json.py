@@ -7,10 +7,10 @@ import pytest
 
 from backend.api.orders import order_json
 from backend.api.schemas import OrderSchema
-from backend.domain.orders import Order, OrderLine, OrderStatus, PlainOrder, PlainOrderLine
+from backend.domain.orders import Order, OrderLine, OrderStatus, Order, OrderLine
 
 # Order intake answers with a plain order; every other endpoint with a stored (mapped) one.
-KINDS = {"plain": (PlainOrder, PlainOrderLine), "stored": (Order, OrderLine)}
+KINDS = {"plain": (Order, OrderLine), "stored": (Order, OrderLine)}
 
 
 def _order(*, lines, channel_order_id=None, billing=None, holds=(), shortages=(), notes="", kind="plain"):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.adapters.orm import UTCDateTime
+from backend.adapters.tables import UTCDateTime
 from backend.adapters.precompiled import Precompiled, PrecompiledInsert
 
 md = sa.MetaData()

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-from backend.adapters.orm import UTCDateTime
+from backend.adapters.tables import UTCDateTime
 
 MOMENTS = [
     datetime(2026, 11, 29, 10, 0, tzinfo=timezone.utc),  # no microseconds: still written with them

@@ -2,13 +2,13 @@
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import orders
+from backend.adapters.tables import orders
 from backend.domain import commands
 from backend.domain.access import Actor, Role
 from backend.domain.errors import Forbidden
 from backend.domain.orders import Order
 from backend.extensions import db
-from tests.factories import LEEDS, refused, run, standard_shop
+from tests.factories import LEEDS, refused, run, standard_shop, stored
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def _place(shop, channel=None, method="card", customer="casey", **extra):
 
 def _order(app, order_id) -> Order:
     with app.app_context():
-        return db.session.get(Order, order_id)
+        return stored(Order, order_id)
 
 
 def _order_count(app) -> int:

@@ -9,7 +9,7 @@ from backend.domain.delivery import (BlobConflict, CashSettlement, DeliveryAttem
 from backend.domain.dispatch import DeliveryRun, RunStop
 from backend.domain.errors import Forbidden
 from backend.extensions import db
-from tests.factories import blob_ref, refused, run, run_out_for_delivery, standard_shop
+from tests.factories import blob_ref, refused, run, run_out_for_delivery, standard_shop, stored, stored_all, table_of
 
 
 @pytest.fixture
@@ -43,13 +43,12 @@ def upload(ref: commands.BlobRef):
 def state(app, stop_id):
     """(stop status, order status, [(proof status, extra evidence)], [attempt history flags], exceptions)."""
     with app.app_context():
-        stop = db.session.get(RunStop, stop_id)
+        stop = stored(RunStop, stop_id)
         order_status = db.session.execute(sa.text("SELECT status FROM orders WHERE id = :id"),
                                           {"id": stop.order_id}).scalar_one()
-        proofs = [(p.status, p.extra_evidence) for p in db.session.execute(
-            sa.select(DeliveryProof).where(DeliveryProof.stop_id == stop_id)).scalars()]
-        attempts = [a.history_only for a in db.session.execute(
-            sa.select(DeliveryAttempt).where(DeliveryAttempt.stop_id == stop_id)).scalars()]
+        proofs = [(p.status, p.extra_evidence)
+                  for p in stored_all(DeliveryProof, table_of(DeliveryProof).c.stop_id == stop_id)]
+        attempts = [a.history_only for a in stored_all(DeliveryAttempt, table_of(DeliveryAttempt).c.stop_id == stop_id)]
         exceptions = [e.code for e in db.session.execute(
             sa.select(OfficeException).where(OfficeException.order_id == stop.order_id)).scalars()]
         return stop.status, order_status, proofs, attempts, exceptions
@@ -131,7 +130,7 @@ def test_the_run_cash_is_settled_against_what_the_stops_recorded_and_the_run_is_
     office, driver, _ = people
     run_id, stops, _ = run_out_for_delivery(shop, office, driver.user_id, stops=2, method="cash_on_delivery")
     with app.app_context():
-        due = [db.session.get(RunStop, s).cod_due_minor for s in stops]
+        due = [stored(RunStop, s).cod_due_minor for s in stops]
     assert all(due)
     run(app, confirm(stops[0], cod=due[0]), driver)
     error = refused(app, commands.SettleRunCash(run_id, due[0]), driver, SettlementError)
@@ -141,8 +140,8 @@ def test_the_run_cash_is_settled_against_what_the_stops_recorded_and_the_run_is_
     settlement = run(app, commands.SettleRunCash(run_id, due[0] - 500, "five pounds short"), driver)
     assert (settlement.expected_minor, settlement.difference_minor) == (due[0], -500)
     with app.app_context():
-        assert db.session.get(DeliveryRun, run_id).status == "done"
-        assert db.session.execute(sa.select(sa.func.count()).select_from(CashSettlement)).scalar_one() == 1
+        assert stored(DeliveryRun, run_id).status == "done"
+        assert len(stored_all(CashSettlement)) == 1
 
 
 def test_another_driver_cannot_settle_a_run(app, shop, people):

@@ -10,7 +10,7 @@ from backend.domain.errors import Forbidden, NotFound
 from backend.domain.orders import Order
 from backend.domain.shipping import Shipment
 from backend.extensions import db
-from tests.factories import refused, run, shipped_own_fleet, standard_shop
+from tests.factories import refused, run, shipped_own_fleet, standard_shop, stored
 
 MANAGER = Actor(user_id=None, role=Role.MANAGER)
 TODAY = datetime.now(timezone.utc).date()
@@ -54,7 +54,7 @@ def test_assign_builds_todays_run_nearest_first_with_etas_and_unlocated_last(sho
     assert stops[0].eta < stops[1].eta < stops[2].eta
     assert result.status == "planned" and result.run_date == TODAY
     with shop.app.app_context():
-        assert {db.session.get(Shipment, sid).status for _, sid in (far, nowhere, near, middle)} == {"assigned"}
+        assert {stored(Shipment, sid).status for _, sid in (far, nowhere, near, middle)} == {"assigned"}
 
 
 def test_assigning_more_the_same_day_joins_the_same_run(shop, driver):
@@ -68,7 +68,7 @@ def test_cash_on_delivery_stop_carries_the_amount_due(shop, driver):
     order_id, shipment_id = ship(shop, NEAR, method="cash_on_delivery")
     result = run(shop.app, commands.AssignToRun(driver.user_id, TODAY, (shipment_id,)), MANAGER)
     with shop.app.app_context():
-        total = db.session.get(Order, order_id).total_minor
+        total = stored(Order, order_id).total_minor
     assert result.stops[0].cod_due_minor == total > 0
     card = run(shop.app, commands.AssignToRun(driver.user_id, TODAY, (ship(shop, FAR)[1],)), MANAGER)
     assert [s.cod_due_minor for s in card.ordered_stops if s.order_id != order_id] == [0]
@@ -125,8 +125,8 @@ def test_starting_the_run_sends_every_order_out_for_delivery(shop, driver):
     started = run(shop.app, commands.StartRun(planned.id), driver)
     assert started.status == "out"
     with shop.app.app_context():
-        assert {db.session.get(Order, o).status for o, _ in pairs} == {"out_for_delivery"}
-        assert {db.session.get(Shipment, s).status for _, s in pairs} == {"out_for_delivery"}
+        assert {stored(Order, o).status for o, _ in pairs} == {"out_for_delivery"}
+        assert {stored(Shipment, s).status for _, s in pairs} == {"out_for_delivery"}
     again = refused(shop.app, commands.StartRun(planned.id), driver, DispatchError)
     assert again.code == "run.not_editable"
 

@@ -2,7 +2,7 @@
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import line_allocations, order_lines, orders, stock_levels, stock_movements
+from backend.adapters.tables import line_allocations, order_lines, orders, stock_levels, stock_movements
 from backend.adapters.records import AuditEvent, IdempotencyKey, OutboxEvent
 from backend.bootstrap import bus
 from backend.domain import commands
@@ -10,7 +10,7 @@ from backend.domain.access import Actor, Role
 from backend.domain.errors import Forbidden, InvalidOrder, NotFound
 from backend.domain.orders import Order
 from backend.extensions import db
-from tests.factories import LEEDS, LONDON, refused, run, standard_shop
+from tests.factories import LEEDS, LONDON, refused, run, standard_shop, stored
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def place(app, shop, actor, lines, **extra):
 def order_view(app, order_id) -> dict:
     """What the shop sees of an order, read back from the database."""
     with app.app_context():
-        order = db.session.get(Order, order_id)
+        order = stored(Order, order_id)
         return {"status": order.status, "payment_status": order.payment_status, "version": order.version,
                 "hold_reasons": [r["code"] for r in order.hold_reasons],
                 "shortages": [(s["sku"], s["missing"]) for s in order.shortages],

@@ -2,7 +2,8 @@
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import parcels, stock_levels, stock_movements
+from backend.adapters.fulfilment_tables import parcels
+from backend.adapters.tables import stock_levels, stock_movements
 from backend.adapters.records import OfficeException
 from backend.domain import commands
 from backend.domain.access import Actor, Role

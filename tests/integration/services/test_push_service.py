@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from py_vapid import Vapid
 from sqlalchemy.orm import Session
 
-from backend.adapters.orm import orders
+from backend.adapters.tables import orders
 from backend.adapters.push import VapidKeys, WebPushSender, application_server_key
 from backend.adapters.push_records import PushAttempt, PushCursor, PushMessage, PushSubscription
 from backend.domain import commands

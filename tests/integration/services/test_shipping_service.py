@@ -2,14 +2,15 @@
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import shipments, stock_levels, stock_movements
+from backend.adapters.fulfilment_tables import shipments
+from backend.adapters.tables import stock_levels, stock_movements
 from backend.domain import commands
 from backend.domain.access import Actor, Role
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.shipping import CarrierError
 from backend.extensions import db
 from tests.carrier import PDF_LABEL, carrier, carrier_app  # noqa: F401  (fixtures)
-from tests.factories import packed_order, refused, run, standard_shop
+from tests.factories import packed_order, refused, run, standard_shop, stored
 
 MANAGER = Actor(user_id=None, role=Role.MANAGER)
 
@@ -22,7 +23,7 @@ def shop(carrier_app):
 def _status(app, order_id):
     from backend.domain.orders import Order
     with app.app_context():
-        return db.session.get(Order, order_id).status
+        return stored(Order, order_id).status
 
 
 def _shipment_rows(app):

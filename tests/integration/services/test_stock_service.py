@@ -2,7 +2,7 @@
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.orm import stock_levels, stock_movements
+from backend.adapters.tables import stock_levels, stock_movements
 from backend.adapters.records import OutboxEvent
 from backend.domain import commands
 from backend.domain.access import Actor, Role

@@ -63,7 +63,7 @@ def test_a_domain_module_imports_no_framework_and_no_outer_layer(path):
     "from werkzeug.exceptions import NotFound",
     "import psycopg",
     "from flask_socketio import emit",
-    "from backend.adapters import orm",
+    "from backend.adapters import tables",
     "from ..services import orders",
     "from .. import extensions",
     "def f():\n    import flask_sqlalchemy",
