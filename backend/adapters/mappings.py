@@ -9,7 +9,8 @@ from ..domain.packing import Box
 from ..domain.picking import PickLine, PickList
 from ..domain.shipping import Shipment
 from ..domain.stock import StockLevel
-from .data_mapper import Children, DataMapper, Mapping
+from .data_mapper import DataMapper
+from .row_mapping import Children, Mapping
 from .fulfilment_tables import (blobs, boxes, cash_settlements, delivery_attempts, delivery_proofs, delivery_runs,
                                 pick_lines, pick_lists, run_stops, shipments)
 from .tables import bins, customers, line_allocations, order_lines, orders, products, stock_levels, warehouses

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..domain import commands
 from ..domain.access import Actor
 from ..domain.errors import DomainError
-from . import order_changes, packing, picking
+from . import order_changes, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
 from . import delivery
 from . import dispatch, shipping
@@ -49,8 +49,8 @@ HANDLERS: dict[type, Handler] = {
     commands.ClaimPickList: picking.claim_pick_list,
     commands.RecordPick: picking.record_pick,
     commands.ScanPick: picking.scan_pick,
-    commands.ShortPick: picking.short_pick,
-    commands.AssignBin: picking.assign_bin,
+    commands.ShortPick: short_picks.short_pick,
+    commands.AssignBin: stock.assign_bin,
     commands.ClosePack: packing.close_pack,
     commands.CreateBox: packing.create_box,
     commands.ReduceOrderLine: order_changes.reduce_order_line,

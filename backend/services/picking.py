@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from ..domain import commands, sync_rules
 from ..domain.access import Actor, Role, require_role, require_warehouse
-from ..domain.allocation import Destination, LineRequest, allocate
 from ..domain.errors import DomainError, NotFound
 from ..domain.events import DomainEvent
-from ..domain.orders import HOLDS_STOCK, Order, OrderStatus
+from ..domain.orders import OrderStatus
 from ..domain.picking import PickingError, PickLine, PickList, uncovered_units
-from ..domain.stock import MovementReason, StockLevel
-from .reservations import reserve_for_line, stock_event
 from .unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -45,7 +42,8 @@ def _locked_list(pick_list_id: int, actor: Actor, uow: UnitOfWork) -> PickList:
     return pick_list
 
 
-def _locked_line(pick_line_id: int, actor: Actor, uow: UnitOfWork) -> tuple[PickList, PickLine]:
+def locked_line(pick_line_id: int, actor: Actor, uow: UnitOfWork) -> tuple[PickList, PickLine]:
+    """A pick line and its list, locked for a change by floor staff of its warehouse."""
     require_role(actor, *FLOOR_ROLES)
     pick_list = uow.picking.list_of_line(pick_line_id, for_update=True)
     if pick_list is None:
@@ -164,7 +162,7 @@ def record_pick(cmd: commands.RecordPick, actor: Actor, uow: UnitOfWork, setting
     """A picker took units for a line (tap, hardware scanner or camera): a fact, recorded even if late."""
     if cmd.quantity <= 0:
         raise PickingError("A pick is at least one unit.", code="pick.bad_quantity", field="quantity")
-    pick_list, line = _locked_line(cmd.pick_line_id, actor, uow)
+    pick_list, line = locked_line(cmd.pick_line_id, actor, uow)
     _apply_pick(pick_list, line, cmd.quantity, cmd.scanned, actor, uow)
     uow.commit()
     return pick_list
@@ -187,124 +185,3 @@ def scan_pick(cmd: commands.ScanPick, actor: Actor, uow: UnitOfWork, settings: S
     _apply_pick(pick_list, line, 1, scanned, actor, uow)
     uow.commit()
     return pick_list
-
-
-# -- short picks ---------------------------------------------------------------------------------------
-def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int,
-                      uow: UnitOfWork, settings: Settings, actor: Actor) -> dict:
-    """Reserve a line's missing units in other warehouses (the allocation policy of domain/allocation.py).
-
-    Returns {warehouse_id: units} reserved. The shelf that came up short is not asked again.
-    """
-    missing = line.missing_quantity
-    if missing <= 0:
-        return {}
-    locked = [(lv, site) for lv, site in uow.stock.lock_levels_at_sites([line.product_id])
-              if site.warehouse_id != exclude_warehouse_id]
-    by_slot = {(lv.warehouse_id, lv.product_id): lv for lv, _ in locked}
-    sites = list({site.warehouse_id: site for _, site in locked}.values())
-    address = order.shipping_address
-    destination = Destination(address.get("country", ""), address.get("latitude"), address.get("longitude"))
-    plan = allocate([LineRequest(0, line.product_id, missing, line.unit_price_minor * missing)], sites,
-                    {slot: lv.available for slot, lv in by_slot.items()}, destination,
-                    strategy=settings.allocation_strategy, min_split_line_minor=settings.split_min_line_minor)
-    reserved = {}
-    for pick in plan.picks:
-        reserve_for_line(order, line, by_slot[(pick.warehouse_id, line.product_id)], pick.quantity, uow, actor)
-        reserved[pick.warehouse_id] = reserved.get(pick.warehouse_id, 0) + pick.quantity
-    return reserved
-
-
-def _level(uow: UnitOfWork, warehouse_id: int, product_id: int) -> StockLevel:
-    """The level of a product in a warehouse, locked together with its other warehouses' (PK order)."""
-    for level, _site in uow.stock.lock_levels_at_sites([product_id]):
-        if level.warehouse_id == warehouse_id:
-            return level
-    level = uow.stock.lock_level(warehouse_id, product_id)
-    if level is None:
-        raise NotFound("This product has no stock level in the warehouse.")
-    return level
-
-
-def short_pick(cmd: commands.ShortPick, actor: Actor, uow: UnitOfWork, settings: Settings) -> PickList:
-    """Units missing on the shelf: off on hand, reservation released, reallocated or backordered, and flagged."""
-    if cmd.missing <= 0:
-        raise PickingError("Say how many units are missing (at least one).", code="pick.bad_quantity",
-                           field="missing")
-    pick_list, line = _locked_line(cmd.pick_line_id, actor, uow)
-    verdict = sync_rules.short_pick()
-    assert verdict.applies
-    counted = line.report_short(cmd.missing)
-    if counted == 0:  # every unit was already picked or reported: kept only as history
-        return pick_list
-    pick_list.touched()
-    order = uow.orders.get(line.order_id, for_update=True)
-    uow.track(order)
-    order_line = next(l for l in order.lines if l.id == line.order_line_id)
-    allocation = next((a for a in order_line.allocations if a.warehouse_id == pick_list.warehouse_id), None)
-    units = min(counted, allocation.quantity if allocation else 0)
-    where = f"bin {line.bin_code}" if line.bin_code else "its shelf"
-    reallocated = {}
-    if units:
-        level = _level(uow, pick_list.warehouse_id, line.product_id)
-        released = level.release(units, order.id, actor.user_id)
-        uow.stock.add_movement(released)
-        uow.publish(stock_event("stock.released", level, released, order.id))
-        adjusted = level.apply(MovementReason.ADJUSTMENT, on_hand_delta=-units, order_id=order.id,
-                               actor_id=actor.user_id,
-                               note=f"short pick: {units} missing from {where} (pick list {pick_list.id})")
-        uow.stock.add_movement(adjusted)
-        uow.publish(stock_event("stock.adjusted", level, adjusted, order.id))
-        allocation.quantity -= units
-        if allocation.quantity == 0:
-            order_line.allocations.remove(allocation)
-        if order.status in HOLDS_STOCK:
-            reallocated = reserve_elsewhere(order, order_line, pick_list.warehouse_id, uow, settings, actor)
-    data = {"pick_list_id": pick_list.id, "pick_line_id": line.id, "sku": line.sku, "bin": line.bin_code,
-            "missing": counted, "reallocated": {str(k): v for k, v in reallocated.items()}}
-    if not units:  # nothing of the order was reserved here any more (cancelled, reduced): the shelf is the news
-        uow.open_exception("pick.short", f"{line.sku}: {counted} missing from {where} ({order.number} no longer "
-                           "holds them). Count the shelf.", order_id=order.id, data=data)
-        uow.publish(pick_list_event("pick.short", pick_list, **data))
-        uow.commit()
-        return pick_list
-    order.shortages = [{"sku": l.sku, "missing": l.missing_quantity} for l in order.lines if l.missing_quantity]
-    if order.fully_allocated:
-        names = ", ".join(f"{uow.catalogue.warehouse(w).code} ({n})" for w, n in reallocated.items())
-        message = (f"{line.sku}: {counted} missing from {where} in {order.number}. Reallocated to {names}: "
-                   "pick them there and send them on, or ship in two parcels. Count the shelf.") if reallocated else \
-                  (f"{line.sku}: {counted} missing from {where} in {order.number}. Count the shelf.")
-        order.record("order.short_picked", actor_id=actor.user_id, changed=True, **data)
-        code = "pick.short_reallocated" if reallocated else "pick.short"
-    else:
-        message = (f"{line.sku}: {counted} missing from {where} in {order.number} and no other warehouse has "
-                   "them: the order is backordered. Count the shelf; reorder or tell the customer.")
-        code = "pick.short_backordered"
-        if order.can_transition(OrderStatus.BACKORDERED):
-            order.transition(OrderStatus.BACKORDERED, actor_id=actor.user_id, reason="short pick",
-                             shortages=order.shortages, **data)
-        else:
-            order.record("order.short_picked", actor_id=actor.user_id, changed=True, **data)
-    uow.open_exception(code, message, order_id=order.id, data=data)
-    uow.publish(pick_list_event("pick.short", pick_list, **data))
-    uow.commit()
-    return pick_list
-
-
-# -- bins ---------------------------------------------------------------------------------------------
-def assign_bin(cmd: commands.AssignBin, actor: Actor, uow: UnitOfWork, settings: Settings) -> StockLevel:
-    """Say where a product is shelved in a warehouse (pick lists walk bins in code order)."""
-    require_role(actor, *FLOOR_ROLES)
-    require_warehouse(actor, cmd.warehouse_id)
-    bin_id = uow.picking.bin_id(cmd.warehouse_id, cmd.bin_code)
-    if bin_id is None:
-        raise NotFound(f"No bin {cmd.bin_code} in this warehouse.", field="bin_code")
-    if uow.catalogue.product(cmd.product_id) is None:
-        raise NotFound("No such product.", field="product_id")
-    level = uow.stock.lock_level(cmd.warehouse_id, cmd.product_id)
-    if level is None:
-        level = StockLevel(cmd.warehouse_id, cmd.product_id)
-        uow.stock.add_level(level)
-    level.bin_id = bin_id
-    uow.commit()
-    return level

@@ -38,3 +38,21 @@ def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow: UnitOfWork, setti
     uow.publish(stock_event("stock.adjusted", level, movement, None))
     uow.commit()
     return level
+
+
+def assign_bin(cmd: commands.AssignBin, actor: Actor, uow: UnitOfWork, settings: Settings) -> StockLevel:
+    """Say where a product is shelved in a warehouse (pick lists walk bins in code order)."""
+    require_role(actor, Role.OWNER, Role.MANAGER, Role.FLOOR)
+    require_warehouse(actor, cmd.warehouse_id)
+    bin_id = uow.picking.bin_id(cmd.warehouse_id, cmd.bin_code)
+    if bin_id is None:
+        raise NotFound(f"No bin {cmd.bin_code} in this warehouse.", field="bin_code")
+    if uow.catalogue.product(cmd.product_id) is None:
+        raise NotFound("No such product.", field="product_id")
+    level = uow.stock.lock_level(cmd.warehouse_id, cmd.product_id)
+    if level is None:
+        level = StockLevel(cmd.warehouse_id, cmd.product_id)
+        uow.stock.add_level(level)
+    level.bin_id = bin_id
+    uow.commit()
+    return level
