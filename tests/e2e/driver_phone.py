@@ -7,7 +7,7 @@ import zlib
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, browser_sign_in
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_FLAGS, PHONE, browser_sign_in
 from tests.e2e.phone import controlled_by_the_worker, wait_until
 
 LEEDS_GPS = {"latitude": 53.7997, "longitude": -1.5492}

@@ -17,7 +17,9 @@ from backend.adapters.push_records import PushCursor, PushMessage
 from backend.adapters.records import OutboxEvent
 from backend.bootstrap import start_relay_thread
 from backend.extensions import db
-from tests.e2e.conftest import PHONE, _app_on_copy, _dispose, _world_for, serving
+from tests.e2e.chromium import PHONE
+from tests.e2e.servers import serving
+from tests.e2e.world import _app_on_copy, _dispose, _world_for
 from tests.push_service import LocalPushService
 
 SUBJECT = "mailto:ops@waybill-shop.co.uk"

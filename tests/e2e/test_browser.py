@@ -1,7 +1,7 @@
 """Real Chromium on a 360 px phone against a served Waybill: signing in, deciding, layout and labels.
 
 The `browser` and `phone` fixtures (Debian's Chromium through Playwright's own sync API) live in
-tests/e2e/conftest.py, shared with test_pwa.py.
+tests/e2e/chromium.py, registered by tests/e2e/conftest.py and shared with test_pwa.py.
 """
 from __future__ import annotations
 

@@ -16,5 +16,7 @@ def test_the_phones_log_is_named_the_command_log_and_every_module_and_the_worker
 
 
 def test_queued_commands_stay_where_phones_already_hold_them():
-    # Renaming the module must not move the IndexedDB database: commands queued before the update stay.
-    assert 'const DB_NAME = "waybill-outbox";' in (JS / "commandlog.js").read_text()
+    # Renaming or splitting the module must not move the IndexedDB database: commands queued before the
+    # update stay. The log opens its database in commandlog_db.js.
+    assert 'const DB_NAME = "waybill-outbox";' in (JS / "commandlog_db.js").read_text()
+    assert [path.name for path in JS.glob("*.js") if "indexedDB.open(" in path.read_text()] == ["commandlog_db.js"]

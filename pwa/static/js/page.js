@@ -1,5 +1,10 @@
 /* Small helpers the offline pages share. */
 
+/** Put `text` in a status line, if the page has that line. */
+export function setStatus(element, text) {
+  if (element) element.textContent = text;
+}
+
 /** Show `message` under `input` the way the server renders field errors (or clear it when empty). */
 export function showFieldError(input, message) {
   const id = `${input.id}-error`;

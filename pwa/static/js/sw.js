@@ -1,7 +1,8 @@
 /* Waybill's service worker. Hand-written, no build step; served at /sw.js so its scope is the whole site.
  *
- * - install: precache the shell (offline page, CSS, htmx, app.js, the command log's offline.js and commandlog.js,
- *   manifest, icons) under CACHE_VERSION, so offline pages can still write to the log.
+ * - install: precache the shell (offline page, CSS, htmx, app.js, the command log's offline.js and commandlog.js
+ *   with every module they import, the pages' modules, manifest, icons) under CACHE_VERSION, so offline pages
+ *   can still write to the log.
  * - activate: delete every cache of an older version.
  * - fetch: only same-origin GETs are touched, never /api/. Page loads go to the network first (a copy of
  *   each page that loaded is kept); after NAVIGATION_TIMEOUT_MS a kept copy is shown instead, and when the
@@ -31,10 +32,23 @@ const PRECACHE = [
   "/static/js/offline.js",
   "/static/js/page.js",
   "/static/js/commandlog.js",
+  "/static/js/commandlog_db.js",
+  "/static/js/commandlog_session.js",
+  "/static/js/commandlog_store.js",
+  "/static/js/commandlog_sync.js",
+  "/static/js/commandlog_photos.js",
   "/static/js/driver.js",
+  "/static/js/driver_evidence.js",
+  "/static/js/driver_forms.js",
+  "/static/js/driver_offline_run.js",
+  "/static/js/driver_status.js",
   "/static/js/photos.js",
   "/static/js/signature.js",
   "/static/js/picking.js",
+  "/static/js/picking_camera.js",
+  "/static/js/picking_forms.js",
+  "/static/js/picking_list.js",
+  "/static/js/picking_status.js",
   "/static/js/dispatch.js",
   "/static/js/shipping.js",
   "/manifest.webmanifest",
