@@ -15,6 +15,7 @@ from backend.domain.notifications import KINDS, topic_for
 from backend.domain.orders import OrderStatus
 from backend.extensions import db
 from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from tests.outbox import publish_everything
 from tests.e2e.conftest import _app_on_copy, _dispose, _world_for, assert_problem
 from tests.factories import blob_ref, run, stored
 from tests.e2e.push_fixtures import (SUBJECT, app, push_service, running, vapid, wait_until_settled,  # noqa: F401
@@ -274,13 +275,7 @@ def test_the_cli_makes_the_vapid_key_once_outside_git_and_its_worker_sends_what_
         phone = push_service.subscribe()
         subscribe(client, token_of(application, order_id), phone)
         run(application, commands.AcceptOrder(order_id), world.actor("owner"))
-        with application.app_context():
-            from sqlalchemy.orm import Session
-
-            from backend.adapters.outbox_relay import OutboxRelay
-            relay = OutboxRelay(lambda: Session(db.engine, expire_on_commit=False), lambda batch: None)
-            while relay.run_once():
-                pass
+        publish_everything(application)
         result = cli.invoke(args=["push", "worker", "--once"])
         assert result.exit_code == 0, result.output
         got = push_service.for_browser(phone)

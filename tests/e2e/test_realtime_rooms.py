@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.orm import Session
 
 from backend.adapters.realtime import SocketIOPublisher
-from backend.extensions import db, socketio
-from backend.adapters.outbox_relay import OutboxRelay
+from backend.extensions import socketio
+from tests.outbox import publish_everything
 from tests.e2e.conftest import sign_in
 
 
@@ -17,10 +16,7 @@ def _socket_for(app, world, who):
 
 
 def _publish_all(app) -> None:
-    with app.app_context():
-        relay = OutboxRelay(lambda: Session(db.engine, expire_on_commit=False), SocketIOPublisher.for_app(app))
-        while relay.run_once():
-            pass
+    publish_everything(app, SocketIOPublisher.for_app(app))
 
 
 def _nudges(socket) -> list[dict]:

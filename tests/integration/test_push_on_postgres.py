@@ -14,8 +14,8 @@ from backend.adapters.push_records import PushMessage
 from backend.domain import commands
 from backend.domain.access import VISITOR, Actor, Role
 from backend.extensions import db
-from backend.adapters.outbox_relay import OutboxRelay
 from backend.adapters.push_worker import PushWorker
+from tests.outbox import publish_everything
 from tests.factories import run, standard_shop
 from tests.push_service import LocalPushService
 
@@ -39,10 +39,8 @@ def test_two_workers_at_once_send_every_notification_exactly_once_in_order_per_p
         for order_id in order_ids:
             run(pg_app, commands.AcceptOrder(order_id), MANAGER)
             run(pg_app, commands.CancelOrder(order_id, "customer asked"), MANAGER)  # not news for push
+        publish_everything(pg_app)
         with pg_app.app_context():
-            relay = OutboxRelay(lambda: Session(db.engine, expire_on_commit=False), lambda batch: None)
-            while relay.run_once():
-                pass
             engine = db.engine
         key = Vapid()
         key.generate_keys()

@@ -21,10 +21,11 @@ from backend.domain.push_delivery import RetryPolicy
 from backend.domain.push_subscriptions import MAX_SUBSCRIPTIONS_PER_ORDER
 from backend.domain.orders import OrderStatus
 from backend.extensions import db
-from backend.adapters.outbox_relay import OutboxRelay, Published
+from backend.adapters.outbox_relay import Published
 from backend.adapters.push_worker import PushDispatcher, PushWorker
 from backend.services.push import TooManySubscriptions
 from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from tests.outbox import publish_everything
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService
 
@@ -74,10 +75,7 @@ def worker(app, clock):
 
 def publish_all(app):
     """Run the outbox relay until everything committed is published (what the relay thread does)."""
-    with app.app_context():
-        relay = OutboxRelay(lambda: Session(db.engine, expire_on_commit=False), lambda batch: None)
-        while relay.run_once():
-            pass
+    publish_everything(app)
 
 
 def token_of(app, order_id):

@@ -12,8 +12,8 @@ from backend.domain import commands
 from backend.domain.errors import Forbidden, NotFound
 from backend.domain.notifications import staff_topic_for
 from backend.extensions import db
-from backend.adapters.outbox_relay import OutboxRelay
 from backend.adapters.push_worker import PushWorker
+from tests.outbox import publish_everything
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService
 
@@ -42,10 +42,7 @@ def worker(app):
 
 
 def publish_all(app):
-    with app.app_context():
-        relay = OutboxRelay(lambda: Session(db.engine, expire_on_commit=False), lambda batch: None)
-        while relay.run_once():
-            pass
+    publish_everything(app)
 
 
 def staff_subscribe(app, actor, browser):
