@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from ..domain import commands
 from ..domain.access import Actor
-from ..domain.errors import DomainError
+from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
 from . import order_changes, packing, picking
 from . import catalogue, exception_queue, orders, stock
 from . import delivery
@@ -90,20 +88,19 @@ class MessageBus:
         """
         handler = HANDLERS[type(command)]
         for attempt in (1, 2):
-            with self.uow_factory() as uow:
-                uow.actor_id = actor.user_id
-                try:
+            try:
+                # The unit of work rolls back on the way out and names a database error in the domain's words.
+                with self.uow_factory() as uow:
+                    uow.actor_id = actor.user_id
                     if before_commit is not None:
                         uow.before_commit(lambda _events: before_commit())
                     return handler(command, actor, uow, self.settings)
-                except IntegrityError as exc:
-                    uow.rollback()
-                    if attempt == 2:
-                        raise ConflictingWrite("Someone else saved the same thing at the same moment; "
-                                               "reload and try again.") from exc
-                except OperationalError as exc:
-                    # PostgreSQL deadlock or serialization failure: safe to run the handler again.
-                    uow.rollback()
-                    if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
-                        raise
+            except DuplicateRow as exc:
+                if attempt == 2:
+                    raise ConflictingWrite("Someone else saved the same thing at the same moment; "
+                                           "reload and try again.") from exc
+            except ConcurrentUpdate:
+                # A deadlock or serialization failure: safe to run the handler again, once.
+                if attempt == 2:
+                    raise
         raise AssertionError("unreachable")

@@ -2,6 +2,8 @@
 
 A protocol: the SQLAlchemy one lives in adapters/unit_of_work.py (built by the wiring); the service tests
 use an in-memory one (tests/fakes.py). Open with `with uow:`; nothing is kept unless `commit()` is called.
+A store's own errors leave the block as the domain's ConcurrentUpdate (safe to run again) or DuplicateRow
+(domain/errors.py), so the bus decides about retries without knowing the database.
 """
 from __future__ import annotations
 
