@@ -5,7 +5,6 @@ import itertools
 
 import pytest
 
-from backend.accounts import create_user
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.access import SYSTEM
@@ -19,6 +18,11 @@ LEEDS = {"name": "Casey Customer", "line1": "12 Elm Street", "city": "Leeds", "p
          "country": "GB", "latitude": 53.80, "longitude": -1.55}
 LONDON = {"name": "Lou Londoner", "line1": "3 Oxford St", "city": "London", "postcode": "W1D 1AA",
           "country": "GB", "latitude": 51.515, "longitude": -0.14}
+
+
+def issue_token(user, name: str = ""):
+    """Give `user` (a users row) an API token through the bus, as the token endpoint does: (row, plain value)."""
+    return bus().handle(commands.IssueApiToken(name), actor_for(user))
 
 
 class Shop:
@@ -62,8 +66,9 @@ class Shop:
         """Create a user; returns (user_id, email)."""
         email = email or f"{role}{next(_emails)}@example.com"
         with self.app.app_context():
-            user = create_user(email, PASSWORD, role, customer_id=self.customers.get(customer),
-                               warehouse_ids=[self.warehouses[w] for w in warehouses])
+            user = bus().handle(commands.CreateUser(email, PASSWORD, role, customer_id=self.customers.get(customer),
+                                                    warehouse_ids=tuple(self.warehouses[w] for w in warehouses)),
+                                SYSTEM)
             return user.id, email
 
     def actor(self, email):

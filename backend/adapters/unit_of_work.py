@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..domain.errors import ConcurrentUpdate, DuplicateRow
 from ..domain.events import DomainEvent
 from ..domain.exception_queue import RaisedException
+from .account_repository import AccountRepository
 from .delivery_repository import DeliveryRepository
 from .exception_queue import ExceptionRepository, open_exceptions
 from .outbox import with_aggregate_id, write_events
@@ -37,6 +38,7 @@ class SqlAlchemyUnitOfWork:
         self.exception_queue = ExceptionRepository(session)
         self.push = PushRepository(session)
         self.sync_log = SyncLogRepository(session)
+        self.accounts = AccountRepository(session)
         self._before_commit: list[Callable[[list[DomainEvent]], None]] = []
         self._seen = []
         self._loose_events = []

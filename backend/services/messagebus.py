@@ -6,6 +6,7 @@ from typing import Any, Callable
 from ..domain import commands
 from ..domain.access import Actor
 from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
+from . import accounts
 from . import order_changes, packing, picking
 from . import catalogue, exception_queue, orders, stock
 from . import delivery
@@ -62,6 +63,15 @@ HANDLERS: dict[type, Handler] = {
     commands.RegisterDevice: sync_log.register_device,
     commands.ReplayCommand: sync_log.replay_command,
     commands.RecordReplayOutcome: sync_log.record_replay_outcome,
+    # user accounts: passwords, API tokens, sign-ins
+    commands.CreateUser: accounts.create_user,
+    commands.ChangePassword: accounts.change_password,
+    commands.ResetPassword: accounts.reset_password,
+    commands.IssueApiToken: accounts.issue_api_token,
+    commands.RevokeApiToken: accounts.revoke_api_token,
+    commands.StartSignIn: accounts.start_sign_in,
+    commands.EndSignIn: accounts.end_sign_in,
+    commands.EndAllSignIns: accounts.end_all_sign_ins,
 }
 
 

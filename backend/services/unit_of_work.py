@@ -27,6 +27,7 @@ class UnitOfWork(Protocol):
     exception_queue: ports.ExceptionRepository
     push: ports.PushRepository
     sync_log: ports.SyncLog
+    accounts: ports.AccountRepository
     exceptions: list[RaisedException]  # opened in this transaction, for the office
     command_id: str | None  # the offline command that caused what follows (set by the replay)
     actor_id: int | None  # who is acting (set by the bus)

@@ -18,11 +18,10 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from backend.adapters.records import User
-from backend.tokens import issue_token
 from backend.extensions import db
 from tests.conftest import make_app
 from tests.e2e.phone import chip, controlled_by_the_worker, wait_until  # noqa: F401 (wait_until: re-exported)
-from tests.factories import LEEDS, LONDON, PASSWORD, Shop, run_out_for_delivery, standard_shop
+from tests.factories import LEEDS, LONDON, PASSWORD, Shop, issue_token, run_out_for_delivery, standard_shop
 
 # Tables a request that fails must leave untouched.
 WRITE_TABLES = ("orders", "order_line", "stock_movement", "outbox_event", "audit_event", "idempotency_key")
