@@ -13,6 +13,7 @@ from .adapters.outbox_relay import OutboxRelay
 from .adapters.push import load_keys, push_settings
 from .adapters.storage import LocalBlobStorage
 from .extensions import db
+from .passwords import Argon2Passwords
 from .services.messagebus import MessageBus
 from .services.settings import Settings
 from .adapters.unit_of_work import SqlAlchemyUnitOfWork
@@ -23,7 +24,7 @@ def wire(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sqlite.tune(db.engine)
-    settings = Settings.from_config(app.config, carriers=build_carriers(app.config))
+    settings = Settings.from_config(app.config, carriers=build_carriers(app.config), passwords=Argon2Passwords())
     # db.session() is this app context's Session itself: the unit of work and its repositories use it
     # directly instead of looking it up through the scoped proxy on every statement.
     app.extensions["waybill.bus"] = MessageBus(lambda: SqlAlchemyUnitOfWork(db.session()), settings)

@@ -7,8 +7,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from .accounts import AccountError, create_user
+from .bootstrap import bus
 from .demo import demo_loaded, load_demo, reset_demo
+from .domain import commands
+from .domain.access import SYSTEM
+from .domain.accounts import AccountError
 
 
 def register_cli(app: Flask) -> None:
@@ -36,7 +39,8 @@ def users():
 def create_user_command(email, role, name, password, customer_id, warehouses):
     """Create a user account with a hashed password."""
     try:
-        user = create_user(email, password, role, name=name, customer_id=customer_id, warehouse_ids=warehouses)
+        user = bus().handle(commands.CreateUser(email, password, role, name=name, customer_id=customer_id,
+                                                warehouse_ids=tuple(warehouses)), SYSTEM)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .accounts import create_user
 from .adapters.records import User
 from .bootstrap import bus
 from .domain import commands
@@ -62,11 +61,13 @@ def load_demo(password: str) -> None:
                                          note="opening stock"), SYSTEM)
     customers = [run(commands.CreateCustomer(email, name, phone, (address,)), SYSTEM)
                  for email, name, phone, address in CUSTOMERS]
-    owner = create_user("owner@example.com", password, "owner", name="Olivia Owner")
-    create_user("manager@example.com", password, "manager", name="Max Manager")
-    create_user("floor@example.com", password, "floor", name="Farah Floor", warehouse_ids=[warehouse_ids[0]])
-    driver = create_user("driver@example.com", password, "driver", name="Dev Driver")
-    create_user("customer@example.com", password, "customer", name="Casey Customer", customer_id=customers[0].id)
+    owner = run(commands.CreateUser("owner@example.com", password, "owner", name="Olivia Owner"), SYSTEM)
+    run(commands.CreateUser("manager@example.com", password, "manager", name="Max Manager"), SYSTEM)
+    run(commands.CreateUser("floor@example.com", password, "floor", name="Farah Floor",
+                            warehouse_ids=(warehouse_ids[0],)), SYSTEM)
+    driver = run(commands.CreateUser("driver@example.com", password, "driver", name="Dev Driver"), SYSTEM)
+    run(commands.CreateUser("customer@example.com", password, "customer", name="Casey Customer",
+                            customer_id=customers[0].id), SYSTEM)
     _demo_orders(run, owner, customers)
     _demo_picking(run, owner, warehouse_ids[0])
     _demo_run(run, owner, driver)

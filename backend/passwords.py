@@ -49,3 +49,11 @@ def verify_password(user, plain: str) -> bool:
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(plain)
     return True
+
+
+class Argon2Passwords:
+    """The handlers' password hasher (services/ports.PasswordHasher): argon2id, as configured for the app."""
+
+    def hash(self, plain: str) -> str:
+        """An argon2id hash of `plain`, salted."""
+        return hash_password(plain)

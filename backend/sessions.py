@@ -3,11 +3,12 @@
 Flask-Login keeps `User.get_id()` in the session cookie and the remember cookie; here that is the
 sign-in's own token (its documented "alternative tokens" pattern), looked up on every request by
 `load_user` in one indexed query. Revoking the row ends every copy of those cookies at once.
+
+Starting and ending sign-ins are commands (StartSignIn, EndSignIn, EndAllSignIns; services/accounts.py);
+what is here builds the command for this browser, gives it its cookies, and reads the sign-ins.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -17,17 +18,14 @@ from sqlalchemy.exc import OperationalError
 
 from .adapters.records import User, UserSession
 from .adapters.sqlite import fresh_write
+from .domain import commands
+from .domain.accounts import digest
 from .domain.events import utcnow
 from .extensions import db
-from .security_log import add_event
 
 # last_seen_at (and the idle expiry it moves) is written at most this often per sign-in, not per request.
 TOUCH_GRANULARITY = timedelta(minutes=5)
 _TOUCH_DUE = "waybill_session_touch"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _lifetime(remember: bool) -> timedelta:
@@ -36,19 +34,16 @@ def _lifetime(remember: bool) -> timedelta:
     return config["REMEMBER_COOKIE_DURATION"] if remember else timedelta(hours=config["WAYBILL_SESSION_HOURS"])
 
 
-def sign_in_user(user: User, *, remember: bool) -> str:
-    """Start a new server session for `user` and give this browser its cookies; returns the plain token."""
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    user_agent = (request.headers.get("User-Agent") or "")[:200]
-    with fresh_write(db.session) as session:
-        session.add(UserSession(user_id=user.id, token_hash=_hash(token), remember=remember,
-                                user_agent=user_agent, created_at=now, last_seen_at=now,
-                                expires_at=now + _lifetime(remember)))
-        session.commit()
+def start_sign_in(*, remember: bool) -> commands.StartSignIn:
+    """The command that signs this browser in: its user agent, and how long the sign-in lives unused."""
+    return commands.StartSignIn(remember=remember, lifetime=_lifetime(remember),
+                                user_agent=(request.headers.get("User-Agent") or "")[:200])
+
+
+def log_in(user: User, token: str, *, remember: bool) -> None:
+    """Give this browser the cookies of the sign-in whose key is `token` (StartSignIn's answer)."""
     user.session_token = token
     login_user(user, remember=remember)
-    return token
 
 
 # Runs on every request with a session cookie: built once, bound per call (one indexed lookup).
@@ -62,7 +57,7 @@ _LIVE_SIGN_IN = (
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: the user of a live sign-in (not revoked, not expired, user active)."""
     now = utcnow()
-    row = db.session.execute(_LIVE_SIGN_IN, {"token_hash": _hash(token), "now": now}).first()
+    row = db.session.execute(_LIVE_SIGN_IN, {"token_hash": digest(token), "now": now}).first()
     if row is None:
         return None
     user, session_id, last_seen_at, remember = row
@@ -79,6 +74,8 @@ def touch_if_due(response):
         return response
     session_id, remember = due
     now = utcnow()
+    # Not a command through the bus, like tokens.note_token_use: bookkeeping after any signed-in request,
+    # at most every few minutes, that must never fail the response it follows.
     try:
         # After the view: whatever it left uncommitted is discarded at teardown anyway.
         with fresh_write(db.session) as session:
@@ -90,34 +87,12 @@ def touch_if_due(response):
     return response
 
 
-def end_session(token: str | None) -> None:
-    """Revoke one sign-in (sign-out): its cookies, wherever copied, stop working."""
-    if not token:
-        return
-    with fresh_write(db.session) as session:
-        session.execute(sa.update(UserSession).where(UserSession.token_hash == _hash(token),
-                                                     UserSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
-        session.commit()
-
-
-def end_all_sessions(user: User) -> int:
-    """Revoke every sign-in of a user ("sign out everywhere"), noted in the security log."""
-    user_id, email = user.id, user.email
-    with fresh_write(db.session) as session:
-        count = session.execute(sa.update(UserSession).where(UserSession.user_id == user_id,
-                                                             UserSession.revoked_at.is_(None))
-                                .values(revoked_at=utcnow())).rowcount
-        add_event(session, "sessions.revoked", user_id=user_id, email=email)
-        session.commit()
-    return count
-
-
 def current_remember(token: str | None) -> bool:
     """Whether the sign-in behind `token` was a remembered one (kept across a rotation)."""
     if not token:
         return False
     return bool(db.session.execute(sa.select(UserSession.remember)
-                                   .where(UserSession.token_hash == _hash(token))).scalar())
+                                   .where(UserSession.token_hash == digest(token))).scalar())
 
 
 def live_sessions(user_id: int) -> list[UserSession]:
@@ -130,4 +105,4 @@ def live_sessions(user_id: int) -> list[UserSession]:
 
 def is_current(row: UserSession, token: str | None) -> bool:
     """True if `row` is the sign-in of this browser."""
-    return bool(token) and row.token_hash == _hash(token)
+    return bool(token) and row.token_hash == digest(token)

@@ -67,9 +67,8 @@ def seed_shop(url: str) -> dict:
     from flask_migrate import upgrade
 
     from backend.adapters.records import User
-    from backend.tokens import issue_token
     from backend.extensions import db
-    from tests.factories import LEEDS, Shop
+    from tests.factories import LEEDS, Shop, issue_token
 
     app = _app_for(url)
     log = io.StringIO()

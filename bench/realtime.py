@@ -49,12 +49,14 @@ def seed(url: str) -> dict:
     """Migrate a fresh database, build the bench shop, and an owner to sign in as; returns ids and a token."""
     from bench.harness import _app_for, seed_shop
     shop = seed_shop(url)
-    from backend.accounts import create_user
+    from backend.bootstrap import bus
+    from backend.domain import commands
+    from backend.domain.access import SYSTEM
     from backend.extensions import db
     app = _app_for(url)
     app.config["WAYBILL_FAST_PASSWORD_HASH"] = True
     with app.app_context():
-        create_user(EMAIL, PASSWORD, "owner")
+        bus().handle(commands.CreateUser(EMAIL, PASSWORD, "owner"), SYSTEM)
         db.engine.dispose()
     return shop
 

@@ -45,9 +45,11 @@ def add_floor_staff(url: str, devices: int) -> list[dict]:
     """One floor user per phone, scoped to every warehouse, each with an API token and a device id."""
     import sqlalchemy as sa
 
-    from backend.accounts import create_user
-    from backend.tokens import issue_token
     from backend.adapters.tables import products, warehouses
+    from backend.bootstrap import bus
+    from backend.domain import commands
+    from backend.domain.access import SYSTEM
+    from backend.identity import actor_for
     from backend.extensions import db
     app = _app_for(url)
     app.config["WAYBILL_FAST_PASSWORD_HASH"] = True  # the bench measures replay, not 50 argon2 hashes
@@ -56,9 +58,9 @@ def add_floor_staff(url: str, devices: int) -> list[dict]:
         warehouse_ids = list(db.session.execute(sa.select(warehouses.c.id)).scalars())
         product_ids = list(db.session.execute(sa.select(products.c.id)).scalars())
         for i in range(devices):
-            user = create_user(f"picker{i}@bench.example", "bench-password-2026", "floor",
-                               warehouse_ids=warehouse_ids)
-            _, token = issue_token(user, "bench phone")
+            user = bus().handle(commands.CreateUser(f"picker{i}@bench.example", "bench-password-2026", "floor",
+                                                    warehouse_ids=tuple(warehouse_ids)), SYSTEM)
+            _, token = bus().handle(commands.IssueApiToken("bench phone"), actor_for(user))
             people.append({"token": token, "device_id": str(uuid.uuid4()), "warehouse_ids": warehouse_ids,
                            "product_ids": product_ids})
         db.session.remove()

@@ -1,8 +1,8 @@
 """An in-memory unit of work for service tests: the handlers' own code, no app, no database.
 
 It fits backend/services/unit_of_work.py's UnitOfWork protocol for the repositories these tests use
-(catalogue, stock, exception queue, sync log); "committed" is a copy of what a commit would have written (its outbox
-events), so a test can tell a refused command (nothing committed) from an applied one.
+(catalogue, stock, exception queue, sync log, accounts); "committed" is a copy of what a commit would have
+written (its outbox events), so a test can tell a refused command (nothing committed) from an applied one.
 """
 from __future__ import annotations
 
@@ -106,6 +106,67 @@ class FakeSyncLog:
         device.last_processed_seq = max(device.last_processed_seq, envelope["seq"] or 0)
 
 
+class FakeAccounts:
+    """Users, sign-ins, API tokens and security log rows, as plain records numbered as they are added."""
+
+    def __init__(self, ids):
+        self._ids = ids
+        self.users, self.sign_ins, self.tokens, self.security_events = {}, [], {}, []
+
+    def user(self, user_id: int):
+        return self.users.get(user_id)
+
+    def user_by_email(self, email: str):
+        return next((u for u in self.users.values() if u.email == email), None)
+
+    def add_user(self, *, email, name, password_hash, role, customer_id, warehouse_ids):
+        user = SimpleNamespace(id=next(self._ids), email=email, name=name, password_hash=password_hash, role=role,
+                               customer_id=customer_id, active=True, warehouse_ids=set(warehouse_ids))
+        self.users[user.id] = user
+        return user
+
+    def set_password(self, user, password_hash, now, *, revoke_tokens: bool) -> None:
+        user.password_hash = password_hash
+        for row in self.sign_ins + (list(self.tokens.values()) if revoke_tokens else []):
+            if row.user_id == user.id and row.revoked_at is None:
+                row.revoked_at = now
+
+    def add_sign_in(self, *, user_id, token_hash, remember, user_agent, now, expires_at):
+        row = SimpleNamespace(id=next(self._ids), user_id=user_id, token_hash=token_hash, remember=remember,
+                              user_agent=user_agent, created_at=now, last_seen_at=now, expires_at=expires_at,
+                              revoked_at=None)
+        self.sign_ins.append(row)
+        return row
+
+    def end_sign_in(self, user_id, token_hash, now) -> None:
+        for row in self.sign_ins:
+            if (row.user_id, row.token_hash, row.revoked_at) == (user_id, token_hash, None):
+                row.revoked_at = now
+
+    def end_sign_ins(self, user_id, now) -> int:
+        live = [row for row in self.sign_ins if row.user_id == user_id and row.revoked_at is None]
+        for row in live:
+            row.revoked_at = now
+        return len(live)
+
+    def add_token(self, *, user_id, name, token_hash, now):
+        token = SimpleNamespace(id=next(self._ids), user_id=user_id, name=name, token_hash=token_hash,
+                                created_at=now, last_used_at=None, revoked_at=None)
+        self.tokens[token.id] = token
+        return token
+
+    def token(self, token_id: int):
+        return self.tokens.get(token_id)
+
+    def revoke_token(self, token_id, now) -> None:
+        if self.tokens[token_id].revoked_at is None:
+            self.tokens[token_id].revoked_at = now
+
+    def add_security_event(self, kind, *, user_id, email, actor_id=None, client_ip="") -> None:
+        self.security_events.append(SimpleNamespace(kind=kind, user_id=user_id, email=email, actor_id=actor_id,
+                                                    client_ip=client_ip))
+
+
 class FakeUnitOfWork:
     """Repositories in memory; commit keeps the events it would write (`committed`), rollback forgets.
 
@@ -119,6 +180,7 @@ class FakeUnitOfWork:
         self.stock = FakeStock(ids)
         self.exception_queue = FakeExceptionQueue(ids)
         self.sync_log = FakeSyncLog()
+        self.accounts = FakeAccounts(ids)
         self.exceptions: list[RaisedException] = []
         self.command_id = self.actor_id = None
         self.committed: list[list] = []  # the events of each commit

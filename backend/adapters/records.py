@@ -55,7 +55,7 @@ class User(UserMixin, db.Model):
         sign-in it came from, at sign-out, at a password change or when the sign-in is revoked.
         """
         if not self.session_token:
-            raise RuntimeError("sign in through backend.sessions.sign_in_user, which starts a server session")
+            raise RuntimeError("sign in through the StartSignIn command, which starts a server session")
         return self.session_token
 
 

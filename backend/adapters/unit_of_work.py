@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..domain.errors import ConcurrentUpdate, DuplicateRow
 from ..domain.events import DomainEvent
 from ..domain.exception_queue import RaisedException
+from .account_repository import AccountRepository
 from .catalogue_repository import CatalogueRepository, IdempotencyRepository
 from .data_mapper import DataMapper
 from .delivery_repository import DeliveryRepository
@@ -39,6 +43,7 @@ class SqlAlchemyUnitOfWork:
         self.exception_queue = ExceptionRepository(session)
         self.push = PushRepository(session)
         self.sync_log = SyncLogRepository(session)
+        self.accounts = AccountRepository(session)
         self._before_commit: list[Callable[[list[DomainEvent]], None]] = []
         self._seen = []
         self._loose_events = []
@@ -61,6 +66,9 @@ class SqlAlchemyUnitOfWork:
         finally:
             self.mapper.detach()
             self._write.__exit__(*exc)
+        translated = _translated(exc[1])
+        if translated is not None:
+            raise translated from exc[1]
 
     def track(self, aggregate):
         """Remember an aggregate whose recorded events must reach the outbox on commit."""
@@ -115,3 +123,17 @@ class SqlAlchemyUnitOfWork:
         self.exceptions = []
         for aggregate in self._seen:
             aggregate.pending_events().clear()
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen to give way, and
+# running the command again from the start is safe.
+RETRYABLE_SQLSTATES = ("40P01", "40001")
+
+
+def _translated(error: BaseException | None) -> Exception | None:
+    """The domain's word for a database error that ended a unit of work, or None to let it through as it is."""
+    if isinstance(error, IntegrityError):
+        return DuplicateRow("Someone else saved the same thing at the same moment.")
+    if isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return ConcurrentUpdate("Another change got in the way; the command can run again.")
+    return None

@@ -6,14 +6,18 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import abort
 
-from ..accounts import change_password, user_by_id
+from ..accounts import confirm_current_password, user_by_id
+from ..bootstrap import bus
+from ..domain import commands
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..extensions import db
-from ..sessions import current_remember, sign_in_user
+from ..identity import actor_for
+from ..security_log import client_ip
+from ..sessions import current_remember, log_in, start_sign_in
 from ..sign_in import SignInRefused
 from ..sign_in import authenticate as check_credentials
-from ..tokens import issue_token, revoke_token, tokens_of
+from ..tokens import tokens_of
 from .schemas import PasswordChangeSchema, TokenCreatedSchema, TokenRequestSchema, TokenSchema
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Sign in for API tokens")
@@ -42,7 +46,7 @@ class Tokens(MethodView):
             user = check_credentials(data["email"], data["password"])
         except SignInRefused as refused:
             _refuse(refused)
-        token, plain = issue_token(user, data.get("name", ""))
+        token, plain = bus().handle(commands.IssueApiToken(data.get("name", "")), actor_for(user))
         return {"id": token.id, "token": plain, "name": token.name, "created_at": token.created_at,
                 "user": {"id": user.id, "email": user.email, "role": user.role}}
 
@@ -61,7 +65,7 @@ class TokenItem(MethodView):
     def delete(self, token_id):
         """Revoke one of your tokens; it stops working at once."""
         authenticate()
-        if not revoke_token(g.api_actor.user_id, token_id):
+        if not bus().handle(commands.RevokeApiToken(token_id), g.api_actor):
             abort(404, message="No such token.")
         return ""
 
@@ -81,9 +85,10 @@ class Password(MethodView):
         user = user_by_id(g.api_actor.user_id)
         remember = by_cookie and current_remember(current_user.session_token)
         try:
-            change_password(user, data["current_password"], data["new_password"])
+            confirm_current_password(user, data["current_password"])
         except SignInRefused as refused:
             _refuse(refused)
+        bus().handle(commands.ChangePassword(data["new_password"], client_ip=client_ip()), g.api_actor)
         if by_cookie:  # the page's own sign-in ended with the others: give it a new one
-            sign_in_user(user, remember=remember)
+            log_in(user, bus().handle(start_sign_in(remember=remember), g.api_actor), remember=remember)
         return ""

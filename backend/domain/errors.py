@@ -61,3 +61,16 @@ class Forbidden(DomainError):
 
     code = "forbidden"
     status = 403
+
+
+class ConcurrentUpdate(Exception):
+    """A concurrent change got in the way (a deadlock or a serialization failure): running the command again is safe.
+
+    Raised by a unit of work (adapters) in place of its database's own error; not a broken business rule.
+    """
+
+
+class DuplicateRow(Exception):
+    """A write broke one of the store's constraints, typically because a concurrent request saved the same
+    unique thing first; raised by a unit of work (adapters) in place of its database's own error.
+    """

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from ..domain import commands
 from ..domain.access import Actor
-from ..domain.errors import DomainError
+from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
+from . import accounts
 from . import order_changes, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
 from . import delivery
@@ -64,6 +63,15 @@ HANDLERS: dict[type, Handler] = {
     commands.RegisterDevice: sync_log.register_device,
     commands.ReplayCommand: sync_log.replay_command,
     commands.RecordReplayOutcome: sync_log.record_replay_outcome,
+    # user accounts: passwords, API tokens, sign-ins
+    commands.CreateUser: accounts.create_user,
+    commands.ChangePassword: accounts.change_password,
+    commands.ResetPassword: accounts.reset_password,
+    commands.IssueApiToken: accounts.issue_api_token,
+    commands.RevokeApiToken: accounts.revoke_api_token,
+    commands.StartSignIn: accounts.start_sign_in,
+    commands.EndSignIn: accounts.end_sign_in,
+    commands.EndAllSignIns: accounts.end_all_sign_ins,
 }
 
 
@@ -90,20 +98,19 @@ class MessageBus:
         """
         handler = HANDLERS[type(command)]
         for attempt in (1, 2):
-            with self.uow_factory() as uow:
-                uow.actor_id = actor.user_id
-                try:
+            try:
+                # The unit of work rolls back on the way out and names a database error in the domain's words.
+                with self.uow_factory() as uow:
+                    uow.actor_id = actor.user_id
                     if before_commit is not None:
                         uow.before_commit(lambda _events: before_commit())
                     return handler(command, actor, uow, self.settings)
-                except IntegrityError as exc:
-                    uow.rollback()
-                    if attempt == 2:
-                        raise ConflictingWrite("Someone else saved the same thing at the same moment; "
-                                               "reload and try again.") from exc
-                except OperationalError as exc:
-                    # PostgreSQL deadlock or serialization failure: safe to run the handler again.
-                    uow.rollback()
-                    if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
-                        raise
+            except DuplicateRow as exc:
+                if attempt == 2:
+                    raise ConflictingWrite("Someone else saved the same thing at the same moment; "
+                                           "reload and try again.") from exc
+            except ConcurrentUpdate:
+                # A deadlock or serialization failure: safe to run the handler again, once.
+                if attempt == 2:
+                    raise
         raise AssertionError("unreachable")

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from ..domain.payments import RiskPolicy
 from ..domain.pricing import ShippingPolicy, TaxPolicy
+from .ports import PasswordHasher
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,12 @@ class Settings:
     dispatch_start_hour_utc: int = 8
     # Packing: dimensional weight = L x W x H (cm3) / this divisor (kg); mm3 / divisor is grams.
     dim_weight_divisor: int = 5000
+    # Hashes new passwords (adapters: argon2), built by the wiring like the carriers.
+    passwords: PasswordHasher | None = field(default=None, compare=False, hash=False)
 
     @classmethod
-    def from_config(cls, config, carriers: dict | None = None) -> "Settings":
-        """Read the WAYBILL_* values of a Flask config mapping; `carriers` are built by the wiring."""
+    def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None) -> "Settings":
+        """Read the WAYBILL_* values of a Flask config mapping; `carriers` and `passwords` are built by the wiring."""
         return cls(
             currency=config["WAYBILL_CURRENCY"],
             tax=TaxPolicy(dict(config["WAYBILL_TAX_RATES"]), config["WAYBILL_DEFAULT_TAX_BPS"]),
@@ -43,4 +46,5 @@ class Settings:
             dispatch_service_minutes=float(config.get("WAYBILL_DISPATCH_SERVICE_MINUTES", 5)),
             dispatch_start_hour_utc=int(config.get("WAYBILL_DISPATCH_START_HOUR_UTC", 8)),
             dim_weight_divisor=int(config.get("WAYBILL_DIM_WEIGHT_DIVISOR", 5000)),
+            passwords=passwords,
         )

@@ -2,6 +2,8 @@
 
 A protocol: the SQLAlchemy one lives in adapters/unit_of_work.py (built by the wiring); the service tests
 use an in-memory one (tests/fakes.py). Open with `with uow:`; nothing is kept unless `commit()` is called.
+A store's own errors leave the block as the domain's ConcurrentUpdate (safe to run again) or DuplicateRow
+(domain/errors.py), so the bus decides about retries without knowing the database.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class UnitOfWork(Protocol):
     exception_queue: ports.ExceptionRepository
     push: ports.PushRepository
     sync_log: ports.SyncLog
+    accounts: ports.AccountRepository
     exceptions: list[RaisedException]  # opened in this transaction, for the office
     command_id: str | None  # the offline command that caused what follows (set by the replay)
     actor_id: int | None  # who is acting (set by the bus)

@@ -7,11 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..accounts import (MIN_PASSWORD_LENGTH, PasswordRefused, can_reset, change_password, reset_password,
-                        resettable_member, staff_members)
+from .. import throttle
+from ..accounts import can_reset, confirm_current_password, resettable_member, staff_members
+from ..bootstrap import bus
+from ..domain import commands
 from ..domain.access import OFFICE, require_role
+from ..domain.accounts import MIN_PASSWORD_LENGTH, PasswordRefused
 from ..identity import actor_for
-from ..sessions import current_remember, is_current, live_sessions, sign_in_user
+from ..security_log import client_ip
+from ..sessions import current_remember, is_current, live_sessions, log_in, start_sign_in
 from ..sign_in import SignInRefused
 
 bp = Blueprint("account", __name__)
@@ -55,14 +59,17 @@ def password():
         remember = current_remember(current_user.session_token)
         user = current_user._get_current_object()
         try:
-            change_password(user, form.current_password.data, form.new_password.data)
+            confirm_current_password(user, form.current_password.data)
+            actor = actor_for(user)
+            bus().handle(commands.ChangePassword(form.new_password.data, client_ip=client_ip()), actor)
         except PasswordRefused as refused:
             getattr(form, refused.field or "new_password").errors.append(refused.message)
         except SignInRefused as refused:  # too many wrong current passwords: paused like sign-in
             form.current_password.errors.append(refused.message)
             headers["Retry-After"] = str(refused.retry_after or 60)
         else:
-            sign_in_user(user, remember=remember)  # the old key of this browser ended with the others
+            # The old key of this browser ended with the others: it gets a new sign-in.
+            log_in(user, bus().handle(start_sign_in(remember=remember), actor), remember=remember)
             flash("Your password is changed. You are signed out on your other devices.")
             return redirect(url_for("account.show"))
     status = 429 if headers else 422 if form.errors else 200
@@ -89,10 +96,12 @@ def reset(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset_password(current_user._get_current_object(), user_id, form.new_password.data)
+            bus().handle(commands.ResetPassword(user_id, form.new_password.data, client_ip=client_ip()),
+                         actor_for(current_user))
         except PasswordRefused as refused:
             form.new_password.errors.append(refused.message)
         else:
+            throttle.forget_account_failures(member.email)  # a lockout of theirs ends with the new password
             flash(f"New password set for {member.email}. Tell them in person; they are signed out everywhere.")
             return redirect(url_for("account.staff"))
     status = 422 if form.errors else 200

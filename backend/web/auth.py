@@ -7,8 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from ..bootstrap import bus
+from ..domain import commands
 from ..domain.access import Role
-from ..sessions import end_all_sessions, end_session, sign_in_user
+from ..identity import actor_for
+from ..security_log import client_ip
+from ..sessions import log_in, start_sign_in
 from ..sign_in import SignInRefused, authenticate
 
 bp = Blueprint("auth", __name__)
@@ -65,7 +69,8 @@ def sign_in():
         else:
             # Staff phones in the field (drivers, floor) are restarted or have the browser killed by the OS
             # while changes wait offline: a remembered sign-in lets the queue send without a new sign-in.
-            sign_in_user(user, remember=Role(user.role) in (Role.DRIVER, Role.FLOOR))
+            remember = Role(user.role) in (Role.DRIVER, Role.FLOOR)
+            log_in(user, bus().handle(start_sign_in(remember=remember), actor_for(user)), remember=remember)
             return redirect(_safe_next(request.args.get("next")))
     status = 429 if headers else 422 if form.errors else 200
     return render_template("auth/sign_in.html", form=form), status, headers
@@ -86,7 +91,7 @@ def _signed_out(message: str):
 def sign_out():
     """Sign out: this sign-in ends on the server too, so a copy of its cookies stops working."""
     if current_user.is_authenticated:
-        end_session(current_user.session_token)
+        bus().handle(commands.EndSignIn(current_user.session_token), actor_for(current_user))
     return _signed_out("You are signed out.")
 
 
@@ -94,7 +99,7 @@ def sign_out():
 @login_required
 def sign_out_everywhere():
     """Sign out on every phone and computer this account is signed in on (API tokens are kept)."""
-    end_all_sessions(current_user)
+    bus().handle(commands.EndAllSignIns(client_ip=client_ip()), actor_for(current_user))
     return _signed_out("You are signed out everywhere: on this device and on every other one.")
 
 

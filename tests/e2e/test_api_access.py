@@ -13,10 +13,9 @@ from backend.bootstrap import bus
 from backend.domain import commands
 
 from backend.adapters.records import User
-from backend.tokens import issue_token
 from backend.extensions import db
 from tests.e2e.conftest import order_body
-from tests.factories import LEEDS
+from tests.factories import LEEDS, issue_token
 
 ROLES = ("owner", "manager", "floor", "driver", "customer")
 _unique = itertools.count(1)

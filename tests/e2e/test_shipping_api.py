@@ -180,7 +180,7 @@ def test_queued_reorder_is_applied_once_and_a_stale_one_is_rejected_with_its_cod
 def test_another_drivers_queued_reorder_is_rejected(client, world, app):
     import uuid
     from backend.adapters.records import User
-    from backend.tokens import issue_token
+    from tests.factories import issue_token
     run = _own_fleet_run(client, world, [NEAR])
     _, email = world.shop.user("driver")
     with app.app_context():

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from backend.adapters.records import User
-from backend.tokens import issue_token
 from backend.extensions import db
 from tests.conftest import make_app
-from tests.factories import LEEDS, LONDON, Shop, standard_shop
+from tests.factories import LEEDS, LONDON, Shop, issue_token, standard_shop
 
 @dataclass
 class World:

@@ -7,9 +7,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from backend.adapters.records import OutboxEvent, User
-from backend.tokens import issue_token
 from backend.extensions import db
-from tests.factories import standard_shop
+from tests.factories import issue_token, standard_shop
 
 
 def _insert_event(conn, label: str) -> int:

@@ -15,11 +15,10 @@ import requests
 import socketio
 
 from backend.adapters.records import User
-from backend.tokens import issue_token
 from backend.extensions import db
 from bench.harness import SECRET_KEY, gunicorn
 from tests.e2e.conftest import order_body
-from tests.factories import PASSWORD, standard_shop
+from tests.factories import PASSWORD, issue_token, standard_shop
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("WAYBILL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -8,7 +8,9 @@ import uuid
 import pytest
 
 from backend import throttle
-from backend.accounts import create_user
+from backend.bootstrap import bus
+from backend.domain import commands
+from backend.domain.access import SYSTEM
 from backend.extensions import db
 from tests.conftest import make_app
 
@@ -28,7 +30,7 @@ def pg_user(pg_app):
     """An owner on the PostgreSQL app."""
     email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
     with pg_app.app_context():
-        create_user(email, PASSWORD, "owner")
+        bus().handle(commands.CreateUser(email, PASSWORD, "owner"), SYSTEM)
     return email
 
 
@@ -50,7 +52,7 @@ def two_processes(tmp_path, sqlite_template):
             for _ in range(2)]
     email = f"driver-{uuid.uuid4().hex[:8]}@example.com"  # fresh keys: Redis outlives the test run
     with apps[0].app_context():
-        create_user(email, PASSWORD, "driver")
+        bus().handle(commands.CreateUser(email, PASSWORD, "driver"), SYSTEM)
     yield apps, email
     for application in apps:
         with application.app_context():

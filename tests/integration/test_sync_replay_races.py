@@ -8,9 +8,8 @@ import sqlalchemy as sa
 
 from backend.adapters.tables import stock_levels, stock_movements
 from backend.adapters.records import SyncCommand, User
-from backend.tokens import issue_token
 from backend.extensions import db
-from tests.factories import standard_shop
+from tests.factories import issue_token, standard_shop
 
 
 def test_the_same_batch_pushed_by_six_racing_requests_is_applied_once(pg_app):

@@ -4,6 +4,8 @@ One module per area; every command is named here too, so callers write `commands
 knowing which module holds it.
 """
 # ruff: noqa: F401  (this package's face: the names are imported to be used as commands.X)
+from .accounts import (ChangePassword, CreateUser, EndAllSignIns, EndSignIn, IssueApiToken, ResetPassword,
+                       RevokeApiToken, StartSignIn)
 from .catalogue import AdjustStock, CreateCustomer, CreateProduct, CreateWarehouse, ResolveException, UpdateProduct
 from .delivery import BlobRef, ConfirmDelivery, RecordBlobUpload, RecordFailedAttempt, SettleRunCash
 from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,
