@@ -19,6 +19,11 @@ from .unit_of_work import UnitOfWork
 Command = Any  # one of the dataclasses of domain/commands.py
 Handler = Callable[[Command, Actor, UnitOfWork, Settings], Any]
 
+def _replay(cmd: commands.ReplayCommand, actor: Actor, uow: UnitOfWork, settings: Settings):
+    """An offline command with its log row; its own handler comes from this table (sync_log never imports the bus)."""
+    return sync_log.replay_command(cmd, actor, uow, settings, HANDLERS)
+
+
 HANDLERS: dict[type, Handler] = {
     commands.PlaceOrder: orders.place_order,
     commands.AcceptOrder: orders.accept_order,
@@ -61,7 +66,7 @@ HANDLERS: dict[type, Handler] = {
     commands.UnsubscribeFromStaffPush: push.unsubscribe_from_staff_push,
     # offline sync: each queued command with its log row, in one transaction
     commands.RegisterDevice: sync_log.register_device,
-    commands.ReplayCommand: sync_log.replay_command,
+    commands.ReplayCommand: _replay,
     commands.RecordReplayOutcome: sync_log.record_replay_outcome,
     # user accounts: passwords, API tokens, sign-ins
     commands.CreateUser: accounts.create_user,

@@ -7,7 +7,7 @@ command twice, and a command is never applied without its row (or logged without
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from ..domain import commands
 from ..domain.access import Actor
@@ -55,10 +55,9 @@ def _outcome(events: list[DomainEvent], raised) -> tuple[str, dict]:
     return APPLIED_WITH_EXCEPTION, outcome
 
 
-def replay_command(cmd: commands.ReplayCommand, actor: Actor, uow: UnitOfWork, settings: Settings) -> Replayed:
-    """Run the queued command's own handler in this unit of work, its log row committed with it."""
-    from .messagebus import HANDLERS  # the bus's table holds this handler too: looked up when it runs
-
+def replay_command(cmd: commands.ReplayCommand, actor: Actor, uow: UnitOfWork, settings: Settings,
+                   handlers: Mapping[type, Callable]) -> Replayed:
+    """Run the queued command's own handler (from the bus's `handlers`) in this unit of work, its log row with it."""
     uow.command_id = cmd.envelope["id"]
     device = uow.sync_log.lock_device(cmd.device_id)  # one device's commands run one at a time
     stored = uow.sync_log.find_command(cmd.device_id, cmd.envelope["id"])
@@ -72,7 +71,7 @@ def replay_command(cmd: commands.ReplayCommand, actor: Actor, uow: UnitOfWork, s
         done.append(Replayed(status, outcome))
 
     uow.before_commit(log_with_the_change)
-    HANDLERS[type(cmd.command)](cmd.command, actor, uow, settings)
+    handlers[type(cmd.command)](cmd.command, actor, uow, settings)
     if done:
         return done[0]
     # The handler changed nothing and so never committed: log it as applied, on its own.
