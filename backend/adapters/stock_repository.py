@@ -56,10 +56,14 @@ class StockRepository:
         self._movements: list[StockMovement] = []
 
     def _locked(self, statement, params) -> list:
-        """Run a locking select in the transaction (after writing pending changes) and adopt its levels."""
-        self.mapper.flush()  # the rows read must include this transaction's own changes
+        """Run a locking select in the transaction and adopt its levels.
+
+        Levels are only ever read under this lock, so a level this transaction already holds is as it
+        left it: the object it has (with its unsaved changes) is returned, not the row, and nothing has
+        to be written first.
+        """
         rows = statement.run(self.session, params)
-        levels = self.mapper.adopt_rows(STOCK_LEVEL, [dict(zip(_LEVEL_KEYS, row)) for row in rows], refresh=True)
+        levels = self.mapper.adopt_rows(STOCK_LEVEL, [dict(zip(_LEVEL_KEYS, row)) for row in rows])
         return list(zip(levels, rows))
 
     def lock_levels(self, product_ids) -> list[StockLevel]:
