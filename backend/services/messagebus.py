@@ -87,6 +87,13 @@ class ConflictingWrite(DomainError):
     status = 409
 
 
+class TooBusy(DomainError):
+    """Two tries both ran into concurrent changes (deadlocks): nothing was saved; the caller may simply retry."""
+
+    code = "busy"
+    status = 503
+
+
 class MessageBus:
     """Runs a command's handler in a fresh unit of work."""
 
@@ -114,8 +121,9 @@ class MessageBus:
                 if attempt == 2:
                     raise ConflictingWrite("Someone else saved the same thing at the same moment; "
                                            "reload and try again.") from exc
-            except ConcurrentUpdate:
+            except ConcurrentUpdate as exc:
                 # A deadlock or serialization failure: safe to run the handler again, once.
                 if attempt == 2:
-                    raise
+                    raise TooBusy("Other changes to the same things got in the way and nothing was saved; "
+                                  "try again in a moment.") from exc
         raise AssertionError("unreachable")

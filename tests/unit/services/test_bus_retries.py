@@ -7,7 +7,7 @@ from backend.domain import commands
 from backend.domain.access import SYSTEM
 from backend.domain.errors import ConcurrentUpdate, DuplicateRow
 from backend.services import messagebus
-from backend.services.messagebus import ConflictingWrite, MessageBus
+from backend.services.messagebus import ConflictingWrite, MessageBus, TooBusy
 from backend.services.settings import Settings
 from tests.fakes import FakeUnitOfWork
 
@@ -46,10 +46,12 @@ def test_one_clash_is_run_again_in_a_fresh_unit_of_work(bus, uows, monkeypatch, 
     assert len(uows) == 2
 
 
-def test_a_second_deadlock_reaches_the_caller(bus, uows, monkeypatch):
+def test_a_second_deadlock_is_an_answer_the_caller_can_give_as_503_not_a_crash(bus, uows, monkeypatch):
     failing(monkeypatch, ConcurrentUpdate("first"), ConcurrentUpdate("second"))
-    with pytest.raises(ConcurrentUpdate, match="second"):
+    with pytest.raises(TooBusy) as refused:
         bus.handle(COMMAND, SYSTEM)
+    assert (refused.value.code, refused.value.status) == ("busy", 503)
+    assert "nothing was saved" in str(refused.value)
     assert len(uows) == 2
 
 
