@@ -13,6 +13,15 @@ MANUAL_REASONS = {MovementReason.RECEIVED, MovementReason.ADJUSTMENT, MovementRe
                   MovementReason.EXPECTED}
 
 
+def _locked_or_new_level(uow: UnitOfWork, warehouse_id: int, product_id: int) -> StockLevel:
+    """The product's level in the warehouse, locked; a new empty one (stored now) if it had none."""
+    level = uow.stock.lock_level(warehouse_id, product_id)
+    if level is None:
+        level = StockLevel(warehouse_id, product_id)
+        uow.stock.add_level(level)
+    return level
+
+
 def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow: UnitOfWork, settings: Settings) -> StockLevel:
     """Apply a manual stock change (receipt, correction, expected delivery) to one level."""
     require_role(actor, Role.OWNER, Role.MANAGER, Role.FLOOR)
@@ -27,11 +36,7 @@ def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow: UnitOfWork, setti
         raise NotFound("No such warehouse.", field="warehouse_id")
     if uow.catalogue.product(cmd.product_id) is None:
         raise NotFound("No such product.", field="product_id")
-    level = uow.stock.lock_level(cmd.warehouse_id, cmd.product_id)
-    if level is None:
-        level = StockLevel(cmd.warehouse_id, cmd.product_id)
-        uow.stock.add_level(level)
-        uow.flush()
+    level = _locked_or_new_level(uow, cmd.warehouse_id, cmd.product_id)
     movement = level.apply(reason, on_hand_delta=cmd.on_hand_delta, incoming_delta=cmd.incoming_delta,
                            note=cmd.note, actor_id=actor.user_id)
     uow.stock.add_movement(movement)
@@ -49,10 +54,7 @@ def assign_bin(cmd: commands.AssignBin, actor: Actor, uow: UnitOfWork, settings:
         raise NotFound(f"No bin {cmd.bin_code} in this warehouse.", field="bin_code")
     if uow.catalogue.product(cmd.product_id) is None:
         raise NotFound("No such product.", field="product_id")
-    level = uow.stock.lock_level(cmd.warehouse_id, cmd.product_id)
-    if level is None:
-        level = StockLevel(cmd.warehouse_id, cmd.product_id)
-        uow.stock.add_level(level)
+    level = _locked_or_new_level(uow, cmd.warehouse_id, cmd.product_id)
     level.bin_id = bin_id
     uow.commit()
     return level
