@@ -46,6 +46,7 @@ class DataMapper:
         self.session.info[_ATTACHED] = self
 
     def detach(self) -> None:
+        """Stop writing before SELECTs: the unit of work has ended."""
         if self.session.info.get(_ATTACHED) is self:
             del self.session.info[_ATTACHED]
 
