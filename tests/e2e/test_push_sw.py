@@ -101,6 +101,31 @@ def test_with_notifications_blocked_the_page_says_so_and_nothing_is_subscribed(b
         context.close()
 
 
+def test_when_the_browser_cannot_reach_a_push_service_the_page_says_so_in_plain_words(browser, push_live_server):
+    """Headless Chromium has no push service: its own PushManager refuses with "Registration failed - ...",
+    the kind of text a customer must never read."""
+    server = push_live_server
+    _order_id, token = _order_and_token(server)
+    context = browser.new_context(base_url=server.url, permissions=["notifications"], **PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(f"/track/{token}")
+        controlled_by_the_worker(page)
+        _load_push_module(page)
+        section = page.locator("[data-notify]")
+        section.get_by_role("button", name="Notify me").tap()
+        status = section.locator("[data-notify-status]")
+        expect(status).to_have_text("Notifications could not be turned on just now. Try again in a moment.")
+        raw = page.evaluate("""(t) => import('/static/js/push.js').then((m) => m.subscribe(t))
+                                                             .then(() => '', (error) => error.message)""", token)
+        assert raw and raw != status.text_content()  # the browser's own words were there to be translated
+        with server.app.app_context():
+            assert db.session.execute(sa.select(sa.func.count()).select_from(PushSubscription)).scalar_one() == 0
+    finally:
+        context.close()
+
+
 def test_on_an_iphone_outside_the_home_screen_it_explains_what_to_do(browser, push_live_server, browser_keys):
     server = push_live_server
     _order_id, token = _order_and_token(server)

@@ -2,7 +2,7 @@
  * vibration and a short tone when a new order arrives. Figures are refreshed by htmx on live nudges.
  * "Notify me when the app is closed" subscribes this browser to staff new-order alerts (web push through
  * POST /api/v1/push/staff-subscriptions, with the session cookie and its CSRF token). */
-import { MESSAGES, browserSubscription, problemText, supportState } from "./push.js";
+import { MESSAGES, Told, browserSubscription, plainWords, problemText, supportState } from "./push.js";
 
 const ALERTS_KEY = "waybill-dashboard-alerts";
 
@@ -65,7 +65,7 @@ async function sendStaff(method, body) {
     headers: { "Content-Type": "application/json", "Accept": "application/json",
                "X-CSRFToken": csrf ? csrf.content : "" },
   });
-  if (!response.ok && !(method === "DELETE" && response.status === 404)) throw new Error(await problemText(response));
+  if (!response.ok && !(method === "DELETE" && response.status === 404)) throw new Told(await problemText(response));
   return response;
 }
 
@@ -103,7 +103,7 @@ async function setupStaffPush() {
       localStorage.setItem(STAFF_FLAG, "on");
       show(true, "This device will be notified of new orders, even when the app is closed.");
     } catch (error) {
-      status.textContent = error.message;
+      status.textContent = plainWords(error);
     } finally {
       on.disabled = false;
     }
@@ -117,7 +117,7 @@ async function setupStaffPush() {
       localStorage.removeItem(STAFF_FLAG);
       show(false, "Notifications of new orders are off on this device.");
     } catch (error) {
-      status.textContent = error.message;
+      status.textContent = plainWords(error);
     } finally {
       off.disabled = false;
     }

@@ -8,8 +8,8 @@
  * - unsubscribe(token): DELETE /api/v1/push/subscriptions for this order (the browser's own subscription
  *   stays: it may follow other orders); resolves to "off";
  * - isSubscribed(token), MESSAGES (the plain words for each state), initNotify(section);
- * - browserSubscription(), problemText(response): shared with the staff dashboard's new-order alerts
- *   (dashboard.js, POST /api/v1/push/staff-subscriptions).
+ * - browserSubscription(), problemText(response), Told, plainWords(error): shared with the staff dashboard's
+ *   new-order alerts (dashboard.js, POST /api/v1/push/staff-subscriptions).
  *
  * On import it wires every [data-notify][data-tracking-token] section on the page (its buttons
  * [data-notify-on] / [data-notify-off], the iOS note [data-notify-ios], the status line [data-notify-status]).
@@ -26,7 +26,21 @@ export const MESSAGES = {
   on: "Notifications are on for this order on this phone.",
   off: "Notifications are off for this order.",
   working: "Turning notifications on…",
+  offline: "No connection right now: try again when this phone is online.",
+  failed: "Notifications could not be turned on just now. Try again in a moment.",
 };
+
+/* An error whose message is already written for the person reading the page. */
+export class Told extends Error {}
+
+/* What to show for any error: ours as written; the browser's own (e.g. "Registration failed - permission
+ * denied", "Failed to fetch") in plain words, never raw. */
+export function plainWords(error) {
+  if (error instanceof Told) return error.message;
+  if (error && error.name === "NotAllowedError") return MESSAGES.denied;
+  if (error instanceof TypeError) return MESSAGES.offline;  // fetch's network failure
+  return MESSAGES.failed;
+}
 
 function isIOS() {
   const ua = navigator.userAgent || "";
@@ -53,9 +67,9 @@ function keyBytes(base64url) {
 export async function problemText(response) {
   try {
     const body = await response.json();
-    return body.detail || body.title || `Error ${response.status}`;
+    return body.detail || body.title || MESSAGES.failed;
   } catch (error) {
-    return `Error ${response.status}`;
+    return MESSAGES.failed;
   }
 }
 
@@ -64,7 +78,7 @@ async function send(method, body) {
     method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     credentials: "omit",  // the tracking token is the key; no cookie is needed or sent
   });
-  if (!response.ok && !(method === "DELETE" && response.status === 404)) throw new Error(await problemText(response));
+  if (!response.ok && !(method === "DELETE" && response.status === 404)) throw new Told(await problemText(response));
   return response;
 }
 
@@ -72,11 +86,11 @@ async function send(method, body) {
  * is none yet (one per browser: the tracking page and the staff dashboard share it). */
 export async function browserSubscription() {
   const state = supportState();
-  if (state !== "supported") throw new Error(MESSAGES[state]);
+  if (state !== "supported") throw new Told(MESSAGES[state]);
   const permission = await Notification.requestPermission();
-  if (permission !== "granted") throw new Error(MESSAGES.denied);
+  if (permission !== "granted") throw new Told(MESSAGES.denied);
   const keyResponse = await fetch(`${API}/vapid-public-key`, { credentials: "omit" });
-  if (!keyResponse.ok) throw new Error(await problemText(keyResponse));
+  if (!keyResponse.ok) throw new Told(await problemText(keyResponse));
   const { public_key: publicKey } = await keyResponse.json();
   const registration = await navigator.serviceWorker.ready;
   let subscription = await registration.pushManager.getSubscription();
@@ -136,7 +150,7 @@ export async function initNotify(section) {
       const result = await action(token);
       show(result === "on", MESSAGES[result]);
     } catch (error) {
-      status.textContent = error.message;
+      status.textContent = plainWords(error);
     } finally {
       button.disabled = false;
     }
