@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..domain.money import format_money
+from .wording import counted
 from ..extensions import login_manager
 
 
@@ -63,3 +64,4 @@ def init_web(app: Flask) -> None:
         return response
 
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["counted"] = counted

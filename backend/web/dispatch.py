@@ -15,6 +15,7 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.dispatch import awaiting_dispatch, drivers, list_runs, run_view, visible_run
+from .wording import counted
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
@@ -79,8 +80,9 @@ def build():
     except DomainError as exc:
         return _board(form["run_date"], [exc.message], exc.status)
     unlocated = [s for s in run_view(db.session, run)["stops"] if not s["located"]]
-    flash(f"Run planned: {len(run.stops)} stop(s)." + (
-        f" {len(unlocated)} address(es) have no map position: put last, no ETA." if unlocated else ""))
+    flash(f"Run planned: {counted(len(run.stops), 'stop')}." + (
+        f" {counted(len(unlocated), 'address', 'addresses')} without a map position: put last, no ETA."
+        if unlocated else ""))
     return redirect(url_for("dispatch.index", date=form["run_date"].isoformat()) + f"#run-{run.id}")
 
 

@@ -96,5 +96,5 @@ def test_dispatch_board_and_shipping_page_fit_a_360px_phone_with_labelled_contro
         assert phone.evaluate(UNLABELLED_CONTROLS) == [], path
     phone.get_by_label("Driver").select_option(str(world.user_ids["driver"]))
     phone.get_by_role("button", name="Build run (nearest first)").tap()
-    expect(phone.get_by_text("Run planned: 1 stop(s).")).to_be_visible()
+    expect(phone.get_by_text("Run planned: 1 stop.")).to_be_visible()
     assert phone.evaluate(NO_SIDEWAYS_SCROLL)

@@ -86,7 +86,7 @@ def test_the_manager_builds_a_run_on_the_board_moves_a_stop_and_dispatches(clien
                                                 world.user_ids["driver"], "run_date": TODAY, "shipment_ids": ids})
     assert built.status_code == 302
     board = client.get(built.headers["Location"]).get_data(as_text=True)
-    assert "Run planned: 2 stop(s)." in board
+    assert "Run planned: 2 stops." in board
     assert board.index("Near Person") < board.index("Far Person")  # nearest first
     with app.app_context():
         run = stored_all(DeliveryRun)[0]
