@@ -161,8 +161,8 @@ def test_a_delivered_stop_shows_what_was_recorded_and_no_forms(app, client, worl
     page = client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True)
     assert "Confirm the drop-off" not in page and "Could not deliver" not in page
     assert "/confirm" not in page and "/fail" not in page and "in cash." not in page
-    assert '<dd data-recorded-name>Sam Doe</dd>' in page
-    assert "<dd data-recorded-cash>£12.50" in page
+    assert '<strong data-recorded-name>Sam Doe</strong>' in page
+    assert "<strong data-recorded-cash>£12.50</strong>" in page
     assert re.search(r'<span class="status status-delivered" data-stop-status>Delivered</span>', page)
     photo = re.search(r'<img\s+src="(/api/v1/sync/blobs/[0-9a-f-]+)"', page).group(1)
     assert client.get(photo).data == TINY_JPEG  # the thumbnail is the photo the driver took
@@ -179,7 +179,7 @@ def test_a_failed_stop_shows_the_reason_and_no_forms(app, client, world, cod_run
                                                         "note": "gate locked"})
     page = client.get(f"/driver/stops/{stops[1]}").get_data(as_text=True)
     assert "Confirm the drop-off" not in page and "/confirm" not in page and "in cash." not in page
-    assert "<dd data-recorded-reason>No access (gate, building, dog)</dd>" in page and "gate locked" in page
+    assert "<strong data-recorded-reason>No access (gate, building, dog)</strong>" in page and "gate locked" in page
     assert "The office will arrange the next attempt." in page
     assert "data-stop-status>Not delivered<" in page
 
