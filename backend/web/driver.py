@@ -139,10 +139,31 @@ def _render_stop(actor, stop_id: int, errors: dict | None = None, given: dict | 
     return _no_store_if_flashing(response)
 
 
+DONE_WORDS = {
+    "delivered": "This stop is already recorded as delivered: nothing was changed. What was recorded is below.",
+    "failed": "This stop is already recorded as not delivered: nothing was changed. If you delivered it after all, "
+              "call the office.",
+}
+
+
+def _refuse_if_done(actor, stop_id: int):
+    """The stop page saying nothing was changed, when a form is posted for a stop that is no longer open.
+
+    Only an open stop offers the forms; a second post (a double tap, the back button, a page kept from
+    before) must not record a second hand-over. A phone's offline replay still goes through the conflict
+    rules (domain/sync_rules.py), which keep a late fact as evidence for the office."""
+    _, stop = _stop_context(actor, stop_id)  # 404 for someone else's stop before anything is stored
+    if stop["status"] == "pending":
+        return None
+    return _render_stop(actor, stop_id, {"done": [DONE_WORDS.get(stop["status"], DONE_WORDS["delivered"])]},
+                        status=409)
+
+
 @bp.get("/driver/stops/<id:stop_id>")
 @login_required
 def stop_page(stop_id: int):
-    """One stop: who and where, cash to collect, and the forms to confirm the drop-off or record a failure."""
+    """One stop: who and where, cash to collect, and the forms to confirm the drop-off or record a failure;
+    a done stop shows what was recorded instead of the forms."""
     return _render_stop(_actor(), stop_id)
 
 
@@ -184,12 +205,14 @@ def confirm(stop_id: int):
     """Record the hand-over from the form (photos as file fields); problems are shown at the form."""
     actor = _actor()
     _allow_photo_bodies()
+    refused = _refuse_if_done(actor, stop_id)
+    if refused is not None:
+        return refused
     posted = request.form.to_dict()
     try:
         form = _load_form(CONFIRM, posted, stop_id=stop_id)
     except ValidationError as exc:
         return _render_stop(actor, stop_id, {"confirm": exc.messages}, posted, 422)
-    _stop_context(actor, stop_id)  # 404 for someone else's stop before anything is stored
     try:
         refs = _store_uploads(actor, request.files.getlist("photos"), "photo")
         bus().handle(build_confirm({**form, "recipient_name": form["recipient_name"].strip(), "blob_refs": refs}),
@@ -209,12 +232,14 @@ def fail(stop_id: int):
     """Record a failed attempt from the form, with an optional photo."""
     actor = _actor()
     _allow_photo_bodies()
+    refused = _refuse_if_done(actor, stop_id)
+    if refused is not None:
+        return refused
     posted = request.form.to_dict()
     try:
         form = _load_form(FAIL, posted, stop_id=stop_id)
     except ValidationError as exc:
         return _render_stop(actor, stop_id, {"fail": exc.messages}, posted, 422)
-    _stop_context(actor, stop_id)
     try:
         refs = _store_uploads(actor, request.files.getlist("photo")[:1], "photo")
         bus().handle(build_fail({**form, "note": form["note"].strip(), "photo": refs[0] if refs else None}), actor)

@@ -195,3 +195,26 @@ def test_the_days_cash_counted_offline_is_settled_when_the_phone_is_back_online(
     with server.app.app_context():
         row = db.session.execute(sa.text("SELECT expected_minor, counted_minor, difference_minor FROM cash_settlement")).one()
     assert tuple(row) == (expected, expected, 0)
+
+
+def test_a_stop_confirmed_offline_shows_no_forms_again_and_after_sync_what_was_recorded(phone_page, server):
+    page = phone_page
+    page.context.set_offline(True)
+    confirm_stop(page, 1, "Sam Doe", png(400, 300))
+    card(page, 1).get_by_role("link", name="Open stop 1").tap()  # the copy kept before the drop-off
+    expect(page.locator("[data-stop-status]")).to_have_text("Delivered")
+    expect(page.get_by_role("heading", name="Confirm the drop-off")).to_be_hidden()
+    expect(page.get_by_role("button", name="Confirm delivery")).to_be_hidden()
+    expect(page.get_by_text("in cash.")).to_be_hidden()
+
+    page.context.set_offline(False)
+    expect(chip(page)).to_have_text("Synced", timeout=30_000)
+    expect(page.locator("[data-recorded-name]")).to_have_text("Sam Doe")  # the server's page, without reload
+    expect(page.locator("form[data-offline]")).to_have_count(0)
+
+    page.context.set_offline(True)
+    assert page.reload().from_service_worker  # still the copy kept before the drop-off
+    expect(page.locator("[data-stop-status]")).to_have_text("Delivered")
+    expect(page.get_by_role("button", name="Confirm delivery")).to_be_hidden()
+    state = on_server(server)
+    assert state["stops"][0] == "delivered" and len(state["proofs"]) == 1

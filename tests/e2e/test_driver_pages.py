@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from backend.adapters.records import OfficeException
 from backend.domain.delivery import Blob, DeliveryAttempt, DeliveryProof
 from backend.domain.dispatch import RunStop
+from backend.extensions import db
 from tests.e2e.conftest import csrf_token_of, sign_in
 from tests.factories import TINY_JPEG, run_out_for_delivery, stored, stored_all
 
@@ -134,3 +136,71 @@ def test_another_drivers_stop_is_not_found(app, client, world, blob_dir):
 def test_floor_staff_cannot_open_the_driver_pages(client, world, cod_run):
     sign_in(client, world.emails["floor"])
     assert client.get(f"/driver/stops/{cod_run[1][0]}").status_code == 403
+
+
+def confirm_with_photo(client, stop_id, token, name="Sam Doe", cash="12.50"):
+    """Post the confirm form of a stop as a phone without JavaScript would, one photo attached."""
+    return client.post(f"/driver/stops/{stop_id}/confirm", data={
+        "csrf_token": token, "recipient_name": name, "cod_collected": cash,
+        "photos": (io.BytesIO(TINY_JPEG), "door.jpg", "image/jpeg")}, content_type="multipart/form-data")
+
+
+def recorded_rows(app):
+    """Everything a confirmation or failed attempt could add: proofs, attempts, office exceptions."""
+    with app.app_context():
+        exceptions = db.session.query(OfficeException).count()
+        return (len(stored_all(DeliveryProof)), len(stored_all(DeliveryAttempt)), exceptions,
+                [(s.status, s.version) for s in stored_all(RunStop)])
+
+
+def test_a_delivered_stop_shows_what_was_recorded_and_no_forms(app, client, world, cod_run, blob_dir):
+    _, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    token = csrf_token_of(client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True))
+    assert confirm_with_photo(client, stops[0], token, cash="12.50").status_code == 302
+    page = client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True)
+    assert "Confirm the drop-off" not in page and "Could not deliver" not in page
+    assert "/confirm" not in page and "/fail" not in page and "in cash." not in page
+    assert '<strong data-recorded-name>Sam Doe</strong>' in page
+    assert "<strong data-recorded-cash>£12.50</strong>" in page
+    assert re.search(r'<span class="status status-delivered" data-stop-status>Delivered</span>', page)
+    photo = re.search(r'<img\s+src="(/api/v1/sync/blobs/[0-9a-f-]+)"', page).group(1)
+    assert client.get(photo).data == TINY_JPEG  # the thumbnail is the photo the driver took
+    run = client.get("/driver").get_data(as_text=True)
+    assert "Cash collected: £12.50" in run and "Collect £" in run  # the other stop is still open
+    assert run.count("data-stop-status>Delivered<") == 1
+
+
+def test_a_failed_stop_shows_the_reason_and_no_forms(app, client, world, cod_run, blob_dir):
+    _, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    token = csrf_token_of(client.get(f"/driver/stops/{stops[1]}").get_data(as_text=True))
+    client.post(f"/driver/stops/{stops[1]}/fail", data={"csrf_token": token, "reason": "no_access",
+                                                        "note": "gate locked"})
+    page = client.get(f"/driver/stops/{stops[1]}").get_data(as_text=True)
+    assert "Confirm the drop-off" not in page and "/confirm" not in page and "in cash." not in page
+    assert "<strong data-recorded-reason>No access (gate, building, dog)</strong>" in page and "gate locked" in page
+    assert "The office will arrange the next attempt." in page
+    assert "data-stop-status>Not delivered<" in page
+
+
+def test_confirming_a_done_stop_again_is_refused_and_changes_nothing(app, client, world, cod_run, blob_dir):
+    _, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    token = csrf_token_of(client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True))
+    assert confirm_with_photo(client, stops[0], token).status_code == 302
+    client.post(f"/driver/stops/{stops[1]}/fail", data={"csrf_token": token, "reason": "refused"})
+    before = recorded_rows(app)
+    files_before = sorted(p.name for p in blob_dir.rglob("*") if p.is_file())
+    again = confirm_with_photo(client, stops[0], token, name="Someone Else", cash="99")
+    assert again.status_code == 409
+    shown = again.get_data(as_text=True)
+    assert "This stop is already recorded as delivered: nothing was changed." in shown
+    assert "Sam Doe" in shown and "Someone Else" not in shown and "Confirm the drop-off" not in shown
+    after_fail = confirm_with_photo(client, stops[1], token)
+    assert after_fail.status_code == 409
+    assert "already recorded as not delivered: nothing was changed" in after_fail.get_data(as_text=True)
+    failed_again = client.post(f"/driver/stops/{stops[0]}/fail", data={"csrf_token": token, "reason": "refused"})
+    assert failed_again.status_code == 409
+    assert recorded_rows(app) == before
+    assert sorted(p.name for p in blob_dir.rglob("*") if p.is_file()) == files_before  # no photo kept either

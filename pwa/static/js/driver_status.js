@@ -1,6 +1,8 @@
 /* What the driver's pages show of the phone's log: a "Waiting to send" badge and the predicted status on
  * stops with commands not yet answered (and their photos' upload progress); once answered, the server's
- * truth again (the run page fetches the answered stops afresh) and, for the cash count, its settlement. */
+ * truth again (the answered stops are fetched afresh) and, for the cash count, its settlement. A stop the
+ * log says is done shows no forms (nor "Collect ... cash"), so it cannot be confirmed twice, also on a page
+ * kept from before the command while offline. */
 import * as commandlog from "./commandlog.js";
 import { setStatus } from "./page.js";
 
@@ -15,12 +17,31 @@ function predicted(commands) {
   return "failed";
 }
 
-function renderStops(pending, photosWaiting) {
+function byStopOf(commands) {
   const byStop = new Map();
-  for (const command of pending.filter((c) => DELIVERY_TYPES.has(c.type))) {
+  for (const command of commands.filter((c) => DELIVERY_TYPES.has(c.type))) {
     const id = String(command.payload.stop_id);
     byStop.set(id, [...(byStop.get(id) || []), command]);
   }
+  return byStop;
+}
+
+function showForms(card, state) {
+  card.querySelectorAll("[data-pending-only]").forEach((part) => { part.hidden = state !== "pending"; });
+}
+
+/* Commands the server accepted that this copy of the card predates: made on the stop as this page shows it
+ * (same version), so the page is a copy kept from before them (offline, the server's page is out of reach). */
+function answeredSinceCopy(card, answered) {
+  if (card.dataset.status !== "pending") return null;
+  const version = Number(card.dataset.version) || null;
+  const made = (answered || []).filter((c) => ((c.base || {}).run_stop || {}).version === version);
+  return version !== null && made.length ? made : null;
+}
+
+function renderStops(pending, photosWaiting, answered) {
+  const byStop = byStopOf(pending);
+  const answeredByStop = byStopOf(answered);
   const photoCommands = new Set(photosWaiting.map((b) => b.command_id));
   document.querySelectorAll("[data-stop-card]").forEach((card) => {
     const commands = byStop.get(card.dataset.stopId);
@@ -28,11 +49,15 @@ function renderStops(pending, photosWaiting) {
     let badge = card.querySelector("[data-stop-badge]");
     if (!commands) {
       if (badge) badge.remove();
-      if (status) status.textContent = STATUS_WORDS[card.dataset.status] || status.textContent;
+      const earlier = answeredSinceCopy(card, answeredByStop.get(card.dataset.stopId));
+      const state = earlier ? predicted(earlier) : card.dataset.status;
+      if (status) status.textContent = STATUS_WORDS[state] || status.textContent;
+      showForms(card, state);
       return;
     }
     const state = predicted(commands);
     if (status) status.textContent = STATUS_WORDS[state];
+    showForms(card, state);
     if (!badge) {
       badge = document.createElement("p");
       badge.className = "badge pending";
@@ -50,7 +75,6 @@ async function refreshCards(stopIds, words) {
   if (!stopIds.length || !navigator.onLine) return;
   const list = document.getElementById("run-stops");
   for (const id of stopIds) setStatus(document.querySelector(`#stop-${id} [data-row-status]`), words.get(id));
-  if (!list) return;  // a stop page keeps its forms; its status line says what happened
   let fresh;
   try {
     const response = await fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } });
@@ -63,6 +87,9 @@ async function refreshCards(stopIds, words) {
     const card = document.getElementById(`stop-${id}`);
     const replacement = fresh.getElementById(`stop-${id}`);
     if (!card || !replacement) continue;
+    // A stop page keeps its forms while the stop is still open (a refused command): only a done stop's
+    // page is swapped for what the server recorded.
+    if (!list && replacement.dataset.status === "pending") continue;
     const copy = document.importNode(replacement, true);
     card.replaceWith(copy);
     setStatus(copy.querySelector("[data-row-status]"), words.get(id));
@@ -89,7 +116,7 @@ export async function render() {
   const photoCommandIds = new Set(photosWaiting.map((b) => b.command_id));
   // A stop stays "waiting" until its command is answered AND its photos are stored.
   const unfinished = [...queued, ...sending, ...[...done, ...flagged].filter((c) => photoCommandIds.has(c.id))];
-  const now = renderStops(unfinished, photosWaiting);
+  const now = renderStops(unfinished, photosWaiting, [...done, ...flagged]);
   for (const blob of refused) {
     const command = [...done, ...flagged].find((c) => c.id === blob.command_id);
     if (command) setStatus(document.querySelector(`#stop-${command.payload.stop_id} [data-row-status]`),
@@ -130,7 +157,9 @@ export function onProgress({ commandId, loaded, total }) {
     const command = [...done, ...flagged].find((c) => c.id === commandId);
     if (!command) return;
     const card = document.getElementById(`stop-${command.payload.stop_id}`);
-    const line = card && (card.querySelector("[data-upload-progress]") || card.querySelector("[data-row-status]"));
+    const progress = card && card.querySelector("[data-upload-progress]");
+    // The form holding the progress line is hidden once the stop is predicted done: use the card's line.
+    const line = progress && !progress.closest("[hidden]") ? progress : card && card.querySelector("[data-row-status]");
     setStatus(line, `Uploading photos: ${percent}%`);
   })).catch(() => {});
 }
