@@ -122,6 +122,20 @@ def test_the_cash_is_handed_in_once_every_stop_is_done(app, client, world, cod_r
     assert "exactly right" in client.get(done.headers["Location"]).get_data(as_text=True)
 
 
+def test_a_run_with_every_stop_done_offers_no_offline_copy_or_reordering_only_the_cash(app, client, world, cod_run,
+                                                                                      blob_dir):
+    run_id, stops, _ = cod_run
+    sign_in(client, world.emails["driver"])
+    before = client.get("/driver").get_data(as_text=True)
+    assert "Take today's run offline" in before and "Reorder stops" in before
+    token = csrf_token_of(client.get(f"/driver/stops/{stops[0]}").get_data(as_text=True))
+    for stop in stops:
+        client.post(f"/driver/stops/{stop}/fail", data={"csrf_token": token, "reason": "no_one_home"})
+    after = client.get("/driver").get_data(as_text=True)
+    assert "Take today's run offline" not in after and "Reorder stops" not in after
+    assert "Every stop of this run is done. Hand in the cash to finish the day." in after
+
+
 def test_another_drivers_stop_is_not_found(app, client, world, blob_dir):
     other = world.shop.user("driver")[0]
     _, stops, _ = run_out_for_delivery(world.shop, world.actor("manager"), other, stops=1)
