@@ -111,7 +111,9 @@ def test_signing_out_empties_the_pages_the_worker_kept(phone, live_server, alloc
 
 def test_the_sign_out_response_clears_site_data_in_the_browser(phone, live_server):
     browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
-    # Generous: under a full parallel-loaded run the worker's first install can hold the page for seconds.
+    # The worker's first install takes over the page (and may reload it): a tap before that can be lost
+    # with the page it was made on, as one CI run showed. Sign out once the worker controls the page.
+    _controlled_by_the_worker(phone)
     with phone.expect_response(lambda r: r.url.endswith("/sign-out"), timeout=30_000) as sign_out:
         phone.get_by_role("button", name="Sign out").tap()
     assert sign_out.value.all_headers()["clear-site-data"] == '"cache"'
