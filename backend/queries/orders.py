@@ -5,7 +5,9 @@ import sqlalchemy as sa
 
 from ..adapters.mappings import ORDER, reader
 from ..adapters.records import AuditEvent
-from ..adapters.tables import line_allocations, order_lines, orders
+import re
+
+from ..adapters.tables import customers, line_allocations, order_lines, orders
 from ..domain.access import Actor, Role
 from ..domain.orders import Order
 
@@ -25,10 +27,60 @@ def _scoped(query, actor: Actor):
     return query.where(sa.false())
 
 
+# "WB-000042", "wb42", "42": the shop's order number, with or without its prefix and zeros.
+_ORDER_NUMBER = re.compile(r"^(?:wb-?)?0*(\d{1,9})$", re.IGNORECASE)
+
+
+def _matching(search: str):
+    """Orders whose number, marketplace number, customer (name, e-mail, phone) or delivery address (name,
+    phone, postcode) contain `search`, ignoring case, and spaces in postcodes; phones match on their digits,
+    read out nationally or not ("07700 900123" finds "+44 7700 900123")."""
+    words = search.strip().lower()
+    squeezed = "".join(words.split())
+    like, like_squeezed = f"%{_escaped(words)}%", f"%{_escaped(squeezed)}%"
+    address = orders.c.shipping_address
+
+    def contains(column, pattern):
+        return column.like(pattern, escape="\\")
+    found = [contains(sa.func.lower(address["name"].as_string()), like),
+             contains(_squeezed(address["postcode"].as_string()), like_squeezed),
+             contains(sa.func.lower(orders.c.channel_order_id), like)]
+    customer_found = [contains(sa.func.lower(customers.c.name), like), contains(sa.func.lower(customers.c.email), like)]
+    digits = "".join(c for c in words if c.isdigit()).lstrip("0")
+    if len(digits) >= 6 and len(digits) * 2 >= len(squeezed):  # mostly digits: a phone number read out
+        found.append(contains(_digits(address["phone"].as_string()), f"%{digits}%"))
+        customer_found.append(contains(_digits(customers.c.phone), f"%{digits}%"))
+    found.append(sa.select(customers.c.id).where(customers.c.id == orders.c.customer_id,
+                                                 sa.or_(*customer_found)).exists())
+    number = _ORDER_NUMBER.match(squeezed)
+    if number:
+        found.append(orders.c.id == int(number.group(1)))
+    return sa.or_(*found)
+
+
+def _squeezed(column):
+    """A text column lower-cased without spaces."""
+    return sa.func.replace(sa.func.lower(column), " ", "")
+
+
+def _digits(column):
+    """A phone column without the separators people type: spaces, dashes, brackets, dots and the plus."""
+    for separator in (" ", "-", "(", ")", ".", "+"):
+        column = sa.func.replace(column, separator, "")
+    return column
+
+
+def _escaped(text: str) -> str:
+    """`text` with LIKE's wildcards taken literally (a search for "50%" finds "50%", not everything)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_orders(session, actor: Actor, *, status=None, customer_id=None, channel=None, created_from=None,
-                created_to=None, page: int = 1, page_size: int = 25) -> dict:
+                created_to=None, search: str | None = None, page: int = 1, page_size: int = 25) -> dict:
     """A page of orders, newest first, with the total count for paging."""
     query = _scoped(sa.select(orders), actor)
+    if search and search.strip():
+        query = query.where(_matching(search))
     if status:
         query = query.where(orders.c.status.in_(list(status)))
     if customer_id:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask
 
 from ..domain.money import format_money
-from .wording import counted
+from .navigation import menu_for
+from .wording import counted, customer_payment, customer_status
 from ..extensions import login_manager
 
 
@@ -36,8 +37,10 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(picking.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
-    from . import account
+    from . import account, branding
     app.register_blueprint(account.bp)
+    app.register_blueprint(branding.bp)
+    app.context_processor(lambda: {"shop": branding.shop()})
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."
 
@@ -65,3 +68,6 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["counted"] = counted
+    app.jinja_env.globals["menu_for"] = menu_for
+    app.jinja_env.filters["customer_status"] = customer_status
+    app.jinja_env.globals["customer_payment"] = customer_payment

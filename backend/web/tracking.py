@@ -5,7 +5,7 @@ unknown token gets the same plain 404, so the link cannot be used to probe for o
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, render_template
 from werkzeug.exceptions import TooManyRequests
 
 from .. import throttle
@@ -41,10 +41,7 @@ def show(token: str):
     view = tracking_view(db.session, token)
     if view is None:
         abort(404)
-    config = current_app.config
-    contact = {"name": config["WAYBILL_SHOP_NAME"], "email": config["WAYBILL_SHOP_EMAIL"],
-               "phone": config["WAYBILL_SHOP_PHONE"]}
-    return render_template("tracking/show.html", view=view, token=token, contact=contact)
+    return render_template("tracking/show.html", view=view, token=token, customer_facing=True)
 
 
 @bp.get("/<token>/photos/<blob_id>")

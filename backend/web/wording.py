@@ -5,3 +5,31 @@ from __future__ import annotations
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """`n` and the noun in the number it needs: counted(1, "line") -> "1 line", counted(3, "box", "boxes")."""
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+# An order's status as its customer would say it, matching the steps of their tracking page: the office's
+# allocation steps are "confirmed" to them, and a hold is the shop confirming the payment, not a risk rule.
+_CUSTOMER_STATUS = {
+    "placed": "Received", "payment_hold": "Confirming payment", "awaiting_payment": "Awaiting payment",
+    "accepted": "Confirmed", "backordered": "Confirmed", "allocated": "Confirmed",
+    "picking": "Being prepared", "packed": "Packed", "shipped": "On its way",
+    "out_for_delivery": "Out for delivery", "delivered": "Delivered", "cancelled": "Cancelled",
+    "rejected": "Cancelled by the shop",
+}
+
+
+def customer_status(status: str) -> str:
+    """The words a customer reads for an order's status."""
+    return _CUSTOMER_STATUS.get(status, status.replace("_", " ").capitalize())
+
+
+_PAYMENT_METHOD = {"card": "Card", "paypal": "PayPal", "bank_transfer": "Bank transfer",
+                   "cash_on_delivery": "Cash on delivery"}
+_PAYMENT_STATUS = {"unpaid": "being confirmed", "authorized": "approved", "awaiting_funds": "waiting for your transfer",
+                   "paid": "paid", "collect_on_delivery": "pay the driver", "voided": "not charged"}
+
+
+def customer_payment(method: str, status: str) -> str:
+    """How a customer reads their payment: "Card · paid", "Cash on delivery · to pay the driver"."""
+    said_method = _PAYMENT_METHOD.get(method, method.replace("_", " ").capitalize())
+    return f"{said_method} · {_PAYMENT_STATUS.get(status, status.replace('_', ' '))}"

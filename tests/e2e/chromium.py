@@ -76,6 +76,19 @@ def browser_sign_in(page, email: str, password: str = PASSWORD, lands_on: str | 
         expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
 
 
+def open_menu(page) -> None:
+    """Open the top bar's menu (where the role's pages, Account and Sign out are), if it is closed."""
+    menu = page.locator("details[data-menu]")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").tap()
+
+
+def tap_menu(page, name: str, role: str = "link") -> None:
+    """Open the menu and tap one of its links (or its Sign out button, with role="button")."""
+    open_menu(page)
+    page.get_by_role("navigation", name="Main").get_by_role(role, name=name, exact=True).tap()
+
+
 @pytest.fixture
 def stock_page(phone, live_server):
     """The floor user (LON) on /floor/stock, served through the worker once so it is kept for offline use."""

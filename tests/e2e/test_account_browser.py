@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import UNLABELLED_CONTROLS
+from tests.e2e.conftest import UNLABELLED_CONTROLS, tap_menu
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ def _fits_360(page) -> None:
 
 def test_a_driver_changes_their_password_from_the_account_page(phone, live_server):
     _sign_in(phone, live_server.world.emails["driver"])
-    phone.get_by_role("link", name="Account").tap()
+    tap_menu(phone, "Account")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your account")
     _fits_360(phone)
     phone.get_by_role("link", name="Change password").tap()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import UNLABELLED_CONTROLS
+from tests.e2e.conftest import UNLABELLED_CONTROLS, tap_menu
 from tests.e2e.phone import chip, on_hand, record, stock_row, sync_commands, wait_until
 
 pytestmark = pytest.mark.browser
@@ -118,7 +118,7 @@ def test_sign_out_waits_while_counts_are_waiting_to_be_sent(stock_page):
     stock_page.context.set_offline(True)
     record(stock_page, "MUG", "-1")
     expect(chip(stock_page)).to_have_text("Offline – 1 waiting")
-    stock_page.get_by_role("button", name="Sign out").tap()
+    tap_menu(stock_page, "Sign out", role="button")
     expect(stock_page.get_by_role("alert")).to_contain_text("1 change is still waiting to be sent")
     expect(stock_page).to_have_url(re.compile(r"/floor/stock$"))
 

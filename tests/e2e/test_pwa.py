@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from backend.domain import commands
 from tests.factories import run
-from tests.e2e.conftest import browser_sign_in, wait_until
+from tests.e2e.conftest import browser_sign_in, tap_menu, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +104,7 @@ def test_signing_out_empties_the_pages_the_worker_kept(phone, live_server, alloc
     _controlled_by_the_worker(phone)
     phone.goto(f"/orders/{allocated_in_london}")
     assert f"/orders/{allocated_in_london}" in phone.evaluate(KEPT_PAGES)
-    phone.get_by_role("button", name="Sign out").tap()
+    tap_menu(phone, "Sign out", role="button")
     expect(phone).to_have_url(re.compile(r"/sign-in$"))
     assert [path for path in phone.evaluate(KEPT_PAGES) if path.startswith("/orders")] == []
 
@@ -115,7 +115,7 @@ def test_the_sign_out_response_clears_site_data_in_the_browser(phone, live_serve
     # with the page it was made on, as one CI run showed. Sign out once the worker controls the page.
     _controlled_by_the_worker(phone)
     with phone.expect_response(lambda r: r.url.endswith("/sign-out"), timeout=30_000) as sign_out:
-        phone.get_by_role("button", name="Sign out").tap()
+        tap_menu(phone, "Sign out", role="button")
     assert sign_out.value.all_headers()["clear-site-data"] == '"cache"'
     # Let the browser finish clearing and land on the sign-in page: closing the context in the middle of
     # Clear-Site-Data while the page's command log is open can hang Chromium 156's context teardown.
@@ -125,7 +125,7 @@ def test_the_sign_out_response_clears_site_data_in_the_browser(phone, live_serve
 def test_the_offline_page_still_works_after_signing_out(phone, live_server):
     browser_sign_in(phone, live_server.world.emails["owner"], lands_on="/orders/")
     _controlled_by_the_worker(phone)
-    phone.get_by_role("button", name="Sign out").tap()
+    tap_menu(phone, "Sign out", role="button")
     expect(phone).to_have_url(re.compile(r"/sign-in$"))
     wait_until(phone, """async () => !!(await caches.match('/offline'))""")
     phone.context.set_offline(True)

@@ -33,7 +33,7 @@ def _sessions() -> sa.Table:
 
 
 def _signed_in(client) -> bool:
-    return client.get("/orders/").status_code == 200
+    return client.get("/account").status_code == 200
 
 
 def test_a_copied_session_cookie_stops_working_after_sign_out(app, world):
