@@ -125,6 +125,10 @@ def test_a_drop_off_of_an_order_the_office_cancelled_meanwhile_is_flagged_on_the
     expect(card(page, 1).locator("[data-row-status]")).to_contain_text(
         "Recorded, and the office has been told: The order was cancelled while the driver was offline")
     expect(page.locator("#needs-attention")).to_contain_text("Recorded, and the office will check it")
+    # Worded for a driver and for what happened: recorded (not "not recorded"), and nothing about shelves.
+    expect(page.locator("[data-attention-intro]")).to_have_text(
+        "Recorded. The office will check these; there is nothing more to do but read them.")
+    expect(page.locator("#needs-attention")).not_to_contain_text("shelf")
     with server.app.app_context():
         exception = db.session.execute(sa.select(OfficeException)).scalar_one()
         assert (exception.code, exception.order_id) == ("delivery.after_cancel", server.orders[0])

@@ -70,6 +70,8 @@ def test_a_refused_count_needs_attention_with_the_servers_words_and_does_not_blo
     expect(attention).to_be_visible()
     expect(attention).to_contain_text(f"MUG in LON: -{mugs + 10} (count)")
     expect(attention).to_contain_text("Not recorded. Waybill said: on hand would go below zero (-10)")
+    expect(attention).to_contain_text("This change was not recorded.")
+    expect(attention).to_contain_text("Check the shelf, then record the count again if it is still needed.")
     expect(stock_row(stock_page, "MUG").locator("[data-on-hand]")).to_have_text(str(mugs - 1))
     assert on_hand(live_server, "MUG") == mugs - 1
     assert [status for status, _ in sync_commands(live_server)] == ["rejected", "applied"]

@@ -5,15 +5,15 @@
  * - forms marked data-offline="stock.adjust" are written to the log instead of posted, and their row
  *   says "Saved on this phone" only once the write has completed, then "Waiting to send";
  * - when a row's commands have their outcome, the row is fetched again from the server (its truth);
- * - the "Needs attention" list of commands the server refused, each dismissed only by a person;
+ * - the "Needs attention" list (attention.js) of commands refused or flagged, each dismissed only by a person;
  * - "Sync now" buttons, and sign-out held back while this person's changes wait to be sent.
  *
  * Without IndexedDB (or signed out) nothing here runs and the forms post the ordinary way.
  */
 import * as commandlog from "./commandlog.js";
+import { renderAttention, signed } from "./attention.js";
 import { oneRenderAtATime, showFieldError } from "./page.js";
 
-const REASON_WORDS = { count: "count", adjustment: "correction", received: "goods received" };
 const CHANGE_PATTERN = /^[+-]?\d{1,7}$/;
 const MAX_CHANGE = 1000000;
 
@@ -21,10 +21,6 @@ const userId = document.querySelector('meta[name="waybill-user"]')?.content;
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content;
 let latest = { waiting: 0, sending: 0, attention: 0 };
 let pendingKeys = null;  // rows with commands not yet answered, as of the last render
-
-function signed(n) {
-  return n > 0 ? `+${n}` : String(n);
-}
 
 function plural(n, one, many) {
   return n === 1 ? one : many;
@@ -138,49 +134,6 @@ function refreshAllRowsSoon() {
     const keys = [...document.querySelectorAll("[data-stock-row]")].map((row) => row.id.replace(/^stock-/, ""));
     refreshRows(keys, new Map());
   }, 250);
-}
-
-// -- the "Needs attention" list --------------------------------------------------------------------
-function describe(command) {
-  const p = command.payload || {};
-  if (command.type !== "stock.adjust") {
-    return `${command.label || command.type}, recorded on this phone ${new Date(command.occurred_at).toLocaleString()}`;
-  }
-  const what = `${signed(p.on_hand_delta)} (${REASON_WORDS[p.reason] || p.reason})`;
-  const when = new Date(command.occurred_at).toLocaleString();
-  return `${command.label || command.type}: ${what}, recorded on this phone ${when}`;
-}
-
-function renderAttention(rejected) {
-  document.querySelectorAll("[data-needs-attention]").forEach((section) => {
-    const list = section.querySelector("[data-attention-list]");
-    section.hidden = rejected.length === 0;
-    list.replaceChildren(...rejected.map((command) => {
-      const item = document.createElement("li");
-      item.className = "attention-item";
-      const title = document.createElement("p");
-      title.className = "attention-what";
-      title.textContent = describe(command);
-      const why = document.createElement("p");
-      const outcome = command.outcome || {};
-      const details = Object.entries(outcome.errors || {}).map(([field, msgs]) => `${field}: ${[].concat(msgs).join(" ")}`);
-      const flagged = command.state === commandlog.FLAGGED;
-      const notes = (outcome.exceptions || []).map((e) => e.message);
-      why.textContent = flagged
-        ? `Recorded, and the office will check it: ${notes.join(" ") || "it did not fit the plan."}`
-        : `Not recorded. Waybill said: ${[outcome.message || "refused", ...details].join(" ")}`;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = flagged ? "Understood" : "Dismiss";
-      const delta = (command.payload || {}).on_hand_delta;
-      button.setAttribute("aria-label", `${button.textContent} ${command.label || command.type}${
-        delta === undefined ? "" : ` ${signed(delta)}`}`.trim());
-      button.addEventListener("click", () => commandlog.dismiss(command.id));
-      item.append(title, why, button);
-      return item;
-    }));
-  });
-  document.querySelectorAll("[data-nothing-needs-attention]").forEach((p) => { p.hidden = rejected.length > 0; });
 }
 
 // -- rendering everything from the log, one pass at a time -----------------------------------------

@@ -30,6 +30,7 @@ const PRECACHE = [
   "/static/js/live.js",
   "/static/js/app.js",
   "/static/js/offline.js",
+  "/static/js/attention.js",
   "/static/js/page.js",
   "/static/js/commandlog.js",
   "/static/js/commandlog_db.js",
