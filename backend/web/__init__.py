@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..domain.money import format_money
+from .timefmt import init_time_filters
 from .wording import counted
 from ..extensions import login_manager
 
@@ -65,3 +66,4 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["counted"] = counted
+    init_time_filters(app)

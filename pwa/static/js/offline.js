@@ -12,6 +12,7 @@
  */
 import * as commandlog from "./commandlog.js";
 import { oneRenderAtATime, showFieldError } from "./page.js";
+import { formatWhen } from "./timefmt.js";
 
 const REASON_WORDS = { count: "count", adjustment: "correction", received: "goods received" };
 const CHANGE_PATTERN = /^[+-]?\d{1,7}$/;
@@ -144,10 +145,10 @@ function refreshAllRowsSoon() {
 function describe(command) {
   const p = command.payload || {};
   if (command.type !== "stock.adjust") {
-    return `${command.label || command.type}, recorded on this phone ${new Date(command.occurred_at).toLocaleString()}`;
+    return `${command.label || command.type}, recorded on this phone ${formatWhen(command.occurred_at)}`;
   }
   const what = `${signed(p.on_hand_delta)} (${REASON_WORDS[p.reason] || p.reason})`;
-  const when = new Date(command.occurred_at).toLocaleString();
+  const when = formatWhen(command.occurred_at);
   return `${command.label || command.type}: ${what}, recorded on this phone ${when}`;
 }
 

@@ -31,6 +31,7 @@ const PRECACHE = [
   "/static/js/app.js",
   "/static/js/offline.js",
   "/static/js/page.js",
+  "/static/js/timefmt.js",
   "/static/js/commandlog.js",
   "/static/js/commandlog_db.js",
   "/static/js/commandlog_session.js",
