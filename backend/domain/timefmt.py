@@ -18,7 +18,8 @@ Waybill's own (the pages are written in English), so they are the same by constr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+import datetime as dt
+from datetime import datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,7 @@ from babel.dates import format_date, format_skeleton, format_time
 
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_LOCALE = "en_GB"
+NARROW_NBSP = "\u202f"
 DAY_WORDS = {-1: "Yesterday", 0: "Today", 1: "Tomorrow"}
 
 
@@ -85,14 +87,15 @@ class ShopClock:
         """A stored (UTC) moment on the shop's wall clock."""
         return as_utc(moment).astimezone(self.zone)
 
-    def today(self, now: datetime | None = None) -> date:
+    def today(self, now: datetime | None = None) -> dt.date:
         """The shop's calendar day at `now` (default: this instant)."""
         return self.local(now or datetime.now(timezone.utc)).date()
 
     def time(self, moment: datetime | str) -> str:
-        return format_time(self.local(moment), "short", locale=self.locale)
+        # CLDR puts a narrow no-break space before "PM"; Chromium's Intl prints a plain space: so do we.
+        return format_time(self.local(moment), "short", locale=self.locale).replace(NARROW_NBSP, " ")
 
-    def date(self, day: date | datetime | str, now: datetime | None = None) -> str:
+    def date(self, day: dt.date | datetime | str, now: datetime | None = None) -> str:
         """A calendar day; a datetime is first moved to the shop's zone. The year only when not this year."""
         if isinstance(day, (datetime, str)):
             day = self.local(day).date()
@@ -109,7 +112,7 @@ class ShopClock:
             return f"{DAY_WORDS[days]} {self.time(moment)}"
         return self.date_time(moment, now)
 
-    def weekday(self, day: date | datetime | str) -> str:
+    def weekday(self, day: dt.date | datetime | str) -> str:
         if isinstance(day, (datetime, str)):
             day = self.local(day).date()
         return format_date(day, "cccc", locale=self.locale)  # standalone, as Intl's {weekday: "long"}

@@ -76,6 +76,14 @@ def test_a_summer_eta_from_the_server_and_a_time_written_on_the_phone_read_the_s
         assert written == [[LONDON.time(m), LONDON.date(m, eta), LONDON.date_time(m, eta), LONDON.when(m, eta)]
                            for m in moments]
         assert written[1][3] == f"Tomorrow {local}" and written[4][0] == "00:30"
+        # Other shops' locales: the same CLDR fields give the same text on both sides.
+        for name in ("en_US", "de_DE", "fr_FR"):
+            shop = ShopClock("Europe/London", name)
+            written = page.evaluate("""([isos, clock, now]) => import('/static/js/timefmt.js').then((t) =>
+                isos.map((iso) => t.formatWhen(iso, clock, new Date(now))))""",
+                                    [[m.isoformat() for m in moments], {"zone": "Europe/London",
+                                                                        "locale": shop.language_tag}, eta.isoformat()])
+            assert written == [shop.when(m, eta) for m in moments], name
     finally:
         context.close()
     assert errors == []

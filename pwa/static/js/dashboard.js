@@ -20,7 +20,7 @@ function drawChart() {
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(3, max)] } },
     // Hours on the shop's clock, written as every other time is (not in the phone's own zone).
     tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), clock.zone),
-    axes: [{ values: (u, splits) => splits.map((ts) => formatTime(ts * 1000, clock)) }, { label: "Orders" }],
+    axes: [{ space: 64, values: (u, splits) => splits.map((ts) => formatTime(ts * 1000, clock)) }, { label: "Orders" }],
     series: [{}, { label: "Orders", stroke: "#0f4c5c", fill: "rgba(15,76,92,.15)", paths: window.uPlot.paths.bars({ size: [0.7] }) }],
   }, [hours, orders], box);
 }

@@ -42,7 +42,8 @@ function shopDay(moment, clock) {
 }
 
 export function formatTime(moment, clock = shopClock()) {
-  return formatter(clock, { timeStyle: "short" }).format(instant(moment));
+  // A plain space before "PM", as the server writes it (CLDR's narrow no-break space is not used everywhere).
+  return formatter(clock, { timeStyle: "short" }).format(instant(moment)).replace(/\u202f/g, " ");
 }
 
 export function formatDate(moment, clock = shopClock(), now = new Date()) {
