@@ -115,3 +115,15 @@ def test_the_tracking_page_expects_the_parcel_around_the_shops_local_time(app, c
     page = client.get(f"/track/{token}").get_data(as_text=True)
     assert f'Expected around <time datetime="{eta.isoformat()}">{LONDON.time(eta)}</time>.' in page
     assert f">{eta.strftime('%H:%M')}<" not in page and "UTC" not in page
+
+
+def test_the_dashboards_today_starts_at_the_shops_midnight(app, world):
+    from backend.queries.dashboard import dashboard
+    now = datetime(2026, 7, 15, 9, 0, tzinfo=timezone.utc)          # 10:00 in London
+    after_midnight = world.place([("MUG", 1)])                      # 00:30 in London: today
+    before_midnight = world.place([("MUG", 1)])                     # 23:30 in London: yesterday
+    _backdate(app, after_midnight, datetime(2026, 7, 14, 23, 30, tzinfo=timezone.utc))
+    _backdate(app, before_midnight, datetime(2026, 7, 14, 22, 30, tzinfo=timezone.utc))
+    with app.app_context():
+        assert dashboard(db.session, now, zone=LONDON.zone)["today"]["GBP"][0] == 1
+        assert "GBP" not in dashboard(db.session, now)["today"]  # by UTC's midnight, neither is today
