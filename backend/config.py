@@ -5,6 +5,9 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
 
 
 def _env_int(name: str, default: int) -> int:
@@ -16,6 +19,29 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:  # a misconfigured deployment should not start
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _time_zone(raw: str | None) -> str:
+    """WAYBILL_TIMEZONE, checked now: a typo stops the start rather than failing a page later."""
+    name = raw or "Europe/London"
+    try:
+        if name != name.strip() or name.startswith("/"):
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"WAYBILL_TIMEZONE must be an IANA time zone name such as Europe/London, "
+                           f"got {name!r}") from exc
+    return name
+
+
+def _locale(raw: str | None) -> str:
+    """WAYBILL_LOCALE ("en_GB"), checked now like the time zone."""
+    name = (raw or "en_GB").replace("-", "_")
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError) as exc:
+        raise RuntimeError(f"WAYBILL_LOCALE must be a locale such as en_GB, got {name!r}") from exc
+    return name
 
 
 def _tax_rates(raw: str) -> dict[str, int]:
@@ -94,6 +120,9 @@ def load_config(instance_path: str) -> dict:
         # Reverse proxies in front that set X-Forwarded-For: the client address the limits key on.
         "WAYBILL_PROXY_HOPS": _env_int("WAYBILL_PROXY_HOPS", 0),
         "WTF_CSRF_TIME_LIMIT": None,  # a phone left on a form overnight must still submit it
+        # Times are stored and sent as UTC; people read them on the shop's clock, in its locale (domain/timefmt.py).
+        "WAYBILL_TIMEZONE": _time_zone(os.environ.get("WAYBILL_TIMEZONE")),
+        "WAYBILL_LOCALE": _locale(os.environ.get("WAYBILL_LOCALE")),
         "WAYBILL_CURRENCY": os.environ.get("WAYBILL_CURRENCY", "GBP").upper(),
         "WAYBILL_TAX_RATES": _tax_rates(os.environ.get("WAYBILL_TAX_RATES", "GB:2000,DE:1900,FR:2000,US:0")),
         "WAYBILL_DEFAULT_TAX_BPS": _env_int("WAYBILL_DEFAULT_TAX_BPS", 2000),

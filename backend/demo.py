@@ -122,8 +122,8 @@ def _demo_run(run, owner, driver) -> None:
 
     Picking and packing are stood in for by Order.transition inside a unit of work; the shipment, the
     run and everything after go through the bus like any user action."""
-    from datetime import datetime, timezone
     from .domain.orders import OrderStatus
+    from .web.timefmt import shop_today
     from .identity import actor_for
     from .adapters.unit_of_work import SqlAlchemyUnitOfWork
     actor = actor_for(owner)
@@ -139,7 +139,7 @@ def _demo_run(run, owner, driver) -> None:
             packed.transition(OrderStatus.PACKED, actor_id=owner.id, reason="demo")
             uow.commit()
         shipment_ids.append(run(commands.CreateShipment(order.id, "own_fleet"), actor).id)
-    run(commands.AssignToRun(driver.id, datetime.now(timezone.utc).date(), tuple(shipment_ids)), actor)
+    run(commands.AssignToRun(driver.id, shop_today(), tuple(shipment_ids)), actor)  # the day the driver's page opens
 
 
 # -- picking and packing: a box catalogue, London's bins, and a pick list waiting for the floor -------------

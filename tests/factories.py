@@ -171,10 +171,10 @@ def run_out_for_delivery(shop, actor, driver_id, stops=2, *, method="card", star
 
     Returns (run id, [stop ids in visiting order], [order ids in the same order]).
     """
-    from datetime import datetime, timezone
     from backend.domain.dispatch import DeliveryRun
+    from backend.domain.timefmt import ShopClock
     shipment_ids = [shipped_own_fleet(shop, actor, method=method)[1] for _ in range(stops)]
-    today = datetime.now(timezone.utc).date()
+    today = ShopClock(shop.app.config["WAYBILL_TIMEZONE"]).today()  # the day the driver's page calls today
     planned = run(shop.app, commands.AssignToRun(driver_id, today, tuple(shipment_ids)), actor)
     if start:
         run(shop.app, commands.StartRun(planned.id), actor)

@@ -195,7 +195,10 @@ def worker_for_app(app, sender: WebPushSender | None = None):
     sender = sender or sender_for_app(app)
     with app.app_context():
         engine = db.engine
-    return PushWorker(lambda: Session(engine, expire_on_commit=False), sender, policy=retry_policy_for(app.config))
+    from ..domain.timefmt import ShopClock
+    clock = ShopClock(app.config.get("WAYBILL_TIMEZONE", "Europe/London"), app.config.get("WAYBILL_LOCALE", "en_GB"))
+    return PushWorker(lambda: Session(engine, expire_on_commit=False), sender, policy=retry_policy_for(app.config),
+                      shop_clock=clock)
 
 
 def start_push_thread(app, *, idle_seconds: float = 1.0, sender: WebPushSender | None = None):

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from ..domain.events import utcnow
 from ..domain.notifications import (STAFF_ALERT_ROLES, build_payload, build_staff_payload, kind_of, staff_kind_of,
                                    staff_topic_for, topic_for)
+from ..domain.timefmt import ShopClock
 from ..domain.push_delivery import Next, RetryPolicy, after_response, remaining_ttl
 from .push_records import PushAttempt, PushMessage
 from .push_repository import PushRepository
@@ -68,12 +69,13 @@ class PushWorker:
     LEASE_SECONDS = 120  # longer than a send can take (timeout 10 s each, sent one by one)
 
     def __init__(self, session_factory, sender, *, policy: RetryPolicy = RetryPolicy(), batch_size: int = 100,
-                 clock=utcnow):
+                 clock=utcnow, shop_clock: ShopClock = ShopClock()):
         self.session_factory = session_factory
         self.sender = sender
         self.policy = policy
         self.batch_size = batch_size
         self.clock = clock
+        self.shop_clock = shop_clock  # the zone and locale messages show times in
 
     # -- intake
     def intake(self) -> int:
@@ -110,7 +112,8 @@ class PushWorker:
                     order = repo.order(event.aggregate_id)
                     payload = build_payload(kind, order_number=order.number, tracking_token=order.tracking_token,
                                             event_id=event.event_id, sequence=event.publish_seq,
-                                            occurred_at=event.occurred_at, eta=_eta_of(event.payload or {}))
+                                            occurred_at=event.occurred_at, eta=_eta_of(event.payload or {}),
+                                            clock=self.shop_clock)
                     for sub in subscriptions:
                         if repo.message_exists(sub.id, event.event_id):
                             continue

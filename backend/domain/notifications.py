@@ -15,6 +15,7 @@ from datetime import datetime
 
 from .access import Role
 from .money import format_money
+from .timefmt import ShopClock
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -93,15 +94,15 @@ class PayloadTooLarge(ValueError):
 
 
 def build_payload(kind: Kind, *, order_number: str, tracking_token: str, event_id: str, sequence: int,
-                  occurred_at: datetime, eta: datetime | None = None) -> bytes:
+                  occurred_at: datetime, eta: datetime | None = None, clock: ShopClock = ShopClock()) -> bytes:
     """The JSON the service worker shows: title, body, tag (the Topic) and the tracking page's URL.
 
     It is built from named facts only (never from an event's data), so no address, name or phone
-    number can slip in. At most MAX_PAYLOAD_BYTES of UTF-8.
+    number can slip in. At most MAX_PAYLOAD_BYTES of UTF-8. The ETA is read on the shop's `clock`.
     """
     body = kind.body.format(number=order_number)
     if eta is not None and kind.key in ("out_for_delivery", "arriving_soon"):
-        body += f" Expected around {eta.strftime('%H:%M')} UTC."
+        body += f" Expected around {clock.time(eta)}."
     data = {"v": 1, "kind": kind.key, "title": kind.title, "body": body, "tag": topic_for(tracking_token),
             "url": tracking_url(tracking_token), "order": order_number, "event_id": event_id,
             "sequence": sequence, "at": occurred_at.isoformat()}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 import sqlalchemy as sa
 
@@ -55,14 +55,19 @@ def _low_stock(session, limit: int = 10) -> list:
                            ).mappings().all()
 
 
-def dashboard(session, now: datetime | None = None) -> dict:
-    """Everything the dashboard shows, as of `now` (UTC)."""
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc)
+
+
+def dashboard(session, now: datetime | None = None, zone: tzinfo = timezone.utc) -> dict:
+    """Everything the dashboard shows, as of `now`; "today" is the shop's day in `zone`."""
     now = now or datetime.now(timezone.utc)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    week = timedelta(days=7)
+    local = now.astimezone(zone)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = timedelta(days=7)  # on the wall clock: last week's 09:00 is 09:00 even across a clock change
     return {"now": now, "today": _sales(session, midnight, now + timedelta(seconds=1)),
             # The same weekday last week, up to the same time of day: a fair comparison mid-day.
-            "last_week": _sales(session, midnight - week, now - week),
+            "last_week": _sales(session, _utc(midnight - week), _utc(local - week)),
             "hourly": _hourly(session, now), "to_accept": _waiting(session, "placed"),
             "holds": _waiting(session, "payment_hold"), "low_stock": _low_stock(session),
             "open_exceptions": count_open(session), "low_stock_units": LOW_STOCK_UNITS}

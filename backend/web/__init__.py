@@ -5,6 +5,7 @@ from flask import Flask
 
 from ..domain.money import format_money
 from .navigation import menu_for
+from .timefmt import init_time_filters
 from .wording import counted, customer_payment, customer_status
 from ..extensions import login_manager
 
@@ -71,3 +72,4 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["menu_for"] = menu_for
     app.jinja_env.filters["customer_status"] = customer_status
     app.jinja_env.globals["customer_payment"] = customer_payment
+    init_time_filters(app)

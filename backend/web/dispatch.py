@@ -2,7 +2,7 @@
 office moves stops and the driver reorders their own run (offline too: `run.reorder` v1) and starts it."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -15,6 +15,7 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.dispatch import awaiting_dispatch, drivers, list_runs, run_view, visible_run
+from .timefmt import shop_today
 from .wording import counted
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
@@ -40,7 +41,7 @@ class MoveForm(Schema):
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return shop_today()  # the shop's day: just after midnight in summer, UTC is still on yesterday
 
 
 def _board(day: date, errors: list | None = None, status: int = 200):

@@ -20,12 +20,12 @@ from ..domain import commands
 from ..domain.access import Role, require_role
 from ..domain.delivery import FAIL_REASONS, BlobTooLarge, image_type
 from ..domain.errors import DomainError
-from ..domain.events import utcnow
 from ..edge.command_schemas import (MAX_PHOTOS, DeliveryConfirmV1, DeliveryFailV1, RunSettleV1, build_confirm,
                                     build_fail, build_settle, worded)
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.delivery import current_run_id, run_header, run_of_stop, stops
+from .timefmt import shop_today
 
 bp = Blueprint("driver", __name__)
 
@@ -112,7 +112,7 @@ def _no_store_if_flashing(response):
 def run_page():
     """Today's run of the signed-in driver: stops in order with address, map, phone, notes, cash and ETA."""
     actor = _actor()
-    run_id = current_run_id(db.session, actor.user_id, utcnow().date()) if actor.role == Role.DRIVER else None
+    run_id = current_run_id(db.session, actor.user_id, shop_today()) if actor.role == Role.DRIVER else None
     run = run_header(db.session, run_id) if run_id else None
     run_stops = stops(db.session, run_id) if run else []
     one_off = bool(session.get("_flashes"))

@@ -77,7 +77,7 @@ def shop_day_start(day: date | None, days_after: int = 0) -> datetime | None:
     """The UTC moment the shop's day `day` (plus `days_after`) begins: "placed on 1 Dec" is the shop's 1 Dec."""
     if day is None:
         return None
-    zone = ZoneInfo(current_app.config.get("WAYBILL_TIMEZONE", "UTC"))
+    zone = ZoneInfo(current_app.config["WAYBILL_TIMEZONE"])
     local = datetime.combine(day + timedelta(days=days_after), time.min, tzinfo=zone)
     return local.astimezone(timezone.utc)
 

@@ -8,6 +8,7 @@ from ..domain.access import OFFICE, require_role
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.dashboard import dashboard as dashboard_figures
+from .timefmt import shop_clock
 
 bp = Blueprint("owner", __name__, url_prefix="/dashboard")
 
@@ -17,6 +18,6 @@ bp = Blueprint("owner", __name__, url_prefix="/dashboard")
 def dashboard():
     """The whole page, or (for htmx, after a live nudge) just its figures fragment."""
     require_role(actor_for(current_user), *OFFICE)
-    figures = dashboard_figures(db.session)
+    figures = dashboard_figures(db.session, zone=shop_clock().zone)
     template = "owner/_figures.html" if request.headers.get("HX-Request") else "owner/dashboard.html"
     return render_template(template, d=figures)

@@ -1,6 +1,7 @@
 /* The "Needs attention" list: changes from this phone the server refused, or recorded and flagged for the
  * office, each said in words with what to do next, and kept until a person dismisses it. */
 import * as commandlog from "./commandlog.js";
+import { formatWhen } from "./timefmt.js";
 
 const REASON_WORDS = { count: "count", adjustment: "correction", received: "goods received" };
 
@@ -12,10 +13,10 @@ export function signed(n) {
 function describe(command) {
   const p = command.payload || {};
   if (command.type !== "stock.adjust") {
-    return `${command.label || command.type}, recorded on this phone ${new Date(command.occurred_at).toLocaleString()}`;
+    return `${command.label || command.type}, recorded on this phone ${formatWhen(command.occurred_at)}`;
   }
   const what = `${signed(p.on_hand_delta)} (${REASON_WORDS[p.reason] || p.reason})`;
-  const when = new Date(command.occurred_at).toLocaleString();
+  const when = formatWhen(command.occurred_at);
   return `${command.label || command.type}: ${what}, recorded on this phone ${when}`;
 }
 

@@ -2,6 +2,7 @@
  * vibration and a short tone when a new order arrives. Figures are refreshed by htmx on live nudges.
  * "Notify me when the app is closed" subscribes this browser to staff new-order alerts (web push through
  * POST /api/v1/push/staff-subscriptions, with the session cookie and its CSRF token). */
+import { formatTime, shopClock } from "./timefmt.js";
 import { MESSAGES, Told, browserSubscription, plainWords, problemText, supportState } from "./push.js";
 
 const ALERTS_KEY = "waybill-dashboard-alerts";
@@ -12,11 +13,14 @@ function drawChart() {
   const hours = JSON.parse(box.dataset.hours).map((iso) => Date.parse(iso) / 1000);
   const orders = JSON.parse(box.dataset.orders);
   box.replaceChildren();
+  const clock = shopClock();
   const width = Math.max(280, box.clientWidth || 320);
   new window.uPlot({
     width, height: 180, legend: { show: false },
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(3, max)] } },
-    axes: [{}, { label: "Orders" }],
+    // Hours on the shop's clock, written as every other time is (not in the phone's own zone).
+    tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1000), clock.zone),
+    axes: [{ space: 64, values: (u, splits) => splits.map((ts) => formatTime(ts * 1000, clock)) }, { label: "Orders" }],
     series: [{}, { label: "Orders", stroke: "#0f4c5c", fill: "rgba(15,76,92,.15)", paths: window.uPlot.paths.bars({ size: [0.7] }) }],
   }, [hours, orders], box);
 }

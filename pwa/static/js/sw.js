@@ -32,6 +32,7 @@ const PRECACHE = [
   "/static/js/offline.js",
   "/static/js/attention.js",
   "/static/js/page.js",
+  "/static/js/timefmt.js",
   "/static/js/commandlog.js",
   "/static/js/commandlog_db.js",
   "/static/js/commandlog_session.js",
