@@ -53,9 +53,9 @@ def _tax_rates(raw: str) -> dict[str, int]:
     return rates
 
 
-def _colour(name: str, default: str) -> str:
+def _colour(name: str, value: str | None, default: str) -> str:
     """A '#rrggbb' colour setting; anything else stops the start (a typo must not paint pages unreadable)."""
-    raw = (os.environ.get(name) or default).strip()
+    raw = (value or default).strip()
     if len(raw) != 7 or raw[0] != "#" or any(c not in "0123456789abcdefABCDEF" for c in raw[1:]):
         raise RuntimeError(f"{name} must be a colour like #0f4c5c, got {raw!r}")
     return raw.lower()
@@ -141,7 +141,7 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_SHOP_EMAIL": os.environ.get("WAYBILL_SHOP_EMAIL", "help@example.com"),
         "WAYBILL_SHOP_PHONE": os.environ.get("WAYBILL_SHOP_PHONE", "+44 20 7946 0000"),
         # The shop's own colour on the pages its customers see (tracking, their orders).
-        "WAYBILL_SHOP_COLOUR": _colour("WAYBILL_SHOP_COLOUR", "#0f4c5c"),
+        "WAYBILL_SHOP_COLOUR": _colour("WAYBILL_SHOP_COLOUR", os.environ.get("WAYBILL_SHOP_COLOUR"), "#0f4c5c"),
         # Delivery photos and signatures (adapters/storage.py): where their files live, and one image's size cap.
         "BLOB_DIR": os.environ.get("WAYBILL_BLOB_DIR") or str(instance / "blobs"),
         "BLOB_MAX_BYTES": _env_int("WAYBILL_BLOB_MAX_BYTES", 5 * 1024 * 1024),

@@ -15,14 +15,11 @@ def test_the_bar_text_is_whichever_of_white_and_ink_reads_better(colour, ink):
 
 
 @pytest.mark.parametrize("raw", ["red", "#12345", "#1234567", "#ggg000", "0f4c5c"])
-def test_a_colour_that_is_not_hex_stops_the_start(monkeypatch, raw):
-    monkeypatch.setenv("WAYBILL_SHOP_COLOUR", raw)
+def test_a_colour_that_is_not_hex_stops_the_start(raw):
     with pytest.raises(RuntimeError, match="WAYBILL_SHOP_COLOUR"):
-        _colour("WAYBILL_SHOP_COLOUR", "#0f4c5c")
+        _colour("WAYBILL_SHOP_COLOUR", raw, "#0f4c5c")
 
 
-def test_the_default_and_a_set_colour_are_read_in_lower_case(monkeypatch):
-    monkeypatch.delenv("WAYBILL_SHOP_COLOUR", raising=False)
-    assert _colour("WAYBILL_SHOP_COLOUR", "#0F4C5C") == "#0f4c5c"
-    monkeypatch.setenv("WAYBILL_SHOP_COLOUR", "#FFD166")
-    assert _colour("WAYBILL_SHOP_COLOUR", "#0f4c5c") == "#ffd166"
+def test_the_default_and_a_set_colour_are_read_in_lower_case():
+    assert _colour("WAYBILL_SHOP_COLOUR", None, "#0F4C5C") == "#0f4c5c"
+    assert _colour("WAYBILL_SHOP_COLOUR", "#FFD166", "#0f4c5c") == "#ffd166"
