@@ -85,6 +85,8 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_TRACKING_CLIENT_LIMIT": os.environ.get("WAYBILL_TRACKING_CLIENT_LIMIT", "60 per minute"),
         # Reverse proxies in front that set X-Forwarded-For: the client address the limits key on.
         "WAYBILL_PROXY_HOPS": _env_int("WAYBILL_PROXY_HOPS", 0),
+        # Off when a proxy in front already compresses answers (static files and pages alike).
+        "WAYBILL_COMPRESS": os.environ.get("WAYBILL_COMPRESS", "1") == "1",
         "WTF_CSRF_TIME_LIMIT": None,  # a phone left on a form overnight must still submit it
         "WAYBILL_CURRENCY": os.environ.get("WAYBILL_CURRENCY", "GBP").upper(),
         "WAYBILL_TAX_RATES": _tax_rates(os.environ.get("WAYBILL_TAX_RATES", "GB:2000,DE:1900,FR:2000,US:0")),
