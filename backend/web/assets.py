@@ -147,6 +147,16 @@ def manifest(app: Flask | None = None) -> AssetManifest:
     return built
 
 
+def module_stub(asset: Asset) -> str:
+    """What the plain name of a module answers: the hashed module's exports, so importing the plain name
+    does not start a second copy of a module the page already runs (a second command log, say)."""
+    target = "./" + asset.hashed_name.rpartition("/")[2]
+    stub = f'export * from "{target}";\n'
+    if asset.has_default_export:
+        stub += f'export {{ default }} from "{target}";\n'
+    return stub
+
+
 def serve_static(filename: str) -> Response:
     """A static file by hashed name (immutable) or plain name (revalidated); anything else is a 404."""
     assets = manifest()
@@ -156,13 +166,7 @@ def serve_static(filename: str) -> Response:
     asset = assets.assets.get(filename)
     if asset is None:
         abort(404)
-    body = asset.body
-    if asset.is_module:
-        # Importing the plain name must not start a second copy of a module the page already runs.
-        target = "./" + asset.hashed_name.rpartition("/")[2]
-        body = f'export * from "{target}";\n'.encode()
-        if asset.has_default_export:
-            body += f'export {{ default }} from "{target}";\n'.encode()
+    body = module_stub(asset).encode() if asset.is_module else asset.body
     response = _send(asset, body, PLAIN_CACHE_CONTROL, etag=asset.hashed_name + (".stub" if asset.is_module else ""))
     return response.make_conditional(request)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from .assets import manifest as asset_manifest
+from .assets import manifest as asset_manifest, module_stub
 
 bp = Blueprint("pwa", __name__)
 
@@ -40,8 +40,10 @@ def _stamped_worker(static_folder: str) -> str:
     script = (Path(static_folder) / "js" / "sw.js").read_text()
     named = sorted(set(re.findall(r'"/static/([^"]+)"', script)) & set(assets.assets))
     urls = {f"/static/{name}": url_for("static", filename=name) for name in named}
+    stubs = {f"/static/{name}": module_stub(assets.assets[name]) for name in named if assets.assets[name].is_module}
     script = script.replace('const CACHE_VERSION = "dev";', f'const CACHE_VERSION = "{assets.fingerprint()}";', 1)
-    return script.replace("const ASSET_URLS = {};", f"const ASSET_URLS = {json.dumps(urls, indent=1)};", 1)
+    script = script.replace("const ASSET_URLS = {};", f"const ASSET_URLS = {json.dumps(urls, indent=1)};", 1)
+    return script.replace("const MODULE_STUBS = {};", f"const MODULE_STUBS = {json.dumps(stubs, indent=1)};", 1)
 
 
 @bp.get("/sw.js")

@@ -60,6 +60,9 @@ const PRECACHE = [
 // load /static/js/app.<hash>.js, never /static/js/app.js, and what is under a hashed URL never changes.
 const ASSET_URLS = {};
 const hashedUrl = (url) => ASSET_URLS[url] || url;
+// What the plain URL of each module above answers (the server's own stub, stamped too): it re-exports the
+// hashed module, so code importing the plain URL shares the page's copy, offline as well.
+const MODULE_STUBS = {};
 
 /** Into this version's cache: each hashed file from an older version's cache or the HTTP cache if it is
  * there (its content cannot have changed), else from the server; the offline page and the manifest fresh. */
@@ -155,6 +158,10 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/api/") || url.pathname === "/sw.js") return;
   if (request.mode === "navigate") {
     event.respondWith(navigation(event));
+  } else if (Object.hasOwn(MODULE_STUBS, url.pathname)) {
+    event.respondWith(new Response(MODULE_STUBS[url.pathname], {
+      headers: { "Content-Type": "application/javascript; charset=utf-8" },
+    }));
   } else if (isStatic(url)) {
     event.respondWith(staticAsset(event));
   }
