@@ -118,3 +118,10 @@ def test_a_shop_behind_a_compressing_proxy_can_turn_compression_off(app, world):
     page = client.get("/sign-in", headers={"Accept-Encoding": "gzip, br"})
     assert "Content-Encoding" not in css.headers and "Content-Encoding" not in page.headers
     assert css.headers["Cache-Control"] == IMMUTABLE
+
+
+def test_a_static_file_does_not_vary_with_the_sign_in(client, world):
+    # A browser keys its cache on every header named in Vary: a new session cookie must not refetch the files.
+    sign_in(client, world.emails["driver"])
+    response = client.get(_hashed_url(client, "js/app.js"))
+    assert "Cookie" not in response.headers["Vary"] and "Set-Cookie" not in response.headers
