@@ -163,6 +163,15 @@ def measure() -> dict:
     return figures
 
 
+def driver_run_page_weight() -> dict:
+    """{cold_kb, cold_requests, warm_kb, warm_requests} of the driver's run page as shipped (bench/sync.py)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright, demo_server(True) as (base, counter):
+        figures = weigh(playwright, base, counter, PAGES[0][1], PAGES[0][2])
+    return {"cold_kb": figures["cold"][0] / 1024, "cold_requests": figures["cold"][1],
+            "warm_kb": figures["warm"][0] / 1024, "warm_requests": figures["warm"][1]}
+
+
 def report(figures: dict) -> bool:
     """Print the table; True when every page meets its targets compressed."""
     print(f"{'page':<20} {'served':<14} {'cold KB':>8} {'req':>4} {'warm KB':>8} {'req':>4}")
