@@ -10,7 +10,7 @@ import brotli
 import pytest
 
 from backend.web.assets import AssetManifest
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import browser_sign_in, controlled_by_the_worker, sign_in, wait_until
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -125,3 +125,43 @@ def test_a_static_file_does_not_vary_with_the_sign_in(client, world):
     sign_in(client, world.emails["driver"])
     response = client.get(_hashed_url(client, "js/app.js"))
     assert "Cookie" not in response.headers["Vary"] and "Set-Cookie" not in response.headers
+
+
+CACHED_URLS = """async () => {
+  const found = {};
+  for (const name of await caches.keys()) {
+    found[name] = (await (await caches.open(name)).keys()).map((request) => new URL(request.url).pathname);
+  }
+  return found;
+}"""
+
+
+@pytest.mark.browser
+def test_the_worker_keeps_hashed_files_and_a_deploy_replaces_them(phone, live_server, tmp_path):
+    app = live_server.app
+    static = tmp_path / "static"
+    shutil.copytree(app.static_folder, static)
+    app.static_folder = str(static)
+    browser_sign_in(phone, live_server.world.emails["driver"], lands_on="/driver")
+    controlled_by_the_worker(phone)
+    first = phone.evaluate(CACHED_URLS)
+    [static_cache] = [name for name in first if name.startswith("waybill-static-")]
+    kept = set(first[static_cache])
+    old_css = next(url for url in kept if url.startswith("/static/css/app."))
+    assert re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", old_css)
+    assert not any(re.fullmatch(r"/static/[^.]+\.(js|css|png)", url) for url in kept)  # no plain names
+    assert not any("/dispatch." in url or "/dashboard." in url or "icon-512" in url for url in kept)
+
+    # A deploy that changes the stylesheet: a new process, so a new worker with the file under a new name.
+    css = static / "css" / "app.css"
+    css.write_text(css.read_text() + "\n/* next release */\n")
+    for built in ("waybill.sw_script", "waybill.assets"):
+        app.extensions.pop(built)
+    phone.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    wait_until(phone, f"""async () => !(await caches.keys()).includes({static_cache!r})""", timeout=20_000)
+    after = phone.evaluate(CACHED_URLS)
+    [new_cache] = [name for name in after if name.startswith("waybill-static-")]
+    assert old_css not in after[new_cache]
+    assert any(re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", url) and url != old_css
+               for url in after[new_cache])
+    assert len(after[new_cache]) == len(kept)
