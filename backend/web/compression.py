@@ -17,6 +17,9 @@ from flask import Flask, Request, Response, current_app
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json",
                 "application/problem+json", "image/svg+xml")
+# Answers built per request that are compressed: pages and fragments, the worker, the web app manifest. API
+# and sync answers (JSON) are small and read by programs: the CPU would cost more than the bytes saved.
+COMPRESSED_AS_BUILT = ("text/html", "application/javascript", "application/manifest+json")
 MIN_SIZE = 512  # below this the header costs about what compression saves
 GZIP_LEVEL_STATIC, GZIP_LEVEL_PAGE = 9, 6  # static files once per process; pages on every request
 BROTLI_QUALITY_STATIC, BROTLI_QUALITY_PAGE = 11, 5
@@ -59,9 +62,11 @@ def compressed_variant(key, body: bytes, encoding: str) -> bytes:
 
 
 def compress_response(request: Request, response: Response) -> Response:
-    """Compress a page, fragment or JSON answer on its way out, when the browser accepts it."""
+    """Compress a page, fragment or the worker's script on its way out, when the browser accepts it."""
     if (response.direct_passthrough or response.is_streamed or "Content-Encoding" in response.headers
             or response.status_code < 200 or response.status_code in (204, 304) or request.method == "HEAD"):
+        return response
+    if not (response.mimetype or "").startswith(COMPRESSED_AS_BUILT):
         return response
     encoding = negotiated_encoding(request, response.mimetype)
     response.vary.add("Accept-Encoding")

@@ -165,3 +165,9 @@ def test_the_worker_keeps_hashed_files_and_a_deploy_replaces_them(phone, live_se
     assert any(re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", url) and url != old_css
                for url in after[new_cache])
     assert len(after[new_cache]) == len(kept)
+
+
+def test_api_answers_are_left_uncompressed(client):
+    # Small and read by programs: compressing them would cost the server more than it saves.
+    response = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip, br"})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
