@@ -4,7 +4,7 @@ from __future__ import annotations
 from inspect import iscoroutinefunction
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
 from .bodies import CappedRequest, drain_unread_chunked_body
@@ -52,6 +52,13 @@ class CookieSessions(SecureCookieSessionInterface):
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        # Static files hold nothing of the session, yet Flask-Login's after-request hook peeks at it, which
+        # would add `Vary: Cookie` and make browsers fetch a year-long cached file again after each sign-in.
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -119,6 +119,8 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_TRACKING_CLIENT_LIMIT": os.environ.get("WAYBILL_TRACKING_CLIENT_LIMIT", "60 per minute"),
         # Reverse proxies in front that set X-Forwarded-For: the client address the limits key on.
         "WAYBILL_PROXY_HOPS": _env_int("WAYBILL_PROXY_HOPS", 0),
+        # Off when a proxy in front already compresses answers (static files and pages alike).
+        "WAYBILL_COMPRESS": os.environ.get("WAYBILL_COMPRESS", "1") == "1",
         "WTF_CSRF_TIME_LIMIT": None,  # a phone left on a form overnight must still submit it
         # Times are stored and sent as UTC; people read them on the shop's clock, in its locale (domain/timefmt.py).
         "WAYBILL_TIMEZONE": _time_zone(os.environ.get("WAYBILL_TIMEZONE")),

@@ -21,6 +21,11 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 def init_web(app: Flask) -> None:
     """Register page blueprints and the session user loader."""
+    from .assets import init_assets
+    from .compression import init_compression
+    # First registered, last run: compression sees the answer once every other hook has shaped it.
+    init_compression(app)
+    init_assets(app)
     from . import auth, exceptions, floor, home, orders, owner, pwa, sync, tracking
     app.register_blueprint(tracking.bp)
     app.register_blueprint(owner.bp)

@@ -1,10 +1,13 @@
 """The installable shell: web app manifest, the service worker at the root scope, the offline page."""
 from __future__ import annotations
 
-import hashlib
+import json
+import re
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from .assets import manifest as asset_manifest, module_stub
 
 bp = Blueprint("pwa", __name__)
 
@@ -31,26 +34,26 @@ def manifest():
     return response
 
 
-def _static_fingerprint(static_folder: str) -> str:
-    """A short hash of every static file: any change to what the worker precaches gives a new cache version."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(static_folder).rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(static_folder).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+def _stamped_worker(static_folder: str) -> str:
+    """The worker's script with this deploy's cache version and the hashed URL of every static file it names."""
+    assets = asset_manifest()
+    script = (Path(static_folder) / "js" / "sw.js").read_text()
+    named = sorted(set(re.findall(r'"/static/([^"]+)"', script)) & set(assets.assets))
+    urls = {f"/static/{name}": url_for("static", filename=name) for name in named}
+    stubs = {f"/static/{name}": module_stub(assets.assets[name]) for name in named if assets.assets[name].is_module}
+    script = script.replace('const CACHE_VERSION = "dev";', f'const CACHE_VERSION = "{assets.fingerprint()}";', 1)
+    script = script.replace("const ASSET_URLS = {};", f"const ASSET_URLS = {json.dumps(urls, indent=1)};", 1)
+    return script.replace("const MODULE_STUBS = {};", f"const MODULE_STUBS = {json.dumps(stubs, indent=1)};", 1)
 
 
 @bp.get("/sw.js")
 def service_worker():
     """The worker, served from the root so its scope covers every page (a /static/ URL would limit it)."""
-    # The cache version is stamped in here, computed once per process from the static files, so a
-    # deploy that changes any of them installs a new worker without anyone remembering to bump it.
-    version = current_app.extensions.get("waybill.sw_version")
-    if version is None:
-        version = current_app.extensions["waybill.sw_version"] = _static_fingerprint(current_app.static_folder)
-    script = (Path(current_app.static_folder) / "js" / "sw.js").read_text()
-    script = script.replace('const CACHE_VERSION = "dev";', f'const CACHE_VERSION = "{version}";', 1)
+    # Stamped once per process from the static files' hashes, so a deploy that changes any of them
+    # installs a new worker without anyone remembering to bump it.
+    script = current_app.extensions.get("waybill.sw_script")
+    if script is None:
+        script = current_app.extensions["waybill.sw_script"] = _stamped_worker(current_app.static_folder)
     response = Response(script, mimetype="application/javascript")
     response.add_etag()
     # The browser must see a new worker as soon as it is deployed, never a stale copy from an HTTP cache.

@@ -61,11 +61,20 @@ def test_the_worker_cache_version_follows_the_static_files(app, tmp_path):
     def version(application):
         return re.search(rb'const CACHE_VERSION = "([0-9a-f]{12})";', application.test_client().get("/sw.js").data)
 
-    first = version(app)
+    def css_url(application):
+        return re.search(rb'"/static/css/app.css": "(/static/css/app\.[0-9a-f]{12}\.css)"',
+                         application.test_client().get("/sw.js").data)
+
+    first, first_css = version(app), css_url(app)
     (static / "css" / "app.css").write_text((static / "css" / "app.css").read_text() + "\n/* changed */\n")
-    app.extensions.pop("waybill.sw_version")  # a deploy is a new process
-    second = version(app)
+    for built in ("waybill.sw_script", "waybill.assets"):  # a deploy is a new process
+        app.extensions.pop(built)
+    second, second_css = version(app), css_url(app)
     assert first and second and first.group(1) != second.group(1)
+    # The worker precaches the changed file under its new name, which the old caches cannot hold.
+    assert first_css and second_css and first_css.group(1) != second_css.group(1)
+    assert app.test_client().get(second_css.group(1).decode()).status_code == 200
+    assert app.test_client().get(first_css.group(1).decode()).status_code == 404
 
 
 def test_the_offline_page_is_shown_to_someone_signed_out(client):

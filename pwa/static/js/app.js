@@ -5,10 +5,14 @@ const CLEAR_CACHES_WAIT_MS = 1500;
 
 function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error) => {
+  const register = () => navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error) => {
     // The site still works without the worker, only not offline; say so in the console for support.
     console.warn("Waybill: the offline worker could not be registered", error);
   });
+  // Once the page has loaded: the worker then precaches the files this page used from the browser's
+  // cache instead of downloading them a second time alongside the page.
+  if (document.readyState === "complete") register();
+  else window.addEventListener("load", register, { once: true });
 }
 
 function showConnection() {

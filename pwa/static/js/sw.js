@@ -1,8 +1,8 @@
 /* Waybill's service worker. Hand-written, no build step; served at /sw.js so its scope is the whole site.
  *
  * - install: precache the shell (offline page, CSS, htmx, app.js, the command log's offline.js and commandlog.js
- *   with every module they import, the pages' modules, manifest, icons) under CACHE_VERSION, so offline pages
- *   can still write to the log.
+ *   with every module they import, the driver's and picker's modules, manifest, icon) under CACHE_VERSION, so
+ *   offline pages can still write to the log. Static files are precached under their hashed URLs.
  * - activate: delete every cache of an older version.
  * - fetch: only same-origin GETs are touched, never /api/. Page loads go to the network first (a copy of
  *   each page that loaded is kept); after NAVIGATION_TIMEOUT_MS a kept copy is shown instead, and when the
@@ -12,8 +12,9 @@
  * - message "clear-caches": sign-out asks for every cache to go, so the next person on this phone
  *   cannot read the last one's pages; the (impersonal) shell is then fetched again.
  *
- * CACHE_VERSION is stamped by the server (backend/web/pwa.py) from a hash of the static files: when any
- * changes, the changed worker installs, fetches the new files and, on activation, drops the old ones.
+ * CACHE_VERSION and ASSET_URLS are stamped by the server (backend/web/pwa.py) from the hashed static files: when
+ * any changes, the changed worker installs, fetches the files whose URL changed and, on activation, drops the
+ * old caches.
  */
 const CACHE_VERSION = "dev";
 const CACHE_PREFIX = "waybill-";
@@ -22,6 +23,9 @@ const PAGES_CACHE = `${CACHE_PREFIX}pages-${CACHE_VERSION}`;
 const OFFLINE_URL = "/offline";
 const NAVIGATION_TIMEOUT_MS = 3000;
 
+
+// What the driver's and the picker's pages need offline, and nothing more (office pages are online work;
+// the large icons are fetched by the browser itself when the app is installed).
 const PRECACHE = [
   OFFLINE_URL,
   "/static/css/app.css",
@@ -51,19 +55,34 @@ const PRECACHE = [
   "/static/js/picking_forms.js",
   "/static/js/picking_list.js",
   "/static/js/picking_status.js",
-  "/static/js/dispatch.js",
-  "/static/js/shipping.js",
   "/manifest.webmanifest",
   "/static/icons/icon-192.png",
-  "/static/icons/icon-512.png",
-  "/static/icons/icon-maskable-512.png",
-  "/static/icons/apple-touch-icon.png",
 ];
+// The hashed URL of each static file above (and of the notification icon), stamped by the server: pages
+// load /static/js/app.<hash>.js, never /static/js/app.js, and what is under a hashed URL never changes.
+const ASSET_URLS = {};
+const hashedUrl = (url) => ASSET_URLS[url] || url;
+// What the plain URL of each module above answers (the server's own stub, stamped too): it re-exports the
+// hashed module, so code importing the plain URL shares the page's copy, offline as well.
+const MODULE_STUBS = {};
 
+/** Into this version's cache: each hashed file from an older version's cache or the HTTP cache if it is
+ * there (its content cannot have changed), else from the server; the offline page and the manifest fresh. */
 async function precache() {
   const cache = await caches.open(STATIC_CACHE);
-  // cache: "reload" skips the HTTP cache, so a new version never precaches an old file.
-  await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })));
+  await Promise.all(PRECACHE.map(async (url) => {
+    const hashed = ASSET_URLS[url];
+    if (!hashed) {
+      // cache: "reload" skips the HTTP cache, so a new version never precaches an old copy.
+      await cache.add(new Request(url, { cache: "reload" }));
+      return;
+    }
+    if (await cache.match(hashed)) return;
+    const kept = await caches.match(hashed);
+    const response = kept || await fetch(hashed);
+    if (!response.ok) throw new Error(`precache: ${hashed} answered ${response.status}`);
+    await cache.put(hashed, response);
+  }));
 }
 
 self.addEventListener("install", (event) => {
@@ -141,6 +160,10 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/api/") || url.pathname === "/sw.js") return;
   if (request.mode === "navigate") {
     event.respondWith(navigation(event));
+  } else if (Object.hasOwn(MODULE_STUBS, url.pathname)) {
+    event.respondWith(new Response(MODULE_STUBS[url.pathname], {
+      headers: { "Content-Type": "application/javascript; charset=utf-8" },
+    }));
   } else if (isStatic(url)) {
     event.respondWith(staticAsset(event));
   }
@@ -209,7 +232,7 @@ self.addEventListener("push", (event) => {
     body: text(data.body, ""),
     tag: tag || undefined,
     renotify: Boolean(tag),
-    icon: "/static/icons/icon-192.png",
+    icon: hashedUrl("/static/icons/icon-192.png"),
     data: { url, event_id: data.event_id || null, kind: data.kind || null },
   }));
 });
