@@ -19,7 +19,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 def init_web(app: Flask) -> None:
     """Register page blueprints and the session user loader."""
-    from . import auth, exceptions, floor, home, orders, owner, pwa, sync, tracking
+    from . import auth, exceptions, floor, home, order_decisions, owner, pwa, sync, tracking
     app.register_blueprint(tracking.bp)
     app.register_blueprint(owner.bp)
     from . import dispatch, shipping
@@ -27,7 +27,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(exceptions.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(orders.bp)
+    # The order pages' blueprint, with the decision routes (confirm, decide, undo) added to it.
+    app.register_blueprint(order_decisions.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(floor.bp)
     from . import driver
