@@ -23,7 +23,7 @@ def undo_order_decision(cmd: commands.UndoOrderDecision, actor: Actor, uow: Unit
     uow.track(order)
     change = uow.orders.last_status_change(order.id)
     if not (actor.role in (Role.OWNER, Role.MANAGER)
-            or (change is not None and change.data.get("actor_id") == actor.user_id)):
+            or (actor.user_id is not None and change is not None and change.data.get("actor_id") == actor.user_id)):
         raise Forbidden("Only the shop, or whoever took this decision, can undo it.", code="order.undo_forbidden")
     facts = check_undo(order, cmd.version, change, now=utcnow(), window_seconds=settings.undo_seconds)
     _reserve_again(order, facts["allocations"], uow, actor)

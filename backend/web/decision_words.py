@@ -18,12 +18,15 @@ _CONFIRM_BUTTONS = {"cancel": "Yes, cancel {number}", "reject": "Yes, reject {nu
                     "reject_hold": "Yes, reject the payment of {number}"}
 
 
-def _places(units_by_warehouse: dict[str, int]) -> str:
-    """'London' or '2 in London and 1 in Manchester'."""
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _where(units_by_warehouse: dict[str, int]) -> str:
+    """' in London', or ': 2 in London and 1 in Manchester' when the units are in more than one place."""
     if len(units_by_warehouse) == 1:
-        return next(iter(units_by_warehouse))
-    parts = [f"{n} in {name}" for name, n in units_by_warehouse.items()]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+        return f" in {next(iter(units_by_warehouse))}"
+    return ": " + _listed([f"{n} in {name}" for name, n in units_by_warehouse.items()])
 
 
 def reserved_by_warehouse(order, names: dict[int, str]) -> dict[str, int]:
@@ -49,10 +52,10 @@ def consequences(decision: str, order, names: dict[int, str], run, today: date, 
     units = reserved_by_warehouse(order, names)
     total = sum(units.values())
     if state in (S.PICKING, S.PACKED) and total:
-        said.append(f"Its {counted(total, 'reserved unit')} {_go(total)} back into stock in {_places(units)}: "
-                    "the floor must put what it has picked back on the shelf.")
+        said.append(f"Its {counted(total, 'reserved unit')} {_go(total)} back into stock{_where(units)}. "
+                    "The floor must put what it has picked back on the shelf.")
     elif state in HOLDS_STOCK and total:
-        said.append(f"Its {counted(total, 'reserved unit')} {_go(total)} back on the shelf in {_places(units)}.")
+        said.append(f"Its {counted(total, 'reserved unit')} {_go(total)} back on the shelf{_where(units)}.")
     elif state in HOLDS_STOCK:
         said.append("No stock is reserved for it, so no stock changes.")
     else:
@@ -62,8 +65,6 @@ def consequences(decision: str, order, names: dict[int, str], run, today: date, 
         said.append(f"It is stop {run.position} on {run.driver}'s run {day}: the stop stays on the run, so "
                     f"tell {run.driver} to bring the parcel back. If it is handed over anyway, it shows under "
                     "Exceptions.")
-    elif state == S.SHIPPED:
-        said.append("It has been shipped: ask the carrier to stop or return the parcel.")
     if order.payment_status == "paid":
         said.append(f"It is paid ({format_money(order.total_minor, order.currency)}): refund the customer "
                     "separately.")
@@ -84,12 +85,12 @@ def outcome(decision: str, before_units: dict[str, int], order, names_after: dic
         lead = f"{number}'s payment rejected, order rejected" if decision == "reject_hold" \
             else f"{number} {_VERBS[decision]}"
         if back:
-            return f"{lead}: {counted(back, 'unit')} back in stock in {_places(before_units)}."
+            return f"{lead}: {counted(back, 'unit')} back in stock{_where(before_units)}."
         return f"{lead}."
     now = reserved_by_warehouse(order, names_after)
     if state == S.ALLOCATED:
         verb = {"accept": "accepted, allocated", "retry_allocation": "allocated"}.get(decision, "allocated")
-        return f"{number} {verb} to {_places(now)}."
+        return f"{number} {verb} to {_listed(list(now))}." if now else f"{number} {verb}."
     if state == S.BACKORDERED:
         missing = ", ".join(f"{s['sku']} {s['missing']} missing" for s in order.shortages)
         lead = f"{number} accepted but backordered" if decision == "accept" else f"{number} still backordered"
@@ -108,5 +109,5 @@ def undone(order, names: dict[int, str]) -> str:
     total = sum(units.values())
     status = order.state.value.replace("_", " ")
     if total:
-        return f"Undone: {order.number} is {status} again, {counted(total, 'unit')} reserved in {_places(units)}."
+        return f"Undone: {order.number} is {status} again, {counted(total, 'unit')} reserved{_where(units)}."
     return f"Undone: {order.number} is {status} again."
