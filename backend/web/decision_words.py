@@ -65,7 +65,10 @@ def consequences(decision: str, order, names: dict[int, str], run, today: date, 
         said.append(f"It is stop {run.position} on {run.driver}'s run {day}: the stop stays on the run, so "
                     f"tell {run.driver} to bring the parcel back. If it is handed over anyway, it shows under "
                     "Exceptions.")
-    if order.payment_status == "paid":
+    if order.payment_status == "authorized":
+        method = "PayPal" if order.payment_method == "paypal" else order.payment_method.replace("_", " ")
+        said.append(f"The {method} payment is voided, so nothing is taken from the customer.")
+    elif order.payment_status == "paid":
         said.append(f"It is paid ({format_money(order.total_minor, order.currency)}): refund the customer "
                     "separately.")
     reason = why_not_undoable(decision, state)

@@ -29,6 +29,7 @@ def order_in(status: OrderStatus, reserved=((1, 3),), payment_status="authorized
 def test_the_confirmation_names_the_order_its_stock_and_the_undo():
     said = words.consequences("cancel", order_in(S.ALLOCATED), NAMES, None, TODAY, 30)
     assert said == ["WB-000003 will be cancelled.", "Its 3 reserved units go back on the shelf in London.",
+                    "The card payment is voided, so nothing is taken from the customer.",
                     "You can undo this for 30 seconds afterwards."]
 
 
