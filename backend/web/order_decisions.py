@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -21,7 +21,8 @@ from ..identity import actor_for
 from ..queries.order_decisions import run_place, warehouse_names
 from ..queries.orders import order_for
 from . import decision_words as words
-from .orders import OUTCOME_KEY, bp, render_order
+from .orders import bp, render_order
+from .outcome import keep_outcome
 
 
 class DecisionForm(Schema):
@@ -30,6 +31,7 @@ class DecisionForm(Schema):
     action = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
     reason = fields.String(load_default="", validate=validate.Length(0, 500))
     confirm = fields.String(load_default="", validate=validate.Length(0, 10))
+    back = fields.String(load_default="", validate=validate.OneOf(["", "dashboard"]))
     csrf_token = fields.String(load_default="")
 
 
@@ -37,6 +39,7 @@ class ConfirmArgs(Schema):
     """Which decision the confirmation page is about."""
 
     action = fields.String(required=True, validate=validate.OneOf(words.DESTRUCTIVE))
+    back = fields.String(load_default="", validate=validate.OneOf(["", "dashboard"]))
 
 
 class UndoForm(Schema):
@@ -52,13 +55,13 @@ def _order(order_id: int):
     return order
 
 
-def _confirmation(order, decision: str, reason: str = "", status: int = 200):
+def _confirmation(order, decision: str, reason: str = "", back: str = "", status: int = 200):
     """The confirmation of a decision that ends the order: a fragment for htmx, else a page of its own."""
     said = words.consequences(decision, order, warehouse_names(db.session, order), run_place(db.session, order.id),
                               date.today(), bus().settings.undo_seconds)
     template = "orders/_confirm.html" if request.headers.get("HX-Request") else "orders/confirm.html"
     return render_template(template, order=order, decision=decision, said=said, reason=reason,
-                           button=words.confirm_button(decision, order)), status
+                           button=words.confirm_button(decision, order), back=back), status
 
 
 @bp.get("/<id:order_id>/confirm")
@@ -67,14 +70,14 @@ def confirm(order_id: int):
     """Ask before a cancel or reject: name the order and say what happens to its stock, its run and payment."""
     order = _order(order_id)
     try:
-        decision = ConfirmArgs().load(request.args.to_dict(), unknown="exclude")["action"]
+        args = ConfirmArgs().load(request.args.to_dict(), unknown="exclude")
     except ValidationError:
         return redirect(url_for("orders.show", order_id=order_id))
+    decision = args["action"]
     if decision not in dict(decisions_for(actor_for(current_user), order)):
-        session[OUTCOME_KEY] = {"order_id": order_id, "error": f"{order.number} can no longer be "
-                                f"{'cancelled' if decision == 'cancel' else 'rejected'}."}
-        return redirect(url_for("orders.show", order_id=order_id))
-    return _confirmation(order, decision)
+        return _back(order_id, args["back"], error=f"{order.number} can no longer be "
+                     f"{'cancelled' if decision == 'cancel' else 'rejected'}.")
+    return _confirmation(order, decision, back=args["back"])
 
 
 @bp.post("/<id:order_id>/decision")
@@ -84,22 +87,23 @@ def decide(order_id: int):
     try:
         form = DecisionForm().load(request.form.to_dict())
     except ValidationError as exc:
-        return _back(order_id, error="; ".join(f"{k}: {' '.join(v)}" for k, v in exc.messages.items()))
+        return _back(order_id, "", error="; ".join(f"{k}: {' '.join(v)}" for k, v in exc.messages.items()))
     before = order_for(db.session, order_id)
     if before is None:
         abort(404)
     ensure_visible(actor_for(current_user), before)
     decision = form["action"]
     if decision in words.DESTRUCTIVE and form["confirm"] != "yes":
-        return _confirmation(before, decision, form["reason"])
+        return _confirmation(before, decision, form["reason"], form["back"])
     before_units = words.reserved_by_warehouse(before, warehouse_names(db.session, before))
     try:
         after = bus().handle(command_for(decision, order_id, form["reason"]), actor_for(current_user))
     except DomainError as exc:
         if exc.status == 404:
             raise
-        return _back(order_id, error=exc.message)
-    return _back(order_id, done=words.outcome(decision, before_units, after, warehouse_names(db.session, after)))
+        return _back(order_id, form["back"], error=exc.message)
+    done = words.outcome(decision, before_units, after, warehouse_names(db.session, after))
+    return _back(order_id, form["back"], done=done)
 
 
 @bp.post("/<id:order_id>/undo")
@@ -117,11 +121,14 @@ def undo(order_id: int):
         if exc.status == 404:
             raise
         return render_order(_order(order_id), error=exc.message, status=exc.status)
-    return _back(order_id, done=words.undone(after, warehouse_names(db.session, after)))
+    return _back(order_id, "", done=words.undone(after, warehouse_names(db.session, after)))
 
 
-def _back(order_id: int, *, done: str = "", error: str = ""):
-    """To the order page, which shows what happened once (after a redirect, so a reload repeats nothing)."""
-    session[OUTCOME_KEY] = {"order_id": order_id, "done": done, "error": error}
+def _back(order_id: int, back: str, *, done: str = "", error: str = ""):
+    """To the page the decision came from (the order page, or the dashboard), which shows what happened once."""
+    if back == "dashboard":
+        keep_outcome("dashboard", done=done, error=error, order_id=order_id)
+        return redirect(url_for("owner.dashboard"))
+    keep_outcome(f"order-{order_id}", done=done, error=error)
     return redirect(url_for("orders.show", order_id=order_id))
 

@@ -1,7 +1,7 @@
 """Order pages: a list and an order page with the decisions the user may take."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, session, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -14,10 +14,9 @@ from ..identity import actor_for
 from ..queries.order_decisions import undo_offer
 from ..queries.orders import list_orders, order_for, order_history
 from .decision_words import DESTRUCTIVE
+from .outcome import take_outcome
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
-# Where the message of a decision waits for the order page after the redirect.
-OUTCOME_KEY = "order_outcome"
 
 
 class ListArgs(Schema):
@@ -62,7 +61,7 @@ def render_order(order, *, error: str = "", status: int = 200):
     tracking_url = (url_for("tracking.show", token=order.tracking_token, _external=True)
                     if actor.is_office or (actor.customer_id is not None and actor.customer_id == order.customer_id)
                     else None)
-    outcome = _take_outcome(order.id)
+    outcome = take_outcome(f"order-{order.id}")
     if error:
         outcome = {"error": error}
     undo = undo_offer(db.session, order, user_id=actor.user_id, is_office=actor.is_office, now=utcnow(),
@@ -72,11 +71,3 @@ def render_order(order, *, error: str = "", status: int = 200):
                            tracking_url=tracking_url, office_fields=sees_office_fields(actor),
                            outcome=outcome, undo=undo, destructive=DESTRUCTIVE), status
 
-
-def _take_outcome(order_id: int) -> dict:
-    """The message of the decision just taken on this order, shown once."""
-    outcome = session.get(OUTCOME_KEY)
-    if not outcome or outcome.get("order_id") != order_id:
-        return {}
-    session.pop(OUTCOME_KEY)
-    return outcome

@@ -13,7 +13,7 @@ from backend.adapters.tables import stock_levels
 from backend.domain import commands
 from backend.extensions import db
 from tests.e2e.conftest import PHONE, UNLABELLED_CONTROLS, browser_sign_in
-from tests.factories import run
+from tests.factories import LEEDS, run
 from tests.ledger import assert_ledger_balanced
 
 pytestmark = pytest.mark.browser
@@ -50,8 +50,9 @@ def test_a_cancel_is_confirmed_then_undone_and_the_order_is_back_with_its_stock(
     phone.get_by_role("button", name="Cancel order…").tap()
     heading = phone.get_by_role("heading", name=f"{number} will be cancelled.")
     expect(heading).to_be_focused()  # a screen reader starts on what is being asked
-    expect(phone.locator("#decision-panel")).to_contain_text("Its 2 reserved units go back on the shelf in MAN warehouse.")
-    expect(phone.locator("#decision-panel")).to_contain_text("You can undo this for 30 seconds afterwards.")
+    panel = phone.locator("#decision-panel")
+    expect(panel).to_contain_text("Its 2 reserved units go back on the shelf in MAN warehouse.")
+    expect(panel).to_contain_text("You can undo this for 30 seconds afterwards.")
     assert phone.evaluate(UNLABELLED_CONTROLS) == []
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 360
     phone.screenshot(path=str(shots / "owner-cancel-confirmation-360.png"), full_page=True)
@@ -94,7 +95,8 @@ def test_the_confirmation_works_without_javascript_as_a_page_of_its_own(browser,
         page.get_by_role("button", name="Reject…").tap()
         expect(page).to_have_url(f"{live_server.url}/orders/{order_id}/confirm?action=reject")
         expect(page.get_by_role("heading", name=f"{number} will be rejected.")).to_be_visible()
-        expect(page.locator("#decision-panel")).to_contain_text("Its 1 reserved unit goes back on the shelf in LON warehouse.")
+        expect(page.locator("#decision-panel")).to_contain_text(
+            "Its 1 reserved unit goes back on the shelf in LON warehouse.")
         assert _state(app, order_id)[0] == "placed"
         page.get_by_role("button", name=f"Yes, reject {number}").tap()
         expect(page.locator("h1 .status")).to_have_text("rejected")
@@ -103,5 +105,38 @@ def test_the_confirmation_works_without_javascript_as_a_page_of_its_own(browser,
         expect(page.locator("h1 .status")).to_have_text("placed")
     finally:
         context.close()
+    with app.app_context():
+        assert_ledger_balanced(db.engine)
+
+
+def test_payment_holds_are_released_and_rejected_in_place_on_the_dashboard(phone, live_server, shots):
+    world, app = live_server.world, live_server.app
+    held = [world.place([("MUG", 1)], billing_address=dict(LEEDS, country="FR")) for _ in range(2)]
+    assert {_state(app, order_id)[0] for order_id in held} == {"payment_hold"}
+    release, reject = (f"WB-{order_id:06d}" for order_id in held)
+    browser_sign_in(phone, world.emails["owner"], lands_on="/orders/")
+    phone.goto("/dashboard/")
+    navigations = []
+    phone.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    phone.get_by_role("button", name=f"Release {release}").tap()
+    expect(phone.locator("#dashboard-outcome")).to_contain_text(
+        f"{release} released from payment hold: ready to accept.")
+    expect(phone.get_by_role("button", name=f"Release {release}")).to_have_count(0)
+    assert _state(app, held[0])[0] == "placed"
+
+    phone.get_by_role("button", name=f"Reject payment of {reject}…").tap()
+    expect(phone.get_by_role("heading", name=f"{reject}'s payment will be rejected and the order rejected with it."))\
+        .to_be_focused()
+    expect(phone.locator("#decision-panel")).to_contain_text("A rejected payment stays rejected")
+    assert _state(app, held[1])[0] == "payment_hold"  # asking changed nothing
+    phone.screenshot(path=str(shots / "owner-dashboard-reject-hold-confirmation-360.png"), full_page=True)
+    phone.get_by_role("button", name=f"Yes, reject the payment of {reject}").tap()
+    expect(phone.locator("#dashboard-outcome")).to_contain_text(
+        f"{reject}'s payment rejected, order rejected: 1 unit back in stock in MAN warehouse.")
+    expect(phone.get_by_role("button", name=f"Reject payment of {reject}…")).to_have_count(0)
+    phone.screenshot(path=str(shots / "owner-dashboard-after-reject-360.png"), full_page=True)
+    assert navigations == []  # all in place
+    assert _state(app, held[1])[0] == "rejected"
     with app.app_context():
         assert_ledger_balanced(db.engine)
