@@ -44,9 +44,16 @@ def confirm_button(decision: str, order) -> str:
     return _CONFIRM_BUTTONS[decision].format(number=order.number)
 
 
-def consequences(decision: str, order, names: dict[int, str], run, today: date, undo_seconds: int) -> list[str]:
-    """Sentences saying what confirming `decision` will do to the order, its stock, its run and its payment."""
+def consequences(decision: str, order, names: dict[int, str], run, today: date, undo_seconds: int,
+                 *, for_customer: bool = False) -> list[str]:
+    """Sentences saying what confirming `decision` will do to the order, its stock, its run and its payment
+    (a customer cancelling their own order hears about their order and their money only)."""
     number, state = order.number, order.state
+    if for_customer:
+        return [f"{number} will be cancelled.",
+                *(["Nothing will be taken for it."] if order.payment_status != "paid" else
+                  ["You have paid for it: the shop will refund you."]),
+                f"You can undo this for {counted(undo_seconds, 'second')} afterwards."]
     said = [f"{number}'s payment will be rejected and the order rejected with it." if decision == "reject_hold"
             else f"{number} will be {_VERBS[decision]}."]
     units = reserved_by_warehouse(order, names)
@@ -80,9 +87,12 @@ def _go(n: int) -> str:
     return "goes" if n == 1 else "go"
 
 
-def outcome(decision: str, before_units: dict[str, int], order, names_after: dict[int, str]) -> str:
-    """What happened, in the office's words, after `decision` left the order as it is now."""
+def outcome(decision: str, before_units: dict[str, int], order, names_after: dict[int, str],
+            *, for_customer: bool = False) -> str:
+    """What happened, in the office's words (or a customer's), after `decision` left the order as it is now."""
     number, state = order.number, order.state
+    if for_customer:
+        return f"{number} cancelled." if state == S.CANCELLED else f"{number} is now {state.value.replace('_', ' ')}."
     if decision in _VERBS:
         back = sum(before_units.values())
         lead = f"{number}'s payment rejected, order rejected" if decision == "reject_hold" \
@@ -106,8 +116,10 @@ def outcome(decision: str, before_units: dict[str, int], order, names_after: dic
     return f"{number} is now {state.value.replace('_', ' ')}."
 
 
-def undone(order, names: dict[int, str]) -> str:
+def undone(order, names: dict[int, str], *, for_customer: bool = False) -> str:
     """What an undo put back."""
+    if for_customer:
+        return f"Undone: {order.number} goes ahead as before."
     units = reserved_by_warehouse(order, names)
     total = sum(units.values())
     status = order.state.value.replace("_", " ")

@@ -5,8 +5,6 @@ Without JavaScript every step is a page and a POST; with htmx the confirmation o
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
@@ -15,6 +13,7 @@ from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import ensure_visible
 from ..domain.errors import DomainError
+from ..domain.events import utcnow
 from ..domain.order_decisions import DECISIONS, command_for, decisions_for
 from ..extensions import db
 from ..identity import actor_for
@@ -57,8 +56,10 @@ def _order(order_id: int):
 
 def _confirmation(order, decision: str, reason: str = "", back: str = "", status: int = 200):
     """The confirmation of a decision that ends the order: a fragment for htmx, else a page of its own."""
-    said = words.consequences(decision, order, warehouse_names(db.session, order), run_place(db.session, order.id),
-                              date.today(), bus().settings.undo_seconds)
+    office = actor_for(current_user).is_office
+    said = words.consequences(decision, order, warehouse_names(db.session, order) if office else {},
+                              run_place(db.session, order.id) if office else None, utcnow().date(),
+                              bus().settings.undo_seconds, for_customer=not office)
     template = "orders/_confirm.html" if request.headers.get("HX-Request") else "orders/confirm.html"
     return render_template(template, order=order, decision=decision, said=said, reason=reason,
                            button=words.confirm_button(decision, order), back=back), status
@@ -102,7 +103,8 @@ def decide(order_id: int):
         if exc.status == 404:
             raise
         return _back(order_id, form["back"], error=exc.message)
-    done = words.outcome(decision, before_units, after, warehouse_names(db.session, after))
+    done = words.outcome(decision, before_units, after, warehouse_names(db.session, after),
+                         for_customer=not actor_for(current_user).is_office)
     return _back(order_id, form["back"], done=done)
 
 
@@ -121,7 +123,8 @@ def undo(order_id: int):
         if exc.status == 404:
             raise
         return render_order(_order(order_id), error=exc.message, status=exc.status)
-    return _back(order_id, "", done=words.undone(after, warehouse_names(db.session, after)))
+    return _back(order_id, "", done=words.undone(after, warehouse_names(db.session, after),
+                                                 for_customer=not actor_for(current_user).is_office))
 
 
 def _back(order_id: int, back: str, *, done: str = "", error: str = ""):

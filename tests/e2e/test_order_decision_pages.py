@@ -27,7 +27,7 @@ def _post(client, order_id, path, **data):
     return client.post(f"/orders/{order_id}/{path}", data={"csrf_token": token, **data})
 
 
-def _cancel_and_version(client, world, order_id) -> str:
+def _cancel_and_version(client, order_id) -> str:
     """Cancel from the page, confirmed; the version the undo form carries."""
     _post(client, order_id, "decision", action="cancel", confirm="yes")
     return re.search(r'name="version" value="(\d+)"', _page(client, order_id)).group(1)
@@ -77,7 +77,7 @@ def test_a_decision_the_user_may_not_take_is_not_offered_for_confirmation(client
 def test_a_second_undo_is_refused_with_409_and_changes_nothing(client, world):
     order_id = world.place([("MUG", 1)])
     sign_in(client, world.emails["owner"])
-    version = _cancel_and_version(client, world, order_id)
+    version = _cancel_and_version(client, order_id)
     assert _post(client, order_id, "undo", version=version).status_code == 302
     assert _status(client, order_id) == "placed"
     again = _post(client, order_id, "undo", version=version)
@@ -89,7 +89,7 @@ def test_a_second_undo_is_refused_with_409_and_changes_nothing(client, world):
 def test_an_expired_undo_is_refused_with_409_and_the_order_stays_cancelled(client, world, app):
     order_id = world.place([("MUG", 1)])
     sign_in(client, world.emails["owner"])
-    version = _cancel_and_version(client, world, order_id)
+    version = _cancel_and_version(client, order_id)
     with app.app_context():  # 31 seconds go by
         row = db.session.execute(sa.select(AuditEvent).where(AuditEvent.order_id == order_id)
                                  .order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
@@ -108,3 +108,19 @@ def test_an_undo_without_a_version_is_a_page_with_a_message_not_a_crash(client, 
     sign_in(client, world.emails["owner"])
     response = _post(client, order_id, "undo", version="not-a-number")
     assert response.status_code == 422 and "Nothing to undo" in response.get_data(as_text=True)
+
+
+def test_a_customer_cancelling_their_order_reads_about_their_order_not_the_warehouse_and_may_undo(client, world):
+    order_id = world.place([("MUG", 1)], who="customer", method="cash_on_delivery")
+    number = f"WB-{order_id:06d}"
+    sign_in(client, world.emails["customer"])
+    confirmation = client.get(f"/orders/{order_id}/confirm?action=cancel").get_data(as_text=True)
+    assert f"{number} will be cancelled." in confirmation and "Nothing will be taken for it." in confirmation
+    assert "warehouse" not in confirmation and "shelf" not in confirmation and "reserved" not in confirmation
+    _post(client, order_id, "decision", action="cancel", confirm="yes")
+    page = _page(client, order_id)
+    assert f"{number} cancelled." in page and "in stock" not in page
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    _post(client, order_id, "undo", version=version)
+    assert f"Undone: {number} goes ahead as before." in _page(client, order_id)
+    assert _status(client, order_id) == "placed"
