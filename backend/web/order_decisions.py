@@ -31,6 +31,8 @@ class DecisionForm(Schema):
     reason = fields.String(load_default="", validate=validate.Length(0, 500))
     confirm = fields.String(load_default="", validate=validate.Length(0, 10))
     back = fields.String(load_default="", validate=validate.OneOf(["", "dashboard"]))
+    # The order's version the confirmation described: if the order moved on since, it is asked again.
+    version = fields.Integer(load_default=None, strict=False, validate=validate.Range(1, 2**31 - 1))
     csrf_token = fields.String(load_default="")
 
 
@@ -54,7 +56,7 @@ def _order(order_id: int):
     return order
 
 
-def _confirmation(order, decision: str, reason: str = "", back: str = "", status: int = 200):
+def _confirmation(order, decision: str, reason: str = "", back: str = "", changed: bool = False, status: int = 200):
     """The confirmation of a decision that ends the order: a fragment for htmx, else a page of its own."""
     office = actor_for(current_user).is_office
     said = words.consequences(decision, order, warehouse_names(db.session, order) if office else {},
@@ -62,7 +64,7 @@ def _confirmation(order, decision: str, reason: str = "", back: str = "", status
                               bus().settings.undo_seconds, for_customer=not office)
     template = "orders/_confirm.html" if request.headers.get("HX-Request") else "orders/confirm.html"
     return render_template(template, order=order, decision=decision, said=said, reason=reason,
-                           button=words.confirm_button(decision, order), back=back), status
+                           button=words.confirm_button(decision, order), back=back, changed=changed), status
 
 
 @bp.get("/<id:order_id>/confirm")
@@ -94,8 +96,9 @@ def decide(order_id: int):
         abort(404)
     ensure_visible(actor_for(current_user), before)
     decision = form["action"]
-    if decision in words.DESTRUCTIVE and form["confirm"] != "yes":
-        return _confirmation(before, decision, form["reason"], form["back"])
+    changed = form["version"] is not None and form["version"] != before.version
+    if decision in words.DESTRUCTIVE and (form["confirm"] != "yes" or changed):
+        return _confirmation(before, decision, form["reason"], form["back"], changed=changed)
     before_units = words.reserved_by_warehouse(before, warehouse_names(db.session, before))
     try:
         after = bus().handle(command_for(decision, order_id, form["reason"]), actor_for(current_user))

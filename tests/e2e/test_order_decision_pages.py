@@ -124,3 +124,16 @@ def test_a_customer_cancelling_their_order_reads_about_their_order_not_the_wareh
     _post(client, order_id, "undo", version=version)
     assert f"Undone: {number} goes ahead as before." in _page(client, order_id)
     assert _status(client, order_id) == "placed"
+
+
+def test_a_confirmation_for_an_order_that_moved_on_is_asked_again_and_changes_nothing(client, world, app):
+    order_id = world.place([("MUG", 1)])
+    sign_in(client, world.emails["owner"])
+    confirmation = client.get(f"/orders/{order_id}/confirm?action=cancel").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', confirmation).group(1)
+    run(app, commands.AcceptOrder(order_id), world.actor("manager"))  # meanwhile, on another phone
+    response = client.post(f"/orders/{order_id}/decision", data={
+        "csrf_token": csrf_token_of(confirmation), "action": "cancel", "confirm": "yes", "version": version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "changed since you were asked" in page
+    assert _status(client, order_id) == "allocated"
