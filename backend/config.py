@@ -133,6 +133,8 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_FREE_SHIPPING_OVER_MINOR": _env_int("WAYBILL_FREE_SHIPPING_OVER_MINOR", 10000),
         "WAYBILL_SPLIT_MIN_LINE_MINOR": _env_int("WAYBILL_SPLIT_MIN_LINE_MINOR", 2000),
         "WAYBILL_ALLOCATION_STRATEGY": os.environ.get("WAYBILL_ALLOCATION_STRATEGY", "nearest_first"),
+        # Seconds in which a cancel or reject can still be undone from the order page.
+        "WAYBILL_UNDO_SECONDS": _env_int("WAYBILL_UNDO_SECONDS", 30),
         "WAYBILL_RISK_MAX_ORDER_MINOR": _env_int("WAYBILL_RISK_MAX_ORDER_MINOR", 100000),
         "WAYBILL_RISK_VELOCITY_LIMIT": _env_int("WAYBILL_RISK_VELOCITY_LIMIT", 5),
         "WAYBILL_RISK_VELOCITY_WINDOW_MINUTES": _env_int("WAYBILL_RISK_VELOCITY_WINDOW_MINUTES", 60),

@@ -6,9 +6,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..domain.events import utcnow
+from ..domain.order_undo import StatusChange
 from ..domain.orders import Order
 from .data_mapper import DataMapper
 from .mappings import ORDER, ORDER_LINE
+from .records import AuditEvent
 from .precompiled import Precompiled, PrecompiledBySize, typed_bind
 from .tables import customers, order_lines, orders
 
@@ -98,3 +100,18 @@ class OrderRepository:
         since = utcnow() - timedelta(minutes=minutes)
         return self.session.execute(sa.select(sa.func.count()).select_from(orders).where(
             orders.c.created_at >= since, orders.c.card_fingerprint == card_fingerprint)).scalar_one()
+
+    def last_status_change(self, order_id: int) -> StatusChange | None:
+        """The order's latest status change from its audit trail (what a decision kept for its undo)."""
+        return last_status_change(self.session, order_id)
+
+
+def last_status_change(session, order_id: int) -> StatusChange | None:
+    """The order's latest status change, as its audit trail has it (None for an order never changed)."""
+    row = session.execute(
+        sa.select(AuditEvent.action, AuditEvent.from_status, AuditEvent.to_status, AuditEvent.data,
+                  AuditEvent.created_at)
+        .where(AuditEvent.order_id == order_id, AuditEvent.to_status.is_not(None))
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    return StatusChange(row.action, row.from_status, row.to_status, dict(row.data or {}), row.created_at) \
+        if row else None

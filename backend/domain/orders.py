@@ -45,6 +45,14 @@ TRANSITIONS: dict[OrderStatus, frozenset] = {
     S.REJECTED: frozenset(),
 }
 
+# Undoing a decision moments after it was taken (domain/order_undo.py): the statuses an ended order may go
+# back to. Only orders whose goods never left the shelf: once the floor picks, packs or ships, the cancel
+# has set people and parcels moving, and that is not put back by a tap.
+REINSTATABLE: dict[OrderStatus, frozenset] = {
+    S.CANCELLED: frozenset({S.PLACED, S.PAYMENT_HOLD, S.AWAITING_PAYMENT, S.ACCEPTED, S.BACKORDERED, S.ALLOCATED}),
+    S.REJECTED: frozenset({S.PLACED, S.AWAITING_PAYMENT}),
+}
+
 # Statuses in which stock is still promised to the order and must be released if it ends.
 HOLDS_STOCK = frozenset({S.PLACED, S.PAYMENT_HOLD, S.AWAITING_PAYMENT, S.ACCEPTED, S.BACKORDERED,
                          S.ALLOCATED, S.PICKING, S.PACKED})
@@ -164,19 +172,27 @@ class Order(RecordsEvents):
     # -- the one mutator of status -----------------------------------------------------------
     def transition(self, to: OrderStatus, *, actor_id: int | None, reason: str = "", **data) -> DomainEvent:
         """Move to `to` if the table allows it, bump the version and record the event."""
-        to = OrderStatus(to)
-        if to not in TRANSITIONS[self.state]:
+        return self._move(OrderStatus(to), TRANSITIONS, f"order.{OrderStatus(to).value}", actor_id=actor_id,
+                          reason=reason, **data)
+
+    def reinstate(self, to: OrderStatus, *, actor_id: int | None, **data) -> DomainEvent:
+        """Undo the decision that ended the order: back to `to` if REINSTATABLE allows it (the caller checks
+        the undo window and puts the stock back)."""
+        undone = "order.cancel_undone" if self.state == OrderStatus.CANCELLED else "order.reject_undone"
+        return self._move(OrderStatus(to), REINSTATABLE, undone, actor_id=actor_id, **data)
+
+    def _move(self, to: OrderStatus, table: dict, event: str, *, actor_id: int | None, **data) -> DomainEvent:
+        allowed = table.get(self.state, frozenset())
+        if to not in allowed:
             raise IllegalTransition(
                 f"Order {self.number} is {self.state.value.replace('_', ' ')} and cannot become "
                 f"{to.value.replace('_', ' ')}.",
-                details={"from": self.status, "to": to.value,
-                         "allowed": sorted(s.value for s in TRANSITIONS[self.state])})
+                details={"from": self.status, "to": to.value, "allowed": sorted(s.value for s in allowed)})
         previous = self.status
         self.status = to.value
         self.version += 1
         self.updated_at = utcnow()
-        return self.record(f"order.{to.value}", actor_id=actor_id, from_status=previous,
-                           to_status=to.value, reason=reason, **data)
+        return self.record(event, actor_id=actor_id, from_status=previous, to_status=to.value, **data)
 
     def record(self, name: str, *, actor_id: int | None, changed: bool = False, **data) -> DomainEvent:
         """Append a domain event about this order; the unit of work writes it to the outbox.

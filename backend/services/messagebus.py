@@ -7,7 +7,7 @@ from ..domain import commands
 from ..domain.access import Actor
 from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
 from . import accounts
-from . import order_changes, packing, picking, short_picks
+from . import order_changes, order_undo, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
 from . import delivery
 from . import dispatch, shipping
@@ -33,6 +33,7 @@ HANDLERS: dict[type, Handler] = {
     commands.ReleasePaymentHold: orders.release_payment_hold,
     commands.RejectPaymentHold: orders.reject_payment_hold,
     commands.RecordPaymentReceived: orders.record_payment_received,
+    commands.UndoOrderDecision: order_undo.undo_order_decision,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,
     commands.UpdateProduct: catalogue.update_product,

@@ -7,6 +7,7 @@ from ..domain import commands
 from ..domain.access import Actor, Role, ensure_visible, require_role
 from ..domain.intake import authorize_intake, intake_channel
 from ..domain.errors import DomainError, Forbidden, InvalidOrder
+from ..domain.order_undo import facts_before_ending
 from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderLine, OrderStatus
 from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskFacts, assess_risk,
                                initial_payment_status, needs_buyer_payment_confirmation)
@@ -163,10 +164,14 @@ def _allocate_or_backorder(order: Order, uow: UnitOfWork, settings: Settings, ac
                           code="order.still_backordered", details={"shortages": order.shortages})
 
 
-def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, reason: str) -> None:
-    """Reject or cancel: release every reserved unit and void the payment in the same transaction."""
+def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, reason: str, decision: str) -> None:
+    """Reject or cancel: release every reserved unit and void the payment in the same transaction.
+
+    The ending event keeps what the order was before, when the decision may be undone (domain/order_undo.py).
+    """
     held_stock = order.state in HOLDS_STOCK
-    order.transition(to, actor_id=actor.user_id, reason=reason)
+    undo = facts_before_ending(order, decision)
+    order.transition(to, actor_id=actor.user_id, reason=reason, **({"undo": undo} if undo else {}))
     if held_stock:
         reservations.release_order(order, uow, actor)
     if order.payment_status != PaymentStatus.PAID.value:
@@ -178,7 +183,7 @@ def reject_order(cmd: commands.RejectOrder, actor: Actor, uow: UnitOfWork, setti
     """Refuse a placed order (owner or manager)."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     order = _locked_visible(cmd.order_id, actor, uow)
-    _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason)
+    _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason, "reject")
     return order
 
 
@@ -191,7 +196,7 @@ def cancel_order(cmd: commands.CancelOrder, actor: Actor, uow: UnitOfWork, setti
                             code="order.cancel_needs_shop")
     else:
         require_role(actor, Role.OWNER, Role.MANAGER)
-    _end_order(order, OrderStatus.CANCELLED, actor, uow, cmd.reason)
+    _end_order(order, OrderStatus.CANCELLED, actor, uow, cmd.reason, "cancel")
     return order
 
 
@@ -222,7 +227,7 @@ def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow: Un
 def reject_payment_hold(cmd: commands.RejectPaymentHold, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """A manager judges a held payment bad: the order is rejected and its stock released."""
     order = _locked_on_hold(cmd.order_id, actor, uow)
-    _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason or "payment rejected")
+    _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason or "payment rejected", "reject_hold")
     return order
 
 

@@ -13,6 +13,7 @@ from ..domain.allocation import Site
 from ..domain.catalogue import Customer, Product, Warehouse
 from ..domain.delivery import Blob, CashSettlement, DeliveryProof
 from ..domain.dispatch import DeliveryRun, RunStop
+from ..domain.order_undo import StatusChange
 from ..domain.orders import Order
 from ..domain.picking import PickLine, PickList
 from ..domain.shipping import Parcel, Shipment
@@ -27,6 +28,7 @@ class OrderRepository(Protocol):
     def by_channel_order_id(self, channel: str, channel_order_id: str) -> Order | None: ...
     def customer_recent_orders(self, customer_id: int, *, minutes: int) -> int | None: ...
     def card_recent_orders(self, card_fingerprint: str, *, minutes: int) -> int: ...
+    def last_status_change(self, order_id: int) -> StatusChange | None: ...
 
 
 class StockRepository(Protocol):

@@ -25,6 +25,8 @@ class Settings:
     dispatch_start_hour_utc: int = 8
     # Packing: dimensional weight = L x W x H (cm3) / this divisor (kg); mm3 / divisor is grams.
     dim_weight_divisor: int = 5000
+    # How long after a cancel or reject the office may still undo it (domain/order_undo.py).
+    undo_seconds: int = 30
     # Hashes new passwords (adapters: argon2), built by the wiring like the carriers.
     passwords: PasswordHasher | None = field(default=None, compare=False, hash=False)
 
@@ -46,5 +48,6 @@ class Settings:
             dispatch_service_minutes=float(config.get("WAYBILL_DISPATCH_SERVICE_MINUTES", 5)),
             dispatch_start_hour_utc=int(config.get("WAYBILL_DISPATCH_START_HOUR_UTC", 8)),
             dim_weight_divisor=int(config.get("WAYBILL_DIM_WEIGHT_DIVISOR", 5000)),
+            undo_seconds=int(config.get("WAYBILL_UNDO_SECONDS", 30)),
             passwords=passwords,
         )

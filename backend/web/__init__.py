@@ -26,7 +26,7 @@ def init_web(app: Flask) -> None:
     # First registered, last run: compression sees the answer once every other hook has shaped it.
     init_compression(app)
     init_assets(app)
-    from . import auth, exceptions, floor, home, orders, owner, pwa, sync, tracking
+    from . import auth, exceptions, floor, home, order_decisions, owner, pwa, sync, tracking
     app.register_blueprint(tracking.bp)
     app.register_blueprint(owner.bp)
     from . import dispatch, shipping
@@ -34,7 +34,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(exceptions.bp)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(orders.bp)
+    # The order pages' blueprint, with the decision routes (confirm, decide, undo) added to it.
+    app.register_blueprint(order_decisions.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(floor.bp)
     from . import driver

@@ -4,20 +4,23 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..bootstrap import bus
 from ..domain.access import Role, ensure_visible, sees_office_fields
 from ..domain.catalogue import Channel
+from ..domain.events import utcnow
+from ..domain.order_decisions import STATUS_GROUPS, decisions_for
 from ..domain.orders import OrderStatus
-from ..domain.errors import DomainError
-from ..domain.order_decisions import DECISIONS, STATUS_GROUPS, command_for, decisions_for
 from ..extensions import db
 from ..identity import actor_for
+from ..queries.order_decisions import undo_offer
 from ..queries.orders import list_orders, order_for, order_history
 from ..queries.tracking import customer_timeline
+from .decision_words import DESTRUCTIVE
+from .outcome import take_outcome
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -32,14 +35,6 @@ class ListArgs(Schema):
     status = fields.String(load_default="", validate=validate.OneOf(["", *(s.value for s in OrderStatus)]))
     placed_from = fields.Date(load_default=None, data_key="from")
     placed_to = fields.Date(load_default=None, data_key="to")
-
-
-class DecisionForm(Schema):
-    """A decision on an order from the order page."""
-
-    action = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
-    reason = fields.String(load_default="", validate=validate.Length(0, 500))
-    csrf_token = fields.String(load_default="")
 
 
 @bp.get("/")
@@ -101,32 +96,27 @@ def _visible_order(order_id: int):
 @login_required
 def show(order_id: int):
     """One order: lines, money, addresses, payment, stock and its history."""
-    order = _visible_order(order_id)
+    return render_order(_visible_order(order_id))
+
+
+def render_order(order, *, error: str = "", status: int = 200):
+    """The order page, with the message of a decision just taken (once) and its undo while it lasts."""
     actor = actor_for(current_user)
     # The customer's tracking link: for the office to send on, and for the customer it belongs to.
     tracking_url = (url_for("tracking.show", token=order.tracking_token, _external=True)
                     if actor.is_office or (actor.customer_id is not None and actor.customer_id == order.customer_id)
                     else None)
+    outcome = take_outcome(f"order-{order.id}")
+    if error:
+        outcome = {"error": error}
+    undo = undo_offer(db.session, order, user_id=actor.user_id, is_office=actor.is_office, now=utcnow(),
+                      window_seconds=bus().settings.undo_seconds)
     if actor.role == Role.CUSTOMER:
         return render_template("orders/customer_show.html", order=order, actions=decisions_for(actor, order),
-                               timeline=customer_timeline(db.session, order.id), tracking_url=tracking_url)
+                               timeline=customer_timeline(db.session, order.id), tracking_url=tracking_url,
+                               outcome=outcome, undo=undo, destructive=DESTRUCTIVE), status
     return render_template("orders/show.html", order=order, actions=decisions_for(actor, order),
                            history=order_history(db.session, order.id) if actor.is_office else [],
-                           tracking_url=tracking_url, office_fields=sees_office_fields(actor))
+                           tracking_url=tracking_url, office_fields=sees_office_fields(actor),
+                           outcome=outcome, undo=undo, destructive=DESTRUCTIVE), status
 
-
-@bp.post("/<id:order_id>/decision")
-@login_required
-def decide(order_id: int):
-    """Apply a decision from the order page; errors are shown on the page, never a crash."""
-    try:
-        form = DecisionForm().load(request.form.to_dict())
-        bus().handle(command_for(form["action"], order_id, form["reason"]), actor_for(current_user))
-        flash("Done.")
-    except ValidationError as exc:
-        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.messages.items()), "error")
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-    return redirect(url_for("orders.show", order_id=order_id))

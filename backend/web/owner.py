@@ -9,6 +9,7 @@ from ..extensions import db
 from ..identity import actor_for
 from ..queries.dashboard import dashboard as dashboard_figures
 from .timefmt import shop_clock
+from .outcome import take_outcome
 
 bp = Blueprint("owner", __name__, url_prefix="/dashboard")
 
@@ -20,4 +21,5 @@ def dashboard():
     require_role(actor_for(current_user), *OFFICE)
     figures = dashboard_figures(db.session, zone=shop_clock().zone)
     template = "owner/_figures.html" if request.headers.get("HX-Request") else "owner/dashboard.html"
-    return render_template(template, d=figures)
+    # What a decision taken here just did (a hold released or rejected in place), said once.
+    return render_template(template, d=figures, outcome=take_outcome("dashboard"))

@@ -63,7 +63,7 @@ def test_a_page_form_with_bytes_that_are_not_utf8_is_kept_as_plain_text_never_a_
     token = csrf_token_of(client.get(f"/orders/{order_id}").get_data(as_text=True))
     # %ED%A0%BD is a surrogate encoded as if it were UTF-8. Werkzeug never decodes it into a surrogate
     # (it keeps the escape as written), so a form cannot carry one: the page shows what was sent.
-    body = f"csrf_token={token}&action=reject&reason=odd%ED%A0%BD"
+    body = f"csrf_token={token}&action=reject&confirm=yes&reason=odd%ED%A0%BD"
     response = client.post(f"/orders/{order_id}/decision", data=body,
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 302

@@ -19,9 +19,11 @@ def _number(order_id: int) -> str:
 
 
 def _decide(client, order_id, action, **extra):
+    """Take a decision from the order page, confirming it when it ends the order (as the confirmation does)."""
     page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    confirmed = {"confirm": "yes"} if action in ("reject", "cancel", "reject_hold") else {}
     return client.post(f"/orders/{order_id}/decision",
-                       data={"action": action, "csrf_token": csrf_token_of(page), **extra})
+                       data={"action": action, "csrf_token": csrf_token_of(page), **confirmed, **extra})
 
 
 # -- signing in --------------------------------------------------------------------------------------

@@ -12,5 +12,5 @@ from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, Creat
                          MoveStop, RecordPick, ReduceOrderLine, ReorderRun, ScanPick, ShortPick, StartRun)
 from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFromPush, UnsubscribeFromStaffPush
 from .orders import (AcceptOrder, CancelOrder, PlaceOrder, RecordPaymentReceived, RejectOrder, RejectPaymentHold,
-                     ReleasePaymentHold, RetryAllocation)
+                     ReleasePaymentHold, RetryAllocation, UndoOrderDecision)
 from .sync import RecordReplayOutcome, RegisterDevice, ReplayCommand

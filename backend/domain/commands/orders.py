@@ -74,3 +74,14 @@ class RecordPaymentReceived:
 
     order_id: int
     reference: str = ""
+
+
+@dataclass(frozen=True)
+class UndoOrderDecision:
+    """Take back a cancel or reject within the undo window: the order returns to where it was, stock and all.
+
+    `version` is the order's version the decision left it at, so only that decision is undone, once.
+    """
+
+    order_id: int
+    version: int
