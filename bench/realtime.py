@@ -102,16 +102,21 @@ def session_cookie(base: str) -> str:
 
 
 class Clients:
-    """N Socket.IO clients in one event loop, noting when each message arrived."""
+    """N Socket.IO clients in one event loop, noting when each message arrived.
 
-    def __init__(self, count: int, key):
-        self.count, self.key = count, key
-        self.clients, self.log, self.wanted, self.done = [], [], None, asyncio.Event()
+    `event` is the Socket.IO event to listen to, `unpack(message)` the items one message carries (Waybill's
+    "changes" message lists every event of a commit; the bare broadcast's message is one item), `key(item)`
+    what a round waits for.
+    """
+
+    def __init__(self, count: int, event: str, unpack, key):
+        self.count, self.event, self.unpack, self.key = count, event, unpack, key
+        self.clients, self.log, self.counts, self.wanted, self.done = [], [], {}, None, asyncio.Event()
 
     async def connect(self, base: str, cookie: str | None) -> None:
         async def one():
             client = socketio.AsyncClient(reconnection=False)
-            client.on("change", self._on_change)
+            client.on(self.event, self._on_change)
             await client.connect(base, transports=["websocket"], headers={"Cookie": cookie} if cookie else {},
                                  wait_timeout=30)
             self.clients.append(client)
@@ -119,23 +124,26 @@ class Clients:
             await asyncio.gather(*(one() for _ in range(min(50, self.count - start))))
 
     async def _on_change(self, message):
-        self.log.append((self.key(message), time.time(), message))
-        if self.wanted is not None and len(self.times()) >= self.count:
+        # Constant work per message: the receiving loop is shared by every client, so rescanning the round's
+        # log here (as this used to) delayed each later client's receipt by the bookkeeping of all before it.
+        now = time.time()
+        for item in self.unpack(message):
+            key = self.key(item)
+            self.log.append((key, now, item))
+            self.counts[key] = self.counts.get(key, 0) + 1
+        if self.wanted is not None and self.counts.get(self.wanted, 0) >= self.count:
             self.done.set()
 
     def arrivals(self) -> list[tuple[float, dict]]:
         return [(t, m) for key, t, m in self.log if key == self.wanted]
 
-    def times(self) -> list[float]:
-        return [t for t, _ in self.arrivals()]
-
     def start_round(self) -> None:
-        self.log, self.wanted, self.done = [], None, asyncio.Event()
+        self.log, self.counts, self.wanted, self.done = [], {}, None, asyncio.Event()
 
     def expect(self, wanted) -> None:
         """The round's message is known now; it may already have arrived (before the HTTP answer)."""
         self.wanted = wanted
-        if len(self.times()) >= self.count:
+        if self.counts.get(wanted, 0) >= self.count:
             self.done.set()
 
     async def close(self) -> None:
@@ -185,7 +193,8 @@ def pct(values: list[float], p: float) -> float:
 
 async def run_side(side: str, base: str, count: int, rounds: int, shop: dict | None) -> dict:
     if side == "waybill":
-        clients = Clients(count, key=lambda m: (m.get("aggregate"), m.get("id"), m.get("name")))
+        clients = Clients(count, "changes", unpack=lambda m: m["events"],
+                          key=lambda n: (n.get("aggregate"), n.get("id"), n.get("name")))
         cookie = session_cookie(base)
 
         async def trigger(http, n):
@@ -202,7 +211,7 @@ async def run_side(side: str, base: str, count: int, rounds: int, shop: dict | N
         def origin(message):
             return occurred_at(shop["url"], message["event_id"])
     else:
-        clients = Clients(count, key=lambda m: m.get("id"))
+        clients = Clients(count, "change", unpack=lambda m: [m], key=lambda m: m.get("id"))
         cookie = None
 
         async def trigger(http, n):
