@@ -37,10 +37,11 @@ def shop_db(pg_app, pg_url):
 
 @pytest.fixture
 def relay_process(shop_db):
-    """`flask --app backend outbox relay`, publishing through Redis, as production runs it."""
+    """`flask --app backend outbox relay`, publishing through Redis, as production runs it: woken by the writers'
+    NOTIFY at commit (its 30 s poll would miss every deadline below)."""
     env = {**os.environ, "DATABASE_URL": shop_db["url"], "REDIS_URL": REDIS_URL, "SECRET_KEY": SECRET_KEY,
            "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "backend", "outbox", "relay", "--idle", "0.1"],
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "backend", "outbox", "relay", "--idle", "30"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     yield process
     process.terminate()
