@@ -4,11 +4,14 @@
 
 Waybill side: the `make run` server (`python -m backend.serve`: SQLite, Socket.IO in threading mode,
 the outbox relay in a thread) with --clients signed-in Socket.IO clients (websocket, one event loop).
-Each round places an order through the API; the clock starts when the order's event is recorded in
-the transaction that commits it (its outbox row's occurred_at) and stops when each client receives the
-nudge (wall clock, one machine). Bare side: a minimal Flask-SocketIO app in the same mode that
-broadcasts from the request itself (bench/bare_broadcast.py), from the emit's own timestamp. Prints p50/p95/p99 per side and client count, and the ratio of the medians.
-The relay rests WAYBILL_RELAY_IDLE_SECONDS (0.25 s) when idle, which bounds Waybill's extra delay.
+Each round places an order through the API (two events in one transaction: the stock reserved, the
+order placed); the clock starts when the order.placed event is recorded in the transaction that commits
+it (its outbox row's occurred_at, so the rest of the write and the commit itself count against Waybill)
+and stops when each client receives the "changes" message listing it (wall clock, one machine). Bare
+side: a minimal Flask-SocketIO app in the same mode that broadcasts from the request itself
+(bench/bare_broadcast.py), from the emit's own timestamp. Prints p50/p95/p99 per side and client count,
+and the ratio of the medians. The relay thread is woken by the commit (WAYBILL_RELAY_IDLE_SECONDS is only
+its fallback poll) and sends one message per room for the pass.
 """
 from __future__ import annotations
 
@@ -255,7 +258,7 @@ def main(argv=None) -> int:
     for count in args.clients:
         w, b = (next(r for r in results if r["clients"] == count and r["side"] == s) for s in ("waybill", "bare"))
         print(f"{count} clients: Waybill p50 is {w['p50_ms'] / max(b['p50_ms'], 0.001):.1f}x the bare broadcast's "
-              f"(+{w['p50_ms'] - b['p50_ms']:.0f} ms: outbox, relay poll, rooms)")
+              f"(+{w['p50_ms'] - b['p50_ms']:.0f} ms: the rest of the write and its commit, the relay's pass, rooms)")
     out = ROOT / "bench" / "results" / f"realtime-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
