@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from .adapters import sqlite
 from .adapters.carriers import build_carriers
 from .adapters.outbox_relay import OutboxRelay
+from .adapters.outbox_signal import PostgresCommitSignal
 from .adapters.push import load_keys, push_settings
 from .adapters.storage import LocalBlobStorage
 from .extensions import db
@@ -58,6 +59,17 @@ def outbox_relay(publish, batch_size: int = 200) -> OutboxRelay:
     (`flask --app backend outbox relay`) both take theirs from here.
     """
     return OutboxRelay(lambda: Session(db.engine, expire_on_commit=False), publish, batch_size)
+
+
+def relay_commit_signal():
+    """What wakes a relay running in its own process when another process commits events, or None.
+
+    On PostgreSQL, LISTEN for the NOTIFY the writers send at commit; SQLite has no such signal between
+    processes (`make run` keeps its relay in the web process, woken by that process's own commits).
+    """
+    if db.engine.dialect.name != "postgresql":
+        return None
+    return PostgresCommitSignal(db.engine)
 
 
 def start_relay_thread(app: Flask, publish) -> threading.Event:

@@ -96,16 +96,21 @@ def outbox_relay(idle):
     import threading
 
     from .adapters.realtime import SocketIOPublisher
-    from .bootstrap import outbox_relay
+    from .bootstrap import outbox_relay, relay_commit_signal
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException("A relay in its own process reaches web processes only through Redis: "
                                    "set REDIS_URL (make run publishes from a thread instead).")
     relay = outbox_relay(SocketIOPublisher.for_app(current_app))
+    # On PostgreSQL the writers' NOTIFY at commit wakes the relay at once; --idle is then only the fallback poll.
+    wake = relay_commit_signal()
     click.echo("Outbox relay running; Ctrl-C stops it.")
     try:
-        relay.run_until(threading.Event(), idle_seconds=idle)
+        relay.run_until(threading.Event(), idle_seconds=idle, wake=wake)
     except KeyboardInterrupt:
         click.echo("Outbox relay stopped.")
+    finally:
+        if wake is not None:
+            wake.close()
 
 
 @click.group()

@@ -17,11 +17,11 @@ from backend.adapters.records import OutboxEvent
 from backend.extensions import db
 
 
-def publish_everything(app, publish=lambda batch: None, *, timeout: float = 15.0) -> None:
+def publish_everything(app, publish=lambda batch: None, *, timeout: float = 15.0, batch_size: int = 200) -> None:
     """Run the outbox relay (what its thread does) until no committed event is left unpublished."""
     with app.app_context():
         engine = db.engine
-    relay = OutboxRelay(lambda: Session(engine, expire_on_commit=False), publish)
+    relay = OutboxRelay(lambda: Session(engine, expire_on_commit=False), publish, batch_size)
     deadline = time.monotonic() + timeout
     while True:
         while relay.run_once():

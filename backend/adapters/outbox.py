@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .precompiled import PrecompiledInsert
+from .precompiled import PrecompiledInsert, transaction_connection
 from .records import AuditEvent, OutboxEvent
+
+# The channel a relay in another process LISTENs on (see outbox_signal.py). PostgreSQL delivers a NOTIFY
+# only when its transaction commits, and folds repeats within one transaction into one.
+OUTBOX_CHANNEL = "waybill_outbox"
 
 # Exactly these columns: the others keep their server defaults (e.g. the outbox's txid on PostgreSQL).
 _INSERT_OUTBOX = PrecompiledInsert(OutboxEvent.__table__, ("event_id", "name", "aggregate_type", "aggregate_id",
@@ -36,6 +40,9 @@ def write_events(session, events) -> None:
                                "to_status": data.get("to_status"), "data": data, "created_at": event.occurred_at})
     if outbox_rows:  # compiled once, run on the transaction's connection (see precompiled.py)
         _INSERT_OUTBOX.run(session, outbox_rows)
+        connection = transaction_connection(session)
+        if connection.dialect.name == "postgresql":  # wake the relay process at commit, not at its next poll
+            connection.exec_driver_sql(f"NOTIFY {OUTBOX_CHANNEL}")
     if audit_rows:
         _INSERT_AUDIT.run(session, audit_rows)
 

@@ -19,6 +19,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -28,8 +29,19 @@ from ..domain.events import utcnow
 
 log = logging.getLogger(__name__)
 
+# How soon to look again at events the watermark held back (see OutboxRelay.held_back).
+HELD_BACK_SECONDS = 0.02
+
 # pg_try_advisory_xact_lock key: "WBRELAY!" as a 64-bit integer, so no other lock collides by chance.
 RELAY_LOCK = int.from_bytes(b"WBRELAY!", "big") - 2**63
+
+
+class Wakeup(Protocol):
+    """What cuts the relay's rest short (threading.Event has this shape)."""
+
+    def clear(self) -> None: ...
+
+    def wait(self, timeout: float) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -53,9 +65,14 @@ class OutboxRelay:
         self.session_factory = session_factory
         self.publish = publish
         self.batch_size = batch_size
+        # Set by a pass that found committed events it may not publish yet (PostgreSQL's watermark: an
+        # older transaction is still running). They are usually free within milliseconds, so the relay
+        # looks again after HELD_BACK_SECONDS rather than its whole idle interval.
+        self.held_back = False
 
     def run_once(self) -> int:
         """Publish one batch; returns how many events went out (0: nothing to do, or another relay has it)."""
+        self.held_back = False
         session = self.session_factory()
         try:
             with fresh_write(session):
@@ -65,6 +82,8 @@ class OutboxRelay:
                     session.rollback()
                     return 0
                 rows = session.execute(self._claim(postgres)).scalars().all()
+                self.held_back = postgres and not rows and session.execute(
+                    sa.select(sa.exists().where(OutboxEvent.published_at.is_(None)))).scalar_one()
                 if not rows:
                     session.rollback()
                     return 0
@@ -91,12 +110,12 @@ class OutboxRelay:
                     .limit(self.batch_size).with_for_update(skip_locked=True))
         return query.order_by(OutboxEvent.id).limit(self.batch_size)
 
-    def run_until(self, stop: threading.Event, idle_seconds: float = 0.25,
-                  wake: threading.Event | None = None) -> None:
+    def run_until(self, stop: threading.Event, idle_seconds: float = 0.25, wake: Wakeup | None = None) -> None:
         """Publish until `stop` is set, resting up to `idle_seconds` whenever there is nothing to publish.
 
-        `wake`, when given, cuts the rest short: the process's own commits set it, so their events go out
-        at once; commits of other processes are picked up within `idle_seconds`.
+        `wake`, when given, cuts the rest short: in `make run`'s thread, an Event the process's own commits
+        set; in the relay process on PostgreSQL, the writers' NOTIFY at commit (outbox_signal.py). Commits
+        it does not hear of are picked up within `idle_seconds`.
         """
         while not stop.is_set():
             if wake is not None:
@@ -107,4 +126,4 @@ class OutboxRelay:
                 log.exception("outbox relay: publishing failed; retrying")
                 busy = 0
             if not busy:
-                (wake or stop).wait(idle_seconds)
+                (wake or stop).wait(min(HELD_BACK_SECONDS, idle_seconds) if self.held_back else idle_seconds)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from backend.adapters.realtime import SocketIOPublisher
-from backend.extensions import socketio
+from backend.adapters.records import OutboxEvent
+from backend.extensions import db, socketio
 from tests.outbox import publish_everything
 from tests.e2e.conftest import sign_in
 
@@ -19,8 +21,13 @@ def _publish_all(app) -> None:
     publish_everything(app, SocketIOPublisher.for_app(app))
 
 
+def _messages(socket) -> list[list[dict]]:
+    """Each "changes" message the socket received: its list of nudges."""
+    return [m["args"][0]["events"] for m in socket.get_received() if m["name"] == "changes"]
+
+
 def _nudges(socket) -> list[dict]:
-    return [m["args"][0] for m in socket.get_received() if m["name"] == "change"]
+    return [nudge for events in _messages(socket) for nudge in events]
 
 
 def test_a_signed_out_socket_is_refused(app):
@@ -68,3 +75,57 @@ def test_a_malformed_watch_request_is_answered_not_crashed(app, world, payload):
     socket = _socket_for(app, world, "customer")
     assert socket.emit("watch_order", payload, callback=True)["ok"] is False
     assert socket.is_connected()
+
+
+def _outbox_ids(app, after: int = 0) -> list[str]:
+    """Event ids in the outbox after row `after`, in publish order."""
+    with app.app_context():
+        return db.session.execute(sa.select(OutboxEvent.event_id).where(OutboxEvent.id > after)
+                                  .order_by(OutboxEvent.publish_seq, OutboxEvent.id)).scalars().all()
+
+
+def _last_outbox_row(app) -> int:
+    with app.app_context():
+        return db.session.execute(sa.select(sa.func.coalesce(sa.func.max(OutboxEvent.id), 0))).scalar_one()
+
+
+def test_events_committed_together_reach_each_room_as_one_message_carrying_them_all_in_order(app, world):
+    _publish_all(app)
+    owner, floor = (_socket_for(app, world, who) for who in ("owner", "floor"))
+    for socket in (owner, floor):
+        socket.get_received()
+    before = _last_outbox_row(app)
+    # A London customer's mug and lamp: two reservations in London's stock and the order, one transaction.
+    order_id = world.place([("MUG", 1), ("LAMP", 1)], customer="robin")
+    _publish_all(app)
+    committed = _outbox_ids(app, before)
+    assert len(committed) == 3
+
+    office_messages = _messages(owner)
+    assert len(office_messages) == 1, "one message for the commit, not one per event"
+    office = office_messages[0]
+    assert [n["event_id"] for n in office] == committed  # all of them, in publish order
+    assert [n["sequence"] for n in office] == sorted(n["sequence"] for n in office)
+    assert [(n["aggregate"], n["name"]) for n in office][-1] == ("order", "order.placed")
+    assert office[-1]["id"] == order_id
+    assert {n["name"] for n in office[:2]} == {"stock.reserved"}
+
+    floor_messages = _messages(floor)
+    assert len(floor_messages) == 1  # London's floor: one message with its warehouse's two reservations
+    assert [n["event_id"] for n in floor_messages[0]] == committed[:2]
+
+
+def test_many_commits_published_in_small_batches_lose_nothing_and_keep_their_order(app, world):
+    _publish_all(app)
+    owner = _socket_for(app, world, "owner")
+    owner.get_received()
+    before = _last_outbox_row(app)
+    for _ in range(4):
+        world.place([("MUG", 1), ("LAMP", 1)], customer="robin")
+    world.place([("MUG", 1)])
+    # Batches of 2 cut some commits in two: each pass still sends one message, and nothing falls between.
+    publish_everything(app, SocketIOPublisher.for_app(app), batch_size=2)
+    committed = _outbox_ids(app, before)
+    messages = _messages(owner)
+    assert len(committed) == 14 and len(messages) == 7
+    assert [n["event_id"] for events in messages for n in events] == committed

@@ -1,7 +1,8 @@
 /* Live updates (README, "Live updates"): the server nudges, the page refreshes what changed.
  *
- * Socket.IO messages carry only ids and versions ({event_id, sequence, name, aggregate, id, version}).
- * Each is re-dispatched on <body> as a "waybill:change" DOM event, and again as "waybill:change:<aggregate>"
+ * The server sends one "changes" message per commit (strictly, per relay pass) and room:
+ * {events: [{event_id, sequence, name, aggregate, id, version}, ...]}, ids and versions only, in publish order.
+ * Each event is re-dispatched on <body> as a "waybill:change" DOM event, and again as "waybill:change:<aggregate>"
  * (e.g. "waybill:change:order"). Fragments that care declare hx-trigger="waybill:change:order from:body"
  * and fetch their own fresh HTML: a named event, because htmx's [filter] syntax evaluates JavaScript
  * from the attribute, which the Content-Security-Policy (no 'unsafe-eval') refuses.
@@ -42,13 +43,16 @@ function start() {
     connectedBefore = true;
   });
   socket.on("disconnect", () => { document.documentElement.dataset.live = "off"; });
-  socket.on("change", (nudge) => {
-    if (!nudge || seen.has(nudge.event_id)) return;
-    seen.add(nudge.event_id);
-    if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
-    announce("waybill:change", nudge);
-    if (/^[a-z_]+$/.test(nudge.aggregate || "")) announce(`waybill:change:${nudge.aggregate}`, nudge);
-    showNotices(nudge);
+  socket.on("changes", (message) => {
+    const events = message && Array.isArray(message.events) ? message.events : [];
+    events.forEach((nudge) => {
+      if (!nudge || typeof nudge.event_id !== "string" || seen.has(nudge.event_id)) return;
+      seen.add(nudge.event_id);
+      if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
+      announce("waybill:change", nudge);
+      if (/^[a-z_]+$/.test(nudge.aggregate || "")) announce(`waybill:change:${nudge.aggregate}`, nudge);
+      showNotices(nudge);
+    });
   });
 }
 
