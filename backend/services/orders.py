@@ -166,9 +166,12 @@ def _allocate_or_backorder(order: Order, uow: UnitOfWork, settings: Settings, ac
 def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, reason: str) -> None:
     """Reject or cancel: release every reserved unit and void the payment in the same transaction."""
     held_stock = order.state in HOLDS_STOCK
+    # A split order may have sent one warehouse's part already: those units left, nothing to give back.
+    shipped = ({s.warehouse_id for s in uow.shipping.shipments_of_order(order.id)}
+               if order.state in (OrderStatus.PICKING, OrderStatus.PACKED, OrderStatus.BACKORDERED) else set())
     order.transition(to, actor_id=actor.user_id, reason=reason)
     if held_stock:
-        reservations.release_order(order, uow, actor)
+        reservations.release_order(order, uow, actor, keep_warehouses=shipped)
     if order.payment_status != PaymentStatus.PAID.value:
         order.payment_status = PaymentStatus.VOIDED.value
     uow.commit()
