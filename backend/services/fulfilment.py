@@ -14,9 +14,9 @@ def parts_of(order: Order, uow: UnitOfWork) -> list[FulfilmentPart]:
                             uow.shipping.shipments_of_order(order.id))
 
 
-def choose_part(parts, actor: Actor, warehouse_id: int | None, wanted) -> FulfilmentPart:
-    """The part the actor means: the named warehouse's, else the first of theirs for which `wanted(part)` holds
-    (else the first of theirs, so the caller's rule can say why it cannot be done). Checks the warehouse."""
+def choose_part(parts, actor: Actor, warehouse_id: int | None, wanted, unfinished) -> FulfilmentPart:
+    """The part the actor means: the named warehouse's, else the first of theirs for which `wanted(part)` holds,
+    else the first `unfinished` one (so the caller's rule can say why it cannot be done). Checks the warehouse."""
     if warehouse_id is not None:
         part = next((p for p in parts if p.warehouse_id == warehouse_id), None)
         if part is None:
@@ -28,6 +28,6 @@ def choose_part(parts, actor: Actor, warehouse_id: int | None, wanted) -> Fulfil
     mine = [p for p in parts if actor.is_office or p.warehouse_id in actor.warehouse_ids]
     if not mine:
         require_warehouse(actor, parts[0].warehouse_id)  # refuses: another warehouse's order
-    part = next((p for p in mine if wanted(p)), mine[0])
+    part = next((p for p in mine if wanted(p)), None) or next((p for p in mine if unfinished(p)), mine[0])
     require_warehouse(actor, part.warehouse_id)
     return part

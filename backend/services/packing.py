@@ -27,7 +27,8 @@ def close_pack(cmd: commands.ClosePack, actor: Actor, uow: UnitOfWork, settings:
     if order is None:
         raise NotFound("No such order.", field="order_id")
     parts = parts_of(order, uow)
-    part = choose_part(parts, actor, cmd.warehouse_id, lambda p: p.status == PartStatus.PICKED)
+    part = choose_part(parts, actor, cmd.warehouse_id, lambda p: p.status == PartStatus.PICKED,
+                       lambda p: not p.packed)
     if not uow.picking.lines_by_warehouse(order.id).get(part.warehouse_id) and not part.packed:
         raise DomainError(f"Order {order.number} is not on a pick list yet.", code="pack.not_on_pick_list")
     uow.track(order)

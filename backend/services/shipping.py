@@ -55,12 +55,16 @@ def create_shipment(cmd: commands.CreateShipment, actor: Actor, uow: UnitOfWork,
     if not parts:
         raise ShippingError(f"Order {order.number} is {order.status.replace('_', ' ')}: only packed orders ship.",
                             code="shipment.not_packed", details={"status": order.status})
-    part = choose_part(parts, actor, cmd.warehouse_id, lambda p: p.packed and not p.shipped)
+    part = choose_part(parts, actor, cmd.warehouse_id, lambda p: p.packed and not p.shipped,
+                       lambda p: not p.shipped)
     if part.shipped:
         raise ShippingError(f"This part of order {order.number} is already shipped.",
                             code="shipment.already_shipped")
     if not part.packed:
-        raise ShippingError(f"Order {order.number} is {order.status.replace('_', ' ')}: only packed orders ship.",
+        words = (f"The part of order {order.number} in this warehouse is not packed yet: only packed parts ship."
+                 if len(parts) > 1 else
+                 f"Order {order.number} is {order.status.replace('_', ' ')}: only packed orders ship.")
+        raise ShippingError(words,
                             code="shipment.not_packed", details={"status": order.status})
     warehouse = uow.catalogue.warehouse(part.warehouse_id)
     if warehouse is None:
