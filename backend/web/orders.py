@@ -11,6 +11,7 @@ from ..domain.errors import DomainError
 from ..domain.order_decisions import DECISIONS, STATUS_GROUPS, command_for, decisions_for
 from ..extensions import db
 from ..identity import actor_for
+from ..queries.fulfilment import parts_view
 from ..queries.orders import list_orders, order_for, order_history
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -64,7 +65,8 @@ def show(order_id: int):
                     else None)
     return render_template("orders/show.html", order=order, actions=decisions_for(actor, order),
                            history=order_history(db.session, order.id) if actor.is_office else [],
-                           tracking_url=tracking_url, office_fields=sees_office_fields(actor))
+                           tracking_url=tracking_url, office_fields=sees_office_fields(actor),
+                           fulfilment=parts_view(db.session, order))
 
 
 @bp.post("/<id:order_id>/decision")
