@@ -96,7 +96,7 @@ def short_pick(cmd: commands.ShortPick, actor: Actor, uow: UnitOfWork, settings:
     if order.fully_allocated:
         names = ", ".join(f"{uow.catalogue.warehouse(w).code} ({n})" for w, n in reallocated.items())
         message = (f"{line.sku}: {counted} missing from {where} in {order.number}. Reallocated to {names}: "
-                   "the order now ships in parts, one per warehouse, and they wait there to be picked. Count the shelf.") if reallocated else \
+                   "the order now ships in parts, one per warehouse; they wait in that queue to be picked. Count the shelf.") if reallocated else \
                   (f"{line.sku}: {counted} missing from {where} in {order.number}. Count the shelf.")
         order.record("order.short_picked", actor_id=actor.user_id, changed=True, **data)
         code = "pick.short_reallocated" if reallocated else "pick.short"

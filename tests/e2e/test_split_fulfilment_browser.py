@@ -110,9 +110,13 @@ def _pick_and_pack(page, live, list_id: int, order_id: int, taps: int, box: str,
     pack.get_by_role("button", name=f"Close pack WB-{order_id:06d}").tap()
 
 
-def _ship_from_the_shipping_page(page, order_id: int, code: str) -> None:
+def _ship_from_the_shipping_page(page, order_id: int, code: str, screens: Path) -> None:
     page.goto("/shipping")
-    page.get_by_role("button", name=f"Ship WB-{order_id:06d} from {code}").tap()
+    ship = page.get_by_role("button", name=f"Ship WB-{order_id:06d} from {code}")
+    expect(page.locator("#packed-h + ul li")).to_have_count(1)  # only the part packed in this warehouse
+    expect(page.locator("#packed-h + ul li")).to_contain_text("one part of a split order")
+    page.screenshot(path=str(screens / f"shipping-{code.lower()}-floor.png"), full_page=True)
+    ship.tap()
     expect(page.get_by_role("heading", name="Packing slip")).to_be_visible()
 
 
@@ -133,17 +137,19 @@ def test_a_short_pick_reallocated_to_manchester_ships_in_two_parts_and_ends_deli
     _pick_and_pack(london, live_server, london_list, order_id, taps=5, box="S", grams=1400, short=2)
     _wait_server(lambda: _packed_here(live_server, order_id, lon))
     london.goto(f"/floor/pick-lists/{london_list}")
-    expect(london.locator("[data-progress]")).to_have_text(re.compile(r"5 picked, 2 short\s+of 7 units"))
+    expect(london.locator("[data-progress]")).to_have_text(
+        re.compile(r"7 units: 5 picked, 2 short\s+· 1 of 1 line done"))
     expect(london.locator(f"#pack-{order_id}")).to_contain_text("Packed")
     expect(london.locator(f"#pack-{order_id} [data-split]")).to_contain_text("Ships in 2 parts")
-    expect(london.locator(f"#pack-{order_id} [data-split]")).to_contain_text("2 units come from MAN warehouse")
+    expect(london.locator(f"#pack-{order_id} [data-split]")).to_have_text(re.compile(
+        r"Ships in 2 parts:\s+5 units from here;\s+2 units from\s+MAN warehouse \(waiting to be picked\)\."))
     assert london.evaluate(NO_SIDEWAYS_SCROLL) and london.evaluate(UNLABELLED_CONTROLS) == []
     london.screenshot(path=str(screens / "pick-list-london-floor.png"), full_page=True)
     london.goto("/floor/pick-lists")
-    expect(london.locator(".order-total").first).to_have_text("5 picked, 2 short of 7 units")
+    expect(london.locator(".order-total").first).to_have_text("7 units: 5 picked, 2 short")
 
     # London ships its part; the order is still being fulfilled (Manchester has to pick).
-    _ship_from_the_shipping_page(london, order_id, "LON")
+    _ship_from_the_shipping_page(london, order_id, "LON", screens)
     assert [s[1:] for s in _shipments(live_server, order_id)] == [(lon, "awaiting_dispatch")]
     assert _status(live_server, order_id) == "picking"
     london.goto("/floor")
@@ -163,9 +169,10 @@ def test_a_short_pick_reallocated_to_manchester_ships_in_two_parts_and_ends_deli
     _pick_and_pack(manchester, live_server, manchester_list, order_id, taps=2, box="S", grams=600)
     _wait_server(lambda: _status(live_server, order_id) == "packed")
     manchester.goto(f"/floor/pick-lists/{manchester_list}")
-    expect(manchester.locator("[data-progress]")).to_have_text(re.compile(r"2 picked\s+of 2 units"))
+    expect(manchester.locator("[data-progress]")).to_have_text(
+        re.compile(r"2 units: 2 picked\s+· 1 of 1 line done"))
     manchester.screenshot(path=str(screens / "pick-list-manchester-floor.png"), full_page=True)
-    _ship_from_the_shipping_page(manchester, order_id, "MAN")
+    _ship_from_the_shipping_page(manchester, order_id, "MAN", screens)
     assert _status(live_server, order_id) == "shipped"
     manchester.goto("/floor")
     expect(manchester.locator("#pick-queue")).not_to_contain_text(f"WB-{order_id:06d}")
