@@ -149,3 +149,21 @@ def test_cancelling_a_split_order_after_one_part_left_gives_back_only_the_other_
     run(app, commands.CancelOrder(short_in_london, "customer called"), people["max"])
     assert order(app, short_in_london).status == "cancelled"
     assert_ledger_balanced(_engine(app))
+
+
+def test_the_floor_queue_shows_a_split_order_only_where_a_part_is_still_to_pick_or_pack(
+        app, shop, people, short_in_london):
+    from backend.queries.fulfilment import floor_queue
+    lon, man = shop.warehouses["LON"], shop.warehouses["MAN"]
+
+    def queue(who, warehouse_id):
+        with app.app_context():
+            found = floor_queue(db.session, people[who], [warehouse_id], ("allocated", "picking"))
+            return [(item["order"].id, [(r["part"].units, r["words"]) for r in item["parts"]])
+                    for item in found["items"]]
+
+    assert queue("ann", lon) == [(short_in_london, [(5, "Picked, ready to pack")])]
+    assert queue("man", man) == [(short_in_london, [(2, "Waiting to be picked")])]
+    run(app, commands.ClosePack(short_in_london, (("S", 1400),)), people["ann"])
+    assert queue("ann", lon) == []  # London's part is packed: nothing left to do there
+    assert queue("man", man) == [(short_in_london, [(2, "Waiting to be picked")])]
