@@ -170,7 +170,7 @@ def describe_parts(parts) -> str:
         return ""
     total = len(parts)
     for status, words in ((PartStatus.DELIVERED, "delivered"), (PartStatus.SHIPPED, "shipped"),
-                          (PartStatus.PACKED, "packed")):
+                          (PartStatus.PACKED, "packed"), (PartStatus.PICKED, "picked")):
         done = sum(1 for p in parts if RANK[p.status] >= RANK[status])
         if done:
             return f"{done} of {total} parts {words}"

@@ -42,6 +42,7 @@ def test_a_short_pick_reallocated_elsewhere_leaves_london_ready_to_pack_and_manc
     assert [(p.warehouse_id, p.units, p.picked, p.short, p.status) for p in parts] == [
         (LONDON, 5, 5, 2, PartStatus.PICKED), (MANCHESTER, 2, 0, 0, PartStatus.WAITING)]
     assert status_for_parts(parts) == OrderStatus.PICKING
+    assert describe_parts(parts) == "1 of 2 parts picked"
 
 
 def test_a_part_is_packed_by_its_own_parcel_and_shipped_by_its_own_shipment():
