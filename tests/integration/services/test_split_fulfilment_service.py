@@ -167,3 +167,16 @@ def test_the_floor_queue_shows_a_split_order_only_where_a_part_is_still_to_pick_
     run(app, commands.ClosePack(short_in_london, (("S", 1400),)), people["ann"])
     assert queue("ann", lon) == []  # London's part is packed: nothing left to do there
     assert queue("man", man) == [(short_in_london, [(2, "Waiting to be picked")])]
+
+
+def test_a_short_pick_in_manchester_is_not_reallocated_to_the_london_part_that_already_left(
+        app, shop, people, short_in_london):
+    run(app, commands.ClosePack(short_in_london, (("S", 1400),)), people["ann"])
+    run(app, commands.CreateShipment(short_in_london, "own_fleet"), people["ann"])
+    shop.stock("TEE", "LON", 3)  # London could fill the 2 again, but its part has left
+    manchester = run(app, commands.CreatePickList(shop.warehouses["MAN"]), people["max"])
+    run(app, commands.ShortPick(manchester.lines[0].id, 2), people["man"])
+    placed = order(app, short_in_london)
+    assert placed.status == "backordered"  # the office decides: another parcel, or tell the customer
+    assert {(a.warehouse_id, a.quantity) for a in placed.lines[0].allocations} == {(shop.warehouses["LON"], 5)}
+    assert_ledger_balanced(_engine(app))
