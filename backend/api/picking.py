@@ -225,7 +225,10 @@ class PackSuggestion(MethodView):
         """The smallest catalogue box that fits the order's picked items, and its chargeable weight."""
         order = _packable_order(order_id)
         divisor = bus().settings.dim_weight_divisor
-        s = box_suggestion(db.session, order, divisor)
+        actor = current_actor()
+        # Floor staff of one warehouse pack that warehouse's part of a split order: suggest its box.
+        only = next(iter(actor.warehouse_ids)) if not actor.is_office and len(actor.warehouse_ids) == 1 else None
+        s = box_suggestion(db.session, order, divisor, only)
         return {"box": s.box, "actual_grams": s.actual_grams, "dimensional_grams": s.dimensional_grams,
                 "chargeable_grams": s.chargeable_grams, "divisor": divisor, "reason": s.reason}
 
