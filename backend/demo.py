@@ -68,6 +68,9 @@ def load_demo(password: str) -> None:
     driver = run(commands.CreateUser("driver@example.com", password, "driver", name="Dev Driver"), SYSTEM)
     run(commands.CreateUser("customer@example.com", password, "customer", name="Casey Customer",
                             customer_id=customers[0].id), SYSTEM)
+    # Manchester's floor: where units go when London's shelf comes up short (a split order's second part).
+    run(commands.CreateUser("floor.manchester@example.com", password, "floor", name="Milo Floor",
+                            warehouse_ids=(warehouse_ids[1],)), SYSTEM)
     _demo_orders(run, owner, customers)
     _demo_picking(run, owner, warehouse_ids[0])
     _demo_run(run, owner, driver)

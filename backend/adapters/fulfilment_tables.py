@@ -164,6 +164,8 @@ parcels = sa.Table(
     "parcel", md,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("order_id", sa.ForeignKey("orders.id"), nullable=False, index=True),
+    # The warehouse whose part of the order this box holds (None: closed before orders were split).
+    sa.Column("warehouse_id", sa.ForeignKey("warehouse.id")),
     sa.Column("box_code", sa.String(32), nullable=False),
     sa.Column("weight_grams", sa.Integer, nullable=False),
     sa.Column("length_mm", sa.Integer, nullable=False),

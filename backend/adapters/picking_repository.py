@@ -38,6 +38,22 @@ class PickingRepository:
         return self.mapper.load(PICK_LINE, sa.select(pick_lines).where(pick_lines.c.order_id == order_id)
                                 .order_by(pick_lines.c.id))
 
+    def lines_by_warehouse(self, order_id: int) -> dict:
+        """warehouse_id -> the order's pick lines on that warehouse's lists (the parts of a split order)."""
+        rows = self.session.execute(sa.select(pick_lines.c.id, pick_lists.c.warehouse_id)
+                                    .join(pick_lists, pick_lists.c.id == pick_lines.c.pick_list_id)
+                                    .where(pick_lines.c.order_id == order_id)).all()
+        warehouse_of = dict(rows)
+        result: dict = {}
+        for line in self.lines_of_order(order_id):
+            result.setdefault(warehouse_of[line.id], []).append(line)
+        return result
+
+    def packed_warehouses(self, order_id: int) -> set:
+        """Warehouses that closed a parcel of the order (None: a parcel closed before orders were split)."""
+        return set(self.session.execute(sa.select(parcels.c.warehouse_id).where(parcels.c.order_id == order_id)
+                                        .distinct()).scalars())
+
     def lists_of_order(self, order_id: int) -> list[PickList]:
         """Every pick list holding a line of this order, oldest first."""
         ids = self.session.execute(sa.select(pick_lines.c.pick_list_id).where(pick_lines.c.order_id == order_id)
@@ -118,15 +134,17 @@ class PickingRepository:
         """Stage a new box for the catalogue."""
         self.mapper.add(box)
 
-    def add_parcel(self, *, order_id: int, box_code: str, weight_grams: int, length_mm: int, width_mm: int,
+    def add_parcel(self, *, order_id: int, warehouse_id: int | None, box_code: str, weight_grams: int, length_mm: int, width_mm: int,
                    height_mm: int, created_by_id: int | None, created_at) -> None:
         """Record one closed box of an order (an append-only row that shipping reads)."""
         self.session.execute(sa.insert(parcels).values(
-            order_id=order_id, box_code=box_code, weight_grams=weight_grams, length_mm=length_mm,
+            order_id=order_id, warehouse_id=warehouse_id, box_code=box_code, weight_grams=weight_grams, length_mm=length_mm,
             width_mm=width_mm, height_mm=height_mm, created_by_id=created_by_id, created_at=created_at))
 
-    def parcels(self, order_id: int) -> list[dict]:
-        """The order's closed boxes, in the order they were closed."""
-        rows = self.session.execute(sa.select(parcels).where(parcels.c.order_id == order_id)
-                                    .order_by(parcels.c.id)).mappings()
+    def parcels(self, order_id: int, warehouse_id: int | None = None) -> list[dict]:
+        """The order's closed boxes (of one warehouse's part if given), in the order they were closed."""
+        query = sa.select(parcels).where(parcels.c.order_id == order_id)
+        if warehouse_id is not None:
+            query = query.where(sa.or_(parcels.c.warehouse_id == warehouse_id, parcels.c.warehouse_id.is_(None)))
+        rows = self.session.execute(query.order_by(parcels.c.id)).mappings()
         return [dict(r) for r in rows]

@@ -37,12 +37,19 @@ class ShippingRepository:
             statement = statement.with_for_update()
         return {s.id: s for s in self.mapper.load(SHIPMENT, statement, refresh=for_update)}
 
-    def parcels_for(self, order_id: int) -> list[Parcel]:
-        """The order's packed parcels, as the floor closed them."""
+    def shipments_of_order(self, order_id: int) -> list[Shipment]:
+        """The order's shipments, oldest first (one per warehouse part of a split order)."""
+        return self.mapper.load(SHIPMENT, sa.select(shipments).where(shipments.c.order_id == order_id)
+                                .order_by(shipments.c.id))
+
+    def parcels_for(self, order_id: int, warehouse_id: int | None = None) -> list[Parcel]:
+        """The order's packed parcels (of one warehouse's part if given), as the floor closed them."""
         cols = parcels.c
-        rows = self.session.execute(sa.select(cols.box_code, cols.weight_grams, cols.length_mm, cols.width_mm,
-                                              cols.height_mm).where(cols.order_id == order_id)
-                                    .order_by(cols.id)).all()
+        query = sa.select(cols.box_code, cols.weight_grams, cols.length_mm, cols.width_mm,
+                          cols.height_mm).where(cols.order_id == order_id)
+        if warehouse_id is not None:  # parcels without a warehouse were closed for the whole order
+            query = query.where(sa.or_(cols.warehouse_id == warehouse_id, cols.warehouse_id.is_(None)))
+        rows = self.session.execute(query.order_by(cols.id)).all()
         return [Parcel(r.box_code or "", r.weight_grams or 0, r.length_mm or 0, r.width_mm or 0,
                        r.height_mm or 0) for r in rows]
 

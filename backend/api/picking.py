@@ -118,6 +118,9 @@ class PackCloseSchema(Schema):
     order_version = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE,
                                    metadata={"description": "The order version the packer saw"})
     order_status = Text(load_default=None, allow_none=True, validate=validate.Length(0, 20))
+    warehouse_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE,
+                                  metadata={"description": "The warehouse whose part of a split order is packed "
+                                                           "(default: the packer's own)"})
 
 
 class ReduceLineSchema(Schema):
@@ -222,7 +225,10 @@ class PackSuggestion(MethodView):
         """The smallest catalogue box that fits the order's picked items, and its chargeable weight."""
         order = _packable_order(order_id)
         divisor = bus().settings.dim_weight_divisor
-        s = box_suggestion(db.session, order, divisor)
+        actor = current_actor()
+        # Floor staff of one warehouse pack that warehouse's part of a split order: suggest its box.
+        only = next(iter(actor.warehouse_ids)) if not actor.is_office and len(actor.warehouse_ids) == 1 else None
+        s = box_suggestion(db.session, order, divisor, only)
         return {"box": s.box, "actual_grams": s.actual_grams, "dimensional_grams": s.dimensional_grams,
                 "chargeable_grams": s.chargeable_grams, "divisor": divisor, "reason": s.reason}
 
@@ -236,7 +242,8 @@ class PackClose(MethodView):
         """Record the parcel(s) with their weight and mark the order packed (409 if it changed since you saw it)."""
         return bus().handle(commands.ClosePack(order_id, tuple((p["box_code"], p["weight_grams"])
                                                                for p in data["parcels"]),
-                                               base_version=data["order_version"], base_status=data["order_status"]),
+                                               base_version=data["order_version"], base_status=data["order_status"],
+                                               warehouse_id=data["warehouse_id"]),
                             current_actor())
 
 

@@ -25,6 +25,9 @@ class ShipmentCreateSchema(Schema):
     carrier = Text(required=True, validate=validate.Regexp(r"^[a-z0-9_]{1,32}$", error="Not a carrier code."),
                    metadata={"description": "'own_fleet' or the external carrier's code"})
     service = Text(load_default="standard", validate=validate.Regexp(r"^[a-z0-9_]{1,64}$"))
+    warehouse_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE,
+                                  metadata={"description": "The warehouse whose packed part of a split order "
+                                                           "ships (default: the packed part)"})
 
 
 class ShipmentSchema(Schema):
@@ -65,7 +68,8 @@ class Shipments(MethodView):
 
         Own fleet shipments then wait for dispatch. A carrier failure answers 422 (refused), 502
         (failing/bad answer) or 504 (timeout) and nothing is saved."""
-        shipment = bus().handle(commands.CreateShipment(data["order_id"], data["carrier"], data["service"]),
+        shipment = bus().handle(commands.CreateShipment(data["order_id"], data["carrier"], data["service"],
+                                                        data["warehouse_id"]),
                                 current_actor())
         return shipment, 201, {"Location": f"/api/v1/shipments/{shipment.id}"}
 

@@ -55,6 +55,13 @@ KINDS: dict[str, Kind] = {
                                 "The driver is nearly with you with order {number}.", ttl=15 * MINUTE,
                                 urgency="high"),
     "order.delivered": Kind("delivered", "Delivered", "Order {number} has been delivered.", ttl=24 * HOUR),
+    # A split order (stock in two warehouses) travels as two parcels: the customer hears about each.
+    "order.part_shipped": Kind("part_shipped", "Part of your order has shipped",
+                               "One parcel of order {number} has left us; the rest follows separately.",
+                               ttl=24 * HOUR),
+    "order.part_delivered": Kind("part_delivered", "One parcel delivered",
+                                 "One parcel of order {number} has been delivered; the rest is on its way.",
+                                 ttl=24 * HOUR),
     "order.delivery_failed": Kind("failed_attempt", "We missed you",
                                   "We could not deliver order {number} today. Open the tracking page "
                                   "to see what happens next.", ttl=24 * HOUR),

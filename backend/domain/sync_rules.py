@@ -47,10 +47,15 @@ APPLY = Verdict(Outcome.APPLY)
 
 # Order statuses in which a driver's hand-over is the expected next step.
 _DELIVERABLE = frozenset({"shipped", "out_for_delivery"})
+_SPLIT_DELIVERABLE = frozenset({"picking", "packed", "backordered"})
 
 
-def confirm_delivery(*, order_status: str, stop_delivered: bool) -> Verdict:
-    """A driver handed the parcel over (a fact). Ownership of the stop is checked before this rule."""
+def confirm_delivery(*, order_status: str, stop_delivered: bool, split: bool = False) -> Verdict:
+    """A driver handed the parcel over (a fact). Ownership of the stop is checked before this rule.
+
+    `split`: the parcel is one part of an order fulfilled from several warehouses, so the order may
+    still be picking or packed (or wait for a backorder) while this part travels.
+    """
     if stop_delivered:
         return Verdict(Outcome.EXCEPTION, "delivery.already_confirmed",
                        "This stop was already confirmed as delivered from another phone. The first "
@@ -61,7 +66,7 @@ def confirm_delivery(*, order_status: str, stop_delivered: bool) -> Verdict:
                        "over. Contact the customer: collect it back or reinstate the order.")
     if order_status == "delivered":
         return Verdict(Outcome.NOOP, "delivery.already_delivered", "The order is already delivered.")
-    if order_status not in _DELIVERABLE:
+    if order_status not in _DELIVERABLE and not (split and order_status in _SPLIT_DELIVERABLE):
         return Verdict(Outcome.EXCEPTION, "delivery.unexpected_state",
                        f"The parcel was handed over while the order was {order_status.replace('_', ' ')}. "
                        "Check the order and put it right.")

@@ -10,7 +10,10 @@ from ..domain.access import Actor
 from ..domain.errors import NotFound
 from ..domain.orders import Order
 from ..domain.packing import BoxSuggestion, items_to_pack, suggest_box
-from ..domain.picking import PickList, ready_to_pack
+from ..domain.fulfilment import PartStatus, part_in
+from ..domain.picking import PickList
+from .catalogue import list_warehouses
+from .fulfilment import PART_WORDS, parts_of_order
 from .orders import order_for
 
 
@@ -42,35 +45,46 @@ def user_names(session, user_ids) -> dict:
     return dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
-def box_suggestion(session, order: Order, divisor: int) -> BoxSuggestion:
-    """The smallest catalogue box that fits the order's picked items, with its chargeable weight."""
+def box_suggestion(session, order: Order, divisor: int, warehouse_id: int | None = None) -> BoxSuggestion:
+    """The smallest catalogue box that fits the order's picked items (of one warehouse's part if given)."""
     picking = PickingRepository(session, reader(session))
-    lines = picking.lines_of_order(order.id)
+    if warehouse_id is None:
+        lines = picking.lines_of_order(order.id)
+    else:
+        lines = picking.lines_by_warehouse(order.id).get(warehouse_id, [])
     items = items_to_pack(lines, picking.products([line.product_id for line in lines]))
     return suggest_box(items, picking.boxes(), divisor)
 
 
 def packable_order(session, actor: Actor, order_id: int) -> Order:
-    """An order on pick lists all in the actor's warehouses (the office: any), or NotFound."""
+    """An order on a pick list of one of the actor's warehouses (the office: any), or NotFound."""
     order = order_for(session, order_id)
     lists = PickingRepository(session, reader(session)).lists_of_order(order_id) if order is not None else []
-    if order is None or not lists or not all(actor.is_office or pl.warehouse_id in actor.warehouse_ids
-                                             for pl in lists):
+    if order is None or not any(actor.is_office or pl.warehouse_id in actor.warehouse_ids for pl in lists):
         raise NotFound("No such order on a pick list.")
     return order
 
 
 def pick_list_view(session, pick_list: PickList, actor: Actor, divisor: int) -> dict:
-    """What the pick list page shows: the walk, progress, and per order the pack form with its box suggestion."""
+    """What the pick list page shows: the walk, progress, and per order the pack form of this warehouse's part
+    (a split order's other parts are named so the packer knows the rest comes from elsewhere)."""
     picking = PickingRepository(session, reader(session))
     orders = {oid: order_for(session, oid) for oid in pick_list.order_ids}
     products = picking.products([line.product_id for line in pick_list.lines])
     boxes = picking.boxes()
+    warehouses = {w.id: w for w in list_warehouses(session)}
     packs = []
     for order_id, order in orders.items():
-        packs.append({"order": order, "suggestion": box_suggestion(session, order, divisor), "boxes": boxes,
-                      "ready": ready_to_pack(order, picking.lines_of_order(order_id)),
-                      "parcels": picking.parcels(order_id), "lines": pick_list.lines_of(order_id)})
+        parts = parts_of_order(session, order)
+        part = part_in(parts, pick_list.warehouse_id)
+        others = [{"part": p, "warehouse": warehouses.get(p.warehouse_id), "words": PART_WORDS[p.status].lower()}
+                  for p in parts if p is not part]
+        packs.append({"order": order, "part": part, "others": others,
+                      "suggestion": box_suggestion(session, order, divisor, pick_list.warehouse_id),
+                      "boxes": boxes, "packed": part is not None and part.packed,
+                      "ready": order.fully_allocated and part is not None and part.status == PartStatus.PICKED,
+                      "parcels": picking.parcels(order_id, pick_list.warehouse_id),
+                      "lines": pick_list.lines_of(order_id)})
     names = user_names(session, [pick_list.claimed_by_id])
     return {"pick_list": pick_list, "walk": pick_list.walk, "orders": orders, "products": products,
             "packs": packs, "claimed_by": names.get(pick_list.claimed_by_id), "mine":

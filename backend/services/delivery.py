@@ -13,10 +13,11 @@ from ..domain.delivery import (Blob, BlobConflict, CashLine, CashSettlement, Del
 from ..domain.dispatch import RunStatus, StopStatus
 from ..domain.errors import Forbidden, NotFound
 from ..domain.events import DomainEvent
-from ..domain.orders import OrderStatus
+from ..domain.fulfilment import follow_parts
 from ..domain.shipping import ShipmentStatus
 from ..domain.sync_rules import Outcome
 from .dispatch import announce_next_stop
+from .fulfilment import parts_of
 from .unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -69,7 +70,8 @@ def confirm_delivery(cmd: commands.ConfirmDelivery, actor: Actor, uow: UnitOfWor
     _check_refs(uow, actor, cmd.blob_refs)
     photos, signatures = check_blob_refs([{"id": r.id, "role": r.role} for r in cmd.blob_refs])
     already = stop.status == StopStatus.DELIVERED.value
-    verdict = sync_rules.confirm_delivery(order_status=order.status, stop_delivered=already)
+    parts = parts_of(order, uow)
+    verdict = sync_rules.confirm_delivery(order_status=order.status, stop_delivered=already, split=len(parts) > 1)
     proof = DeliveryProof(stop_id=stop.id, order_id=order.id, driver_id=actor.user_id, command_id=uow.command_id,
                           recipient_name=cmd.recipient_name, occurred_at=cmd.occurred_at, photo_blob_ids=photos,
                           signature_blob_ids=signatures, latitude=cmd.latitude, longitude=cmd.longitude,
@@ -83,7 +85,11 @@ def confirm_delivery(cmd: commands.ConfirmDelivery, actor: Actor, uow: UnitOfWor
         _follow_shipment(uow, stop, ShipmentStatus.DELIVERED)
         announce_next_stop(uow, run, actor.user_id)
     if verdict.outcome == Outcome.APPLY:
-        order.transition(OrderStatus.DELIVERED, actor_id=actor.user_id, recipient=proof.recipient_name)
+        # Delivered once every part is: the other parts' parcels may still be on their way.
+        moved = follow_parts(order, parts_of(order, uow), actor_id=actor.user_id, recipient=proof.recipient_name)
+        if not moved:
+            order.record("order.part_delivered", actor_id=actor.user_id, changed=True, stop_id=stop.id,
+                         shipment_id=stop.shipment_id, recipient=proof.recipient_name)
     elif verdict.outcome == Outcome.EXCEPTION:
         # The parcel really changed hands: the fact stands, the order is left as the office set it
         # (a cancelled order is not reported "delivered" to the customer), and a person decides.

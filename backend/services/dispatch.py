@@ -9,10 +9,12 @@ from ..domain.dispatch import (DeliveryRun, DispatchError, Point, RunStatus, Run
                                nearest_neighbour)
 from ..domain.errors import Forbidden, NotFound
 from ..domain.events import utcnow
+from ..domain.fulfilment import follow_parts
 from ..domain.orders import OrderStatus
 from ..domain.payments import PaymentMethod, PaymentStatus
 from ..domain.shipping import OWN_FLEET, ShipmentStatus
 from ..domain.sync_rules import Outcome, reorder_run as reorder_rule
+from .fulfilment import parts_of
 from .unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -175,10 +177,10 @@ def start_run(cmd: commands.StartRun, actor: Actor, uow: UnitOfWork, settings: S
     shipments = uow.shipping.shipments_by_id([s.shipment_id for s in pending], for_update=True)
     for stop in pending:
         order = uow.track(orders[stop.order_id])
-        if order.state == OrderStatus.SHIPPED:
-            order.transition(OrderStatus.OUT_FOR_DELIVERY, actor_id=actor.user_id, run_id=run.id,
-                             driver_id=run.driver_id)
         shipments[stop.shipment_id].set_status(ShipmentStatus.OUT_FOR_DELIVERY)
+        if order.state == OrderStatus.SHIPPED:  # out for delivery once every part is (split orders)
+            follow_parts(order, parts_of(order, uow), actor_id=actor.user_id, run_id=run.id,
+                         driver_id=run.driver_id)
     refresh_etas(run, uow, settings)
     announce_next_stop(uow, run, actor.user_id)  # the first stop's customer: the van is on its way
     uow.commit()

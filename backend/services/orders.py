@@ -170,10 +170,13 @@ def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, rea
     The ending event keeps what the order was before, when the decision may be undone (domain/order_undo.py).
     """
     held_stock = order.state in HOLDS_STOCK
+    # A split order may have sent one warehouse's part already: those units left, nothing to give back.
+    shipped = ({s.warehouse_id for s in uow.shipping.shipments_of_order(order.id)}
+               if order.state in (OrderStatus.PICKING, OrderStatus.PACKED, OrderStatus.BACKORDERED) else set())
     undo = facts_before_ending(order, decision)
     order.transition(to, actor_id=actor.user_id, reason=reason, **({"undo": undo} if undo else {}))
     if held_stock:
-        reservations.release_order(order, uow, actor)
+        reservations.release_order(order, uow, actor, keep_warehouses=shipped)
     if order.payment_status != PaymentStatus.PAID.value:
         order.payment_status = PaymentStatus.VOIDED.value
     uow.commit()

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from ..domain import commands, sync_rules
-from ..domain.access import Actor, Role, require_role, require_warehouse
+from ..domain.access import Actor, Role, require_role
 from ..domain.errors import DomainError, NotFound
 from ..domain.events import utcnow
+from ..domain.fulfilment import PartStatus, follow_parts
 from ..domain.orders import Order, OrderStatus
 from ..domain.packing import Box, PackingError
-from ..domain.picking import ready_to_pack
+from .fulfilment import choose_part, parts_of
 from .unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -15,37 +16,37 @@ FLOOR_ROLES = (Role.OWNER, Role.MANAGER, Role.FLOOR)
 MAX_PARCEL_GRAMS = 70_000
 
 
-def _pack_warehouses(order: Order, actor: Actor, uow: UnitOfWork) -> list:
-    """The pick lists of an order; floor staff must work in each one's warehouse."""
-    lists = uow.picking.lists_of_order(order.id)
-    if not lists:
-        raise DomainError(f"Order {order.number} is not on a pick list yet.", code="pack.not_on_pick_list")
-    for pick_list in lists:
-        require_warehouse(actor, pick_list.warehouse_id)
-    return lists
-
-
-def all_lines_picked(order: Order, uow: UnitOfWork) -> bool:
-    """Every unit the order still has allocated was picked, and nothing is missing (backordered)."""
-    return ready_to_pack(order, uow.picking.lines_of_order(order.id))
-
-
 def close_pack(cmd: commands.ClosePack, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
-    """Record the parcel(s) with their weight and mark the order packed (checked against what the packer saw)."""
+    """Record the parcel(s) of one warehouse's part with their weight; the order is packed once every part is.
+
+    A split order (stock in two warehouses, at intake or after a short pick was reallocated) is packed
+    part by part: the packer closes what their warehouse holds, and need not wait for the other.
+    """
     require_role(actor, *FLOOR_ROLES)
     order = uow.orders.get(cmd.order_id, for_update=True)
     if order is None:
         raise NotFound("No such order.", field="order_id")
-    _pack_warehouses(order, actor, uow)
+    parts = parts_of(order, uow)
+    part = choose_part(parts, actor, cmd.warehouse_id, lambda p: p.status == PartStatus.PICKED,
+                       lambda p: not p.packed)
+    if not uow.picking.lines_by_warehouse(order.id).get(part.warehouse_id) and not part.packed:
+        raise DomainError(f"Order {order.number} is not on a pick list yet.", code="pack.not_on_pick_list")
     uow.track(order)
+    split = len(parts) > 1
     base = cmd.base_version
     # The packer's own claim or first pick moved the order allocated -> picking after the page was shown:
     # that is the expected next step, not a change someone else made.
     if (base is not None and cmd.base_status == OrderStatus.ALLOCATED.value
             and order.status == OrderStatus.PICKING.value):
         base += 1
-    verdict = sync_rules.close_pack(all_lines_picked=all_lines_picked(order, uow), order_status=order.status,
-                                    order_version=order.version, base_version=base)
+    if split:
+        # The other warehouse's progress moves the order's version too; this part's own quantities are
+        # checked below from what was really picked, so an older page is no reason to refuse.
+        base = None
+    verdict = sync_rules.close_pack(
+        all_lines_picked=order.fully_allocated and part.status == PartStatus.PICKED,
+        order_status=OrderStatus.PACKED.value if part.packed else order.status,
+        order_version=order.version, base_version=base)
     if verdict.outcome == sync_rules.Outcome.REJECT:
         raise DomainError(verdict.message, code=verdict.code)
     if verdict.outcome == sync_rules.Outcome.NOOP:
@@ -64,11 +65,14 @@ def close_pack(cmd: commands.ClosePack, actor: Actor, uow: UnitOfWork, settings:
         if weight > box.max_weight_grams + box.tare_grams:
             raise PackingError(f"A {box.name} holds at most {box.max_weight_grams} g: use a bigger box or two.",
                                field=f"parcels.{i}.weight_grams")
-        uow.picking.add_parcel(order_id=order.id, box_code=box.code, weight_grams=weight,
-                               length_mm=box.inner_length_mm, width_mm=box.inner_width_mm,
+        uow.picking.add_parcel(order_id=order.id, warehouse_id=part.warehouse_id, box_code=box.code,
+                               weight_grams=weight, length_mm=box.inner_length_mm, width_mm=box.inner_width_mm,
                                height_mm=box.inner_height_mm, created_by_id=actor.user_id, created_at=utcnow())
         recorded.append({"box_code": box.code, "weight_grams": weight})
-    order.transition(OrderStatus.PACKED, actor_id=actor.user_id, reason="packed", parcels=recorded)
+    moved = follow_parts(order, parts_of(order, uow), actor_id=actor.user_id, reason="packed", parcels=recorded)
+    if not moved:  # another part is still being picked: the order stays where it is, this part is packed
+        order.record("order.part_packed", actor_id=actor.user_id, changed=True, warehouse_id=part.warehouse_id,
+                     parcels=recorded)
     uow.commit()
     return order
 

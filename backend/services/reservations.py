@@ -48,15 +48,18 @@ def reserve_for_line(order: Order, line, level, quantity: int, uow: UnitOfWork, 
     line.add_allocation(level.warehouse_id, quantity)
 
 
-def release_order(order: Order, uow: UnitOfWork, actor: Actor) -> None:
-    """Give back every reserved unit of the order (cancel, reject)."""
+def release_order(order: Order, uow: UnitOfWork, actor: Actor, keep_warehouses=frozenset()) -> None:
+    """Give back every reserved unit of the order (cancel, reject), except in `keep_warehouses` (parts
+    already shipped: their units left the building and hold no reservation any more)."""
     product_ids = {line.product_id for line in order.lines if line.allocations}
     levels = {(lv.warehouse_id, lv.product_id): lv for lv in uow.stock.lock_levels(product_ids)}
     for line in order.lines:
         for allocation in list(line.allocations):
+            if allocation.warehouse_id in keep_warehouses:
+                continue
             level = levels[(allocation.warehouse_id, line.product_id)]
             movement = level.release(allocation.quantity, order.id, actor.user_id)
             uow.stock.add_movement(movement)
             uow.publish(stock_event("stock.released", level, movement, order.id))
-        line.allocations.clear()
+        line.allocations[:] = [a for a in line.allocations if a.warehouse_id in keep_warehouses]
     order.shortages = []

@@ -8,23 +8,25 @@ from ..domain.errors import NotFound
 from ..domain.orders import HOLDS_STOCK, Order, OrderStatus
 from ..domain.picking import PickingError, PickList
 from ..domain.stock import MovementReason, StockLevel
+from .fulfilment import parts_of
 from .picking import locked_line, pick_list_event
 from .reservations import reserve_for_line, stock_event
 from .settings import Settings
 from .unit_of_work import UnitOfWork
 
 
-def reserve_elsewhere(order: Order, line, exclude_warehouse_id: int,
+def reserve_elsewhere(order: Order, line, exclude_warehouse_ids,
                       uow: UnitOfWork, settings: Settings, actor: Actor) -> dict:
     """Reserve a line's missing units in other warehouses (the allocation policy of domain/allocation.py).
 
-    Returns {warehouse_id: units} reserved. The shelf that came up short is not asked again.
+    Returns {warehouse_id: units} reserved. The shelf that came up short is not asked again, nor a warehouse
+    whose part of the order is already packed or gone (units added there would never be picked).
     """
     missing = line.missing_quantity
     if missing <= 0:
         return {}
     locked = [(lv, site) for lv, site in uow.stock.lock_levels_at_sites([line.product_id])
-              if site.warehouse_id != exclude_warehouse_id]
+              if site.warehouse_id not in exclude_warehouse_ids]
     by_slot = {(lv.warehouse_id, lv.product_id): lv for lv, _ in locked}
     sites = list({site.warehouse_id: site for _, site in locked}.values())
     address = order.shipping_address
@@ -83,7 +85,9 @@ def short_pick(cmd: commands.ShortPick, actor: Actor, uow: UnitOfWork, settings:
         if allocation.quantity == 0:
             order_line.allocations.remove(allocation)
         if order.status in HOLDS_STOCK:
-            reallocated = reserve_elsewhere(order, order_line, pick_list.warehouse_id, uow, settings, actor)
+            closed = {p.warehouse_id for p in parts_of(order, uow) if p.packed}
+            reallocated = reserve_elsewhere(order, order_line, closed | {pick_list.warehouse_id}, uow, settings,
+                                            actor)
     data = {"pick_list_id": pick_list.id, "pick_line_id": line.id, "sku": line.sku, "bin": line.bin_code,
             "missing": counted, "reallocated": {str(k): v for k, v in reallocated.items()}}
     if not units:  # nothing of the order was reserved here any more (cancelled, reduced): the shelf is the news
@@ -96,7 +100,7 @@ def short_pick(cmd: commands.ShortPick, actor: Actor, uow: UnitOfWork, settings:
     if order.fully_allocated:
         names = ", ".join(f"{uow.catalogue.warehouse(w).code} ({n})" for w, n in reallocated.items())
         message = (f"{line.sku}: {counted} missing from {where} in {order.number}. Reallocated to {names}: "
-                   "pick them there and send them on, or ship in two parcels. Count the shelf.") if reallocated else \
+                   "the order now ships in parts, one per warehouse; they wait in that queue to be picked. Count the shelf.") if reallocated else \
                   (f"{line.sku}: {counted} missing from {where} in {order.number}. Count the shelf.")
         order.record("order.short_picked", actor_id=actor.user_id, changed=True, **data)
         code = "pick.short_reallocated" if reallocated else "pick.short"

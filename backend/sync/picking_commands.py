@@ -44,6 +44,8 @@ class PackCloseV1(Schema):
     # The version and status of the order the packer saw (also sent in the envelope's base).
     order_version = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE)
     order_status = Text(load_default=None, allow_none=True, validate=validate.Length(0, 20))
+    # The warehouse whose part of a split order is packed (none: the packer's own).
+    warehouse_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE)
 
 
 PICKING_COMMAND_TYPES = {
@@ -53,5 +55,5 @@ PICKING_COMMAND_TYPES = {
     ("pick.short", 1): (PickShortV1(), lambda p: commands.ShortPick(p["pick_line_id"], p["missing"])),
     ("pack.close", 1): (PackCloseV1(), lambda p: commands.ClosePack(
         p["order_id"], tuple((x["box_code"], x["weight_grams"]) for x in p["parcels"]),
-        base_version=p["order_version"], base_status=p["order_status"])),
+        base_version=p["order_version"], base_status=p["order_status"], warehouse_id=p["warehouse_id"])),
 }

@@ -16,6 +16,7 @@ from ..domain.order_decisions import STATUS_GROUPS, decisions_for
 from ..domain.orders import OrderStatus
 from ..extensions import db
 from ..identity import actor_for
+from ..queries.fulfilment import parts_view
 from ..queries.order_decisions import undo_offer
 from ..queries.orders import list_orders, order_for, order_history
 from ..queries.tracking import customer_timeline
@@ -114,9 +115,11 @@ def render_order(order, *, error: str = "", status: int = 200):
     if actor.role == Role.CUSTOMER:
         return render_template("orders/customer_show.html", order=order, actions=decisions_for(actor, order),
                                timeline=customer_timeline(db.session, order.id), tracking_url=tracking_url,
-                               outcome=outcome, undo=undo, destructive=DESTRUCTIVE), status
+                               outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
+                               fulfilment=parts_view(db.session, order)), status
     return render_template("orders/show.html", order=order, actions=decisions_for(actor, order),
                            history=order_history(db.session, order.id) if actor.is_office else [],
                            tracking_url=tracking_url, office_fields=sees_office_fields(actor),
-                           outcome=outcome, undo=undo, destructive=DESTRUCTIVE), status
+                           outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
+                           fulfilment=parts_view(db.session, order)), status
 

@@ -50,6 +50,7 @@ class PackForm(Schema):
                                   error_messages={"invalid": "Enter the weight in grams, like 2600."})
     order_version = fields.Integer(load_default=None)
     order_status = fields.String(load_default=None)
+    warehouse_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
     csrf_token = fields.String(load_default="")
 
 
@@ -198,4 +199,5 @@ def pack(pick_list_id: int, order_id: int):
         return problem
     return _handle(pick_list_id, commands.ClosePack(order_id, ((form["box_code"], form["weight_grams"]),),
                                                     base_version=form["order_version"],
-                                                    base_status=form["order_status"]), "Packed.")
+                                                    base_status=form["order_status"],
+                                                    warehouse_id=form["warehouse_id"]), "Packed.")

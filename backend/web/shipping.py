@@ -14,7 +14,7 @@ from ..domain.shipping import OWN_FLEET
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.dispatch import list_shipments, visible_shipment
-from ..queries.shipping import packed_orders, slip_of
+from ..queries.shipping import packed_parts, slip_of
 from .barcode import code128_svg
 
 bp = Blueprint("shipping", __name__, url_prefix="/shipping")
@@ -26,6 +26,7 @@ class ShipForm(Schema):
     order_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
     carrier = fields.String(required=True, validate=validate.Length(1, 32))
     service = fields.String(load_default="standard", validate=validate.Regexp(r"^[a-z0-9_]{1,64}$"))
+    warehouse_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
     csrf_token = fields.String(load_default="")
 
 
@@ -38,7 +39,7 @@ def carrier_choices() -> list[tuple[str, str]]:
 def _index(errors: dict | None = None, status: int = 200):
     actor = actor_for(current_user)
     require_role(actor, Role.OWNER, Role.MANAGER, Role.FLOOR)
-    return render_template("shipping/index.html", packed=packed_orders(db.session, actor),
+    return render_template("shipping/index.html", packed=packed_parts(db.session, actor),
                            carriers=carrier_choices(), recent=list_shipments(db.session, actor, limit=20), errors=errors or {}), status
 
 
@@ -59,7 +60,8 @@ def create():
         order_id = request.form.get("order_id", "")
         return _index({order_id: [m for msgs in exc.messages.values() for m in msgs]}, 422)
     try:
-        shipment = bus().handle(commands.CreateShipment(form["order_id"], form["carrier"], form["service"]),
+        shipment = bus().handle(commands.CreateShipment(form["order_id"], form["carrier"], form["service"],
+                                                        form["warehouse_id"]),
                                 actor_for(current_user))
     except DomainError as exc:
         return _index({str(form["order_id"]): [exc.message]}, exc.status)

@@ -11,6 +11,7 @@ class CreateShipment:
     order_id: int
     carrier: str
     service: str = "standard"
+    warehouse_id: int | None = None  # the part to ship; None: the packed part of the sender's warehouse
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class ClosePack:
     parcels: tuple
     base_version: int | None = None
     base_status: str | None = None
+    warehouse_id: int | None = None  # the part to pack; None: the picked part of the packer's warehouse
 
 
 @dataclass(frozen=True)

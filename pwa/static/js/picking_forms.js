@@ -79,7 +79,9 @@ async function commandFor(form) {
     const orderStatus = section.dataset.orderStatus;
     return { command: { type: "pack.close", v: 1, base: { order: { id: orderId, version, status: orderStatus } },
                         payload: { order_id: orderId, parcels: [{ box_code: form.elements.box_code.value, weight_grams: weight }],
-                                   order_version: version, order_status: orderStatus },
+                                   order_version: version, order_status: orderStatus,
+                                   // The part of a split order this list's warehouse packs.
+                                   warehouse_id: Number(section.dataset.warehouseId) || null },
                         label: `Pack ${section.querySelector("h3").firstChild.textContent.trim()}` },
              status, saved: "Saved on this phone: packed." };
   }
