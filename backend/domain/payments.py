@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from .errors import DomainError
+
 
 class PaymentMethod(str, Enum):
     """How the customer pays."""
@@ -115,3 +117,27 @@ def initial_payment_status(method: PaymentMethod, *, confirmed: bool = True) -> 
 def needs_buyer_payment_confirmation(method: PaymentMethod) -> bool:
     """A buyer's own card or PayPal order: only the gateway or staff can say the money was taken."""
     return PaymentMethod(method) in PAID_UPFRONT
+
+
+class PaymentNotRecordable(DomainError):
+    """A payment fact offered by someone who may not vouch for money received."""
+
+    code = "payment.not_recordable"
+    status = 403
+
+
+def cash_on_delivery_paid(*, method: str, status: str, collected_minor: int,
+                          recorded_by_staff: bool) -> PaymentStatus | None:
+    """The payment status once a settled run has handed in the cash a stop collected; None when unchanged.
+
+    Only staff vouch for cash (a buyer's word is no payment fact, as at intake). Nothing collected (a
+    failed attempt, or the buyer paid nothing at the door) leaves the order still to collect; an order
+    already paid, or voided by a cancel, keeps its status: the cash is then the office's to sort out.
+    """
+    if not recorded_by_staff:
+        raise PaymentNotRecordable("Only the shop's staff can record cash received.")
+    if PaymentMethod(method) != PaymentMethod.CASH_ON_DELIVERY or collected_minor <= 0:
+        return None
+    if PaymentStatus(status) != PaymentStatus.COLLECT_ON_DELIVERY:
+        return None
+    return PaymentStatus.PAID
