@@ -26,6 +26,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(shipping.bp)
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(exceptions.bp)
+    from . import settlements
+    app.register_blueprint(settlements.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(orders.bp)
     app.register_blueprint(home.bp)
