@@ -126,13 +126,27 @@ class PaymentNotRecordable(DomainError):
     status = 403
 
 
-def cash_on_delivery_paid(*, method: str, status: str, collected_minor: int,
-                          recorded_by_staff: bool) -> PaymentStatus | None:
-    """The payment status once a settled run has handed in the cash a stop collected; None when unchanged.
+@dataclass(frozen=True)
+class CashReceipt:
+    """What an order holds once staff record cash taken for it: all received so far, and the payment status."""
+
+    received_minor: int
+    status: PaymentStatus
+
+    @property
+    def paid_in_full(self) -> bool:
+        """True when the cash received covers the order."""
+        return self.status == PaymentStatus.PAID
+
+
+def cash_on_delivery_received(*, method: str, status: str, total_minor: int, received_before_minor: int | None,
+                              collected_minor: int, recorded_by_staff: bool) -> CashReceipt | None:
+    """The order's payment once a settled run has handed in the cash a stop collected; None when unchanged.
 
     Only staff vouch for cash (a buyer's word is no payment fact, as at intake). Nothing collected (a
-    failed attempt, or the buyer paid nothing at the door) leaves the order still to collect; an order
-    already paid, or voided by a cancel, keeps its status: the cash is then the office's to sort out.
+    failed attempt, or nothing paid at the door) changes nothing. Cash short of the total is recorded as
+    received but leaves the rest to collect: a part delivered and paid for is not a paid order. An order
+    already paid, or voided by a cancel, keeps its status: that cash is the office's to sort out.
     """
     if not recorded_by_staff:
         raise PaymentNotRecordable("Only the shop's staff can record cash received.")
@@ -140,4 +154,6 @@ def cash_on_delivery_paid(*, method: str, status: str, collected_minor: int,
         return None
     if PaymentStatus(status) != PaymentStatus.COLLECT_ON_DELIVERY:
         return None
-    return PaymentStatus.PAID
+    received = (received_before_minor or 0) + collected_minor
+    return CashReceipt(received, PaymentStatus.PAID if received >= total_minor
+                       else PaymentStatus.COLLECT_ON_DELIVERY)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from ..domain.access import STAFF, Actor
 from ..domain.delivery import CashSettlement, cash_difference
-from ..domain.payments import cash_on_delivery_paid
+from ..domain.payments import cash_on_delivery_received
 from .unit_of_work import UnitOfWork
 
 
 def pay_collected_orders(uow: UnitOfWork, actor: Actor, run, proofs) -> None:
-    """Mark each order paid with the cash its stop collected; orders with no cash collected stay to collect.
+    """Record the cash each stop collected on its order: paid once it covers the total, else still to collect.
 
     A failed attempt has no proof, so an order whose parcel did not reach the door is never paid here.
     """
@@ -21,17 +21,19 @@ def pay_collected_orders(uow: UnitOfWork, actor: Actor, run, proofs) -> None:
         order = uow.orders.get(proof.order_id, for_update=True)
         if order is None:
             continue
-        status = cash_on_delivery_paid(method=order.payment_method, status=order.payment_status,
-                                       collected_minor=proof.cod_collected_minor,
-                                       recorded_by_staff=actor.role in STAFF)
-        if status is None:
+        receipt = cash_on_delivery_received(
+            method=order.payment_method, status=order.payment_status, total_minor=order.total_minor,
+            received_before_minor=order.paid_minor, collected_minor=proof.cod_collected_minor,
+            recorded_by_staff=actor.role in STAFF)
+        if receipt is None:
             continue
         uow.track(order)
         previous = order.payment_status
-        order.payment_status, order.paid_minor = status.value, proof.cod_collected_minor
-        order.record("order.cash_received", actor_id=actor.user_id, changed=True, amount_minor=proof.cod_collected_minor,
-                      currency=proof.currency, from_payment_status=previous, payment_status=status.value,
-                      run_id=run.id, stop_id=proof.stop_id, driver_id=run.driver_id)
+        order.payment_status, order.paid_minor = receipt.status.value, receipt.received_minor
+        order.record("order.cash_received", actor_id=actor.user_id, changed=True,
+                     amount_minor=proof.cod_collected_minor, received_minor=receipt.received_minor, currency=proof.currency, from_payment_status=previous,
+                     payment_status=receipt.status.value, paid_in_full=receipt.paid_in_full, run_id=run.id,
+                     stop_id=proof.stop_id, driver_id=run.driver_id)
 
 
 def report_difference(uow: UnitOfWork, run, settlement: CashSettlement) -> None:

@@ -64,7 +64,8 @@ def deliver(page, position: int, name: str):
         {"name": "door.png", "mimeType": "image/png", "buffer": png(400, 300)})
     expect(page.get_by_role("img", name="Photo 1")).to_be_visible(timeout=20_000)
     page.get_by_role("button", name="Confirm delivery").tap()
-    expect(page.locator("[data-stop-card] > [data-row-status]")).to_have_text(f"Saved on this phone: delivered to {name}.")
+    expect(page.locator("[data-stop-card] > [data-row-status]")).to_have_text(
+        f"Saved on this phone: delivered to {name}.")
     expect(chip(page)).to_have_text("Synced", timeout=30_000)
     page.get_by_role("link", name="Back to the run").tap()
 

@@ -127,3 +127,12 @@ def test_the_settlement_read_filters_by_run_date_and_driver(app, shop, actors):
         assert list_settlements(db.session, driver_id=office.user_id)["runs"] == []
         [row] = list_settlements(db.session, driver_id=driver.user_id)["runs"]
     assert row["balanced"] and row["exception"] is None and row["stops"] == 1
+
+
+def test_cash_short_of_the_total_at_the_door_is_received_but_leaves_the_rest_to_collect(app, shop, actors):
+    office, driver = actors
+    run_id, stops, orders, due = cod_run(app, shop, office, driver, stops=1)
+    deliver(app, driver, stops[0], due[0] - 1000)
+    run(app, commands.SettleRunCash(run_id, due[0] - 1000), driver)  # handed in what was taken: balanced
+    assert orders_now(app, orders) == [("delivered", "collect_on_delivery", due[0] - 1000)]
+    assert open_exceptions(app) == []

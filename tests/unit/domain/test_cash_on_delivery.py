@@ -4,34 +4,45 @@ from datetime import date
 import pytest
 
 from backend.domain.delivery import CASH_OVER, CASH_SHORT, CashSettlement, cash_difference
-from backend.domain.payments import PaymentNotRecordable, PaymentStatus, cash_on_delivery_paid
+from backend.domain.payments import PaymentNotRecordable, PaymentStatus, cash_on_delivery_received
 
 COD, TO_COLLECT = "cash_on_delivery", "collect_on_delivery"
 
 
-def test_cash_collected_at_the_door_pays_a_cash_on_delivery_order():
-    assert cash_on_delivery_paid(method=COD, status=TO_COLLECT, collected_minor=7914,
-                                 recorded_by_staff=True) == PaymentStatus.PAID
+def received(collected, *, method=COD, status=TO_COLLECT, total=7914, before=None, staff=True):
+    return cash_on_delivery_received(method=method, status=status, total_minor=total, received_before_minor=before,
+                                     collected_minor=collected, recorded_by_staff=staff)
+
+
+def test_cash_collected_at_the_door_pays_a_cash_on_delivery_order_with_the_amount():
+    receipt = received(7914)
+    assert (receipt.status, receipt.received_minor, receipt.paid_in_full) == (PaymentStatus.PAID, 7914, True)
 
 
 def test_no_cash_collected_leaves_the_order_still_to_collect():
     # A failed attempt has no proof at all; a proof with nothing collected must not pay the order either.
-    assert cash_on_delivery_paid(method=COD, status=TO_COLLECT, collected_minor=0, recorded_by_staff=True) is None
+    assert received(0) is None
+
+
+def test_cash_short_of_the_total_is_recorded_but_the_rest_is_still_to_collect():
+    part = received(5000)
+    assert (part.status, part.received_minor, part.paid_in_full) == (PaymentStatus.COLLECT_ON_DELIVERY, 5000, False)
+    rest = received(2914, before=5000)
+    assert (rest.status, rest.received_minor) == (PaymentStatus.PAID, 7914)
 
 
 @pytest.mark.parametrize("status", ["paid", "voided"])
 def test_an_order_already_paid_or_voided_keeps_its_payment_status(status):
-    assert cash_on_delivery_paid(method=COD, status=status, collected_minor=500, recorded_by_staff=True) is None
+    assert received(500, status=status) is None
 
 
 def test_cash_recorded_against_a_card_order_changes_nothing():
-    assert cash_on_delivery_paid(method="card", status="authorized", collected_minor=500,
-                                 recorded_by_staff=True) is None
+    assert received(500, method="card", status="authorized") is None
 
 
 def test_only_staff_can_vouch_for_cash_received():
     with pytest.raises(PaymentNotRecordable) as refused:
-        cash_on_delivery_paid(method=COD, status=TO_COLLECT, collected_minor=7914, recorded_by_staff=False)
+        received(7914, staff=False)
     assert refused.value.status == 403
 
 
