@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,20 @@ def open_cash_page(page):
     expect(page).to_have_url(re.compile(r"/office/cash/$"))
 
 
+def on_server(server, stop_id: int, status: str, timeout: float = 30.0) -> None:
+    """Wait until the server holds the stop as `status`: the chip can read Synced a moment before the phone
+    has counted a command it just saved, and the cash is refused while a stop is still open."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with server.app.app_context():
+            if stored(RunStop, stop_id).status == status:
+                return
+        assert time.monotonic() < deadline, f"stop {stop_id} never became {status} on the server"
+        time.sleep(0.1)
+
+
 def deliver(page, position: int, name: str):
-    """Hand the parcel over with a photo, the cash field left at what is due; wait until the server has it."""
+    """Hand the parcel over with a photo, the cash field left at what is due; back to the run."""
     card(page, position).get_by_role("link", name=f"Open stop {position}").tap()
     page.get_by_label("Recipient's name").fill(name)
     page.get_by_label("Photos of the parcel at the door").set_input_files(
@@ -119,10 +132,11 @@ def ledger_balanced(server):
 
 
 def test_cash_handed_in_exactly_pays_the_order_and_the_run_reads_balanced(browser, phone, live_server, shots):
-    run_id, _, orders, due = cod_run(live_server, stops=1)
+    run_id, stops, orders, due = cod_run(live_server, stops=1)
     browser_sign_in(phone, live_server.world.emails["driver"], lands_on="/driver")
     controlled_by_the_worker(phone)
     deliver(phone, 1, "Sam Doe")
+    on_server(live_server, stops[0], "delivered")
     hand_in(phone, f"{due[0] // 100}.{due[0] % 100:02d}")
     expect(phone.get_by_role("status").filter(has_text="Settled")).to_have_text(
         f"Settled: counted {pounds(due[0])}, exactly right.", timeout=30_000)
@@ -152,11 +166,13 @@ def test_cash_handed_in_exactly_pays_the_order_and_the_run_reads_balanced(browse
 
 def test_a_five_pound_shortfall_pays_the_order_and_the_office_resolves_it_with_a_note(browser, phone, live_server,
                                                                                      shots):
-    run_id, _, orders, due = cod_run(live_server, stops=2)
+    run_id, stops, orders, due = cod_run(live_server, stops=2)
     browser_sign_in(phone, live_server.world.emails["driver"], lands_on="/driver")
     controlled_by_the_worker(phone)
     deliver(phone, 1, "Sam Doe")
     fail(phone, 2)  # nothing taken at the second door: its order must stay to collect
+    on_server(live_server, stops[0], "delivered")
+    on_server(live_server, stops[1], "failed")
     short = due[0] - 500
     hand_in(phone, f"{short // 100}.{short % 100:02d}", "Dropped a fiver at stop 1")
     expect(phone.get_by_role("status").filter(has_text="Settled")).to_contain_text(
