@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from backend.adapters.fulfilment_tables import cash_settlements
 from backend.adapters.records import OfficeException, User
 from backend.domain.dispatch import RunStop
 from backend.domain.orders import Order
@@ -108,6 +109,33 @@ def hand_in(page, counted: str, note: str = ""):
     if note:
         page.get_by_label("Note (needed if the cash does not match)").fill(note)
     page.get_by_role("button", name="Hand in cash").tap()
+    expect(page.locator("[data-settle] [data-row-status]").or_(page.get_by_role("status").filter(
+        has_text="Settled"))).to_contain_text(re.compile("Saved on this phone|Settled"))
+
+
+def settled_on_server(server, run_id: int, timeout: float = 30.0) -> None:
+    """Wait until the server holds the run's settlement, and until the cash page shows it.
+
+    The phone reloads the cash page by itself once its count is answered; if that moment was missed (the
+    answer came before the phone had drawn its "waiting" state), the page is opened again here."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with server.app.app_context():
+            if db.session.execute(sa.select(sa.func.count()).select_from(cash_settlements)
+                                  .where(cash_settlements.c.run_id == run_id)).scalar_one():
+                return
+        assert time.monotonic() < deadline, f"run {run_id}'s cash never reached the server"
+        time.sleep(0.1)
+
+
+def settlement_shown(page, run_id: int):
+    """The cash page's settled line, opening the page again if the phone did not reload it by itself."""
+    shown = page.get_by_role("status").filter(has_text="Settled")
+    try:
+        expect(shown).to_be_visible(timeout=10_000)
+    except AssertionError:
+        page.goto(f"/driver/runs/{run_id}/settle")
+    return shown
 
 
 def orders_now(server, order_ids):
@@ -138,7 +166,8 @@ def test_cash_handed_in_exactly_pays_the_order_and_the_run_reads_balanced(browse
     deliver(phone, 1, "Sam Doe")
     on_server(live_server, stops[0], "delivered")
     hand_in(phone, f"{due[0] // 100}.{due[0] % 100:02d}")
-    expect(phone.get_by_role("status").filter(has_text="Settled")).to_have_text(
+    settled_on_server(live_server, run_id)
+    expect(settlement_shown(phone, run_id)).to_have_text(
         f"Settled: counted {pounds(due[0])}, exactly right.", timeout=30_000)
     shots(phone, "cod-balanced-driver-hand-in")
 
@@ -175,7 +204,8 @@ def test_a_five_pound_shortfall_pays_the_order_and_the_office_resolves_it_with_a
     on_server(live_server, stops[1], "failed")
     short = due[0] - 500
     hand_in(phone, f"{short // 100}.{short % 100:02d}", "Dropped a fiver at stop 1")
-    expect(phone.get_by_role("status").filter(has_text="Settled")).to_contain_text(
+    settled_on_server(live_server, run_id)
+    expect(settlement_shown(phone, run_id)).to_contain_text(
         f"Settled: counted {pounds(short)}, difference -£5.00. The office has been told", timeout=30_000)
     shots(phone, "cod-short-driver-hand-in")
 
