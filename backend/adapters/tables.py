@@ -142,6 +142,8 @@ orders = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("payment_method", sa.String(20), nullable=False),
     sa.Column("payment_status", sa.String(24), nullable=False),
+    # What staff recorded as received, once known (cash handed in after a delivery run); None before.
+    sa.Column("paid_minor", sa.BigInteger),
     sa.Column("card_fingerprint", sa.String(64)),
     sa.Column("shipping_address", sa.JSON, nullable=False),
     sa.Column("billing_address", sa.JSON, nullable=False),

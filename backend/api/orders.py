@@ -81,6 +81,7 @@ def order_json(order) -> dict:
         "subtotal_minor": _int(order.subtotal_minor), "shipping_minor": _int(order.shipping_minor),
         "tax_minor": _int(order.tax_minor), "total_minor": _int(order.total_minor),
         "payment_method": _text(order.payment_method), "payment_status": _text(order.payment_status),
+        "paid_minor": _int(order.paid_minor),
         "shipping_address": None if order.shipping_address is None else dict(order.shipping_address),
         "billing_address": None if order.billing_address is None else dict(order.billing_address),
         "hold_reasons": None if order.hold_reasons is None else [dict(r) for r in order.hold_reasons],

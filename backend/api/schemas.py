@@ -242,6 +242,8 @@ class OrderSchema(Schema):
     total_minor = fields.Integer()
     payment_method = Text()
     payment_status = Text()
+    paid_minor = fields.Integer(allow_none=True, metadata={"description": "What staff recorded as received, "
+                                                           "minor units; null until then"})
     shipping_address = fields.Dict()
     billing_address = fields.Dict()
     hold_reasons = fields.List(fields.Dict())

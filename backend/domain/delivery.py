@@ -13,6 +13,8 @@ from enum import Enum
 
 from .errors import DomainError
 from .events import utcnow
+from .exception_queue import RaisedException
+from .money import format_money
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -228,3 +230,28 @@ class CashSettlement:
     def balanced(self) -> bool:
         """True when the counted cash is exactly what was recorded."""
         return self.difference_minor == 0
+
+
+CASH_SHORT, CASH_OVER = "settlement.cash_short", "settlement.cash_over"
+
+
+def cash_difference(settlement: CashSettlement, *, driver_id: int | None, driver_name: str,
+                    run_date) -> RaisedException | None:
+    """The office exception a settlement that does not balance opens: who, which run, how much; None if it balances.
+
+    The stops' cash was taken at the doors and each order is paid with it, so the difference is between
+    the driver and the shop, and a person has to decide what happens next.
+    """
+    if settlement.balanced:
+        return None
+    short = settlement.difference_minor < 0
+    amount = format_money(abs(settlement.difference_minor), settlement.currency)
+    message = (f"{driver_name} handed in {format_money(settlement.counted_minor, settlement.currency)} for run "
+               f"{settlement.run_id} of {run_date:%d %b %Y}, {amount} {'short of' if short else 'more than'} the "
+               f"{format_money(settlement.expected_minor, settlement.currency)} the stops collected.")
+    if settlement.note:
+        message += f" Driver's note: {settlement.note}"
+    return RaisedException(CASH_SHORT if short else CASH_OVER, message, data={
+        "run_id": settlement.run_id, "driver_id": driver_id, "driver_name": driver_name,
+        "expected_minor": settlement.expected_minor, "counted_minor": settlement.counted_minor,
+        "difference_minor": settlement.difference_minor, "currency": settlement.currency})

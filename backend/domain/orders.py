@@ -130,6 +130,7 @@ class Order(RecordsEvents):
         self.currency = currency
         self.payment_method = payment_method
         self.payment_status = payment_status
+        self.paid_minor = None  # the amount staff recorded as received, when they have
         self.shipping_address = shipping_address
         self.billing_address = billing_address
         self.subtotal_minor = subtotal_minor

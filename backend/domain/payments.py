@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from .errors import DomainError
+
 
 class PaymentMethod(str, Enum):
     """How the customer pays."""
@@ -115,3 +117,43 @@ def initial_payment_status(method: PaymentMethod, *, confirmed: bool = True) -> 
 def needs_buyer_payment_confirmation(method: PaymentMethod) -> bool:
     """A buyer's own card or PayPal order: only the gateway or staff can say the money was taken."""
     return PaymentMethod(method) in PAID_UPFRONT
+
+
+class PaymentNotRecordable(DomainError):
+    """A payment fact offered by someone who may not vouch for money received."""
+
+    code = "payment.not_recordable"
+    status = 403
+
+
+@dataclass(frozen=True)
+class CashReceipt:
+    """What an order holds once staff record cash taken for it: all received so far, and the payment status."""
+
+    received_minor: int
+    status: PaymentStatus
+
+    @property
+    def paid_in_full(self) -> bool:
+        """True when the cash received covers the order."""
+        return self.status == PaymentStatus.PAID
+
+
+def cash_on_delivery_received(*, method: str, status: str, total_minor: int, received_before_minor: int | None,
+                              collected_minor: int, recorded_by_staff: bool) -> CashReceipt | None:
+    """The order's payment once a settled run has handed in the cash a stop collected; None when unchanged.
+
+    Only staff vouch for cash (a buyer's word is no payment fact, as at intake). Nothing collected (a
+    failed attempt, or nothing paid at the door) changes nothing. Cash short of the total is recorded as
+    received but leaves the rest to collect: a part delivered and paid for is not a paid order. An order
+    already paid, or voided by a cancel, keeps its status: that cash is the office's to sort out.
+    """
+    if not recorded_by_staff:
+        raise PaymentNotRecordable("Only the shop's staff can record cash received.")
+    if PaymentMethod(method) != PaymentMethod.CASH_ON_DELIVERY or collected_minor <= 0:
+        return None
+    if PaymentStatus(status) != PaymentStatus.COLLECT_ON_DELIVERY:
+        return None
+    received = (received_before_minor or 0) + collected_minor
+    return CashReceipt(received, PaymentStatus.PAID if received >= total_minor
+                       else PaymentStatus.COLLECT_ON_DELIVERY)

@@ -16,6 +16,7 @@ from ..domain.events import DomainEvent
 from ..domain.fulfilment import follow_parts
 from ..domain.shipping import ShipmentStatus
 from ..domain.sync_rules import Outcome
+from . import cash_on_delivery
 from .dispatch import announce_next_stop
 from .fulfilment import parts_of
 from .unit_of_work import UnitOfWork
@@ -151,6 +152,8 @@ def settle_run_cash(cmd: commands.SettleRunCash, actor: Actor, uow: UnitOfWork, 
         run.finish(actor_id=actor.user_id)
     run.record("run.cash_settled", actor_id=actor.user_id, expected_minor=expected,
                counted_minor=cmd.counted_minor, difference_minor=settlement.difference_minor)
+    cash_on_delivery.pay_collected_orders(uow, actor, run, proofs)
+    cash_on_delivery.report_difference(uow, run, settlement)
     uow.commit()
     return settlement
 

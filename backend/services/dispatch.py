@@ -38,7 +38,7 @@ def stop_point(stop, order) -> Point:
 def _cod_due(order) -> int:
     if (order.payment_method == PaymentMethod.CASH_ON_DELIVERY.value
             and order.payment_status != PaymentStatus.PAID.value):
-        return order.total_minor
+        return order.total_minor - (order.paid_minor or 0)  # what an earlier stop's cash left to collect
     return 0
 
 

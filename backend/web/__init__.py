@@ -33,6 +33,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(shipping.bp)
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(exceptions.bp)
+    from . import settlements
+    app.register_blueprint(settlements.bp)
     app.register_blueprint(auth.bp)
     # The order pages' blueprint, with the decision routes (confirm, decide, undo) added to it.
     app.register_blueprint(order_decisions.bp)
