@@ -157,7 +157,8 @@ class PickLists(MethodView):
     @blp.arguments(PickListCreateSchema())
     @blp.response(201, PickListSchema)
     def post(self, data):
-        """Batch allocated orders of a warehouse into a pick list, lines sorted by bin (office)."""
+        """Batch allocated orders of a warehouse into a pick list, lines sorted by bin (office, or floor staff
+        in their own warehouse)."""
         pick_list = bus().handle(commands.CreatePickList(data["warehouse_id"], tuple(data["order_ids"])),
                                  current_actor())
         return pick_list, 201, {"Location": f"/api/v1/pick-lists/{pick_list.id}"}

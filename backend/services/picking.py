@@ -66,8 +66,13 @@ def _start_picking(order_ids, actor: Actor, uow: UnitOfWork) -> None:
 
 # -- batching ------------------------------------------------------------------------------------------
 def create_pick_list(cmd: commands.CreatePickList, actor: Actor, uow: UnitOfWork, settings: Settings) -> PickList:
-    """Batch allocated orders of a warehouse (all waiting, or the ones named) into one bin-sorted walk."""
-    require_role(actor, Role.OWNER, Role.MANAGER)
+    """Batch allocated orders of a warehouse (all waiting, or the ones named) into one bin-sorted walk.
+
+    The office batches for any warehouse; a picker starts a list from what waits in their own (the floor
+    should not stand idle waiting for a manager to batch).
+    """
+    require_role(actor, *FLOOR_ROLES)
+    require_warehouse(actor, cmd.warehouse_id)
     if uow.catalogue.warehouse(cmd.warehouse_id) is None:
         raise NotFound("No such warehouse.", field="warehouse_id")
     waiting = {o.id: o for o in uow.picking.allocated_orders(cmd.warehouse_id)}

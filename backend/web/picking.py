@@ -76,11 +76,11 @@ def _load(pick_list_id: int, actor) -> PickList:
 @bp.get("/floor/pick-lists")
 @login_required
 def index():
-    """Pick lists of the user's warehouses; the office also batches waiting orders into a new list."""
+    """Pick lists of the user's warehouses, and the orders waiting there to start a new list with."""
     actor = _actor()
     warehouses = list_warehouses(db.session, None if actor.is_office else actor.warehouse_ids)
     lists = pick_lists(db.session, [w.id for w in warehouses])
-    waiting = {w.id: waiting_orders(db.session, w.id) for w in warehouses} if actor.is_office else {}
+    waiting = {w.id: waiting_orders(db.session, w.id) for w in warehouses}
     names = user_names(db.session, [pl.claimed_by_id for pl in lists])
     return render_template("picking/index.html", warehouses=warehouses, lists=lists, waiting=waiting, names=names,
                            office=actor.is_office, errors={})

@@ -42,10 +42,31 @@ def test_a_manager_batches_orders_and_the_floor_reads_the_walk_in_bin_order(clie
     assert [p["id"] for p in listed] == [body["id"]]
 
 
-@pytest.mark.parametrize("who", ["floor", "driver", "customer"])
-def test_only_the_office_batches_orders(client, world, batch, who, unchanged_rows):
+@pytest.mark.parametrize("who", ["driver", "customer"])
+def test_only_the_office_and_the_floor_batch_orders(client, world, batch, who, unchanged_rows):
     with unchanged_rows():
         assert_problem(_create(client, world, who=who), 403)
+
+
+def test_a_picker_batches_only_in_their_own_warehouse(client, world, batch, unchanged_rows):
+    with unchanged_rows():
+        assert_problem(_create(client, world, who="floor", warehouse_id=world.shop.warehouses["MAN"]), 403)
+    assert _create(client, world, who="floor").status_code == 201
+
+
+def test_a_picker_starts_a_pick_list_from_the_pick_lists_page(client, world, batch):
+    a, b = batch
+    sign_in(client, world.emails["floor"])
+    queue = client.get("/floor").get_data(as_text=True)
+    assert "Start a pick list from the waiting orders" in queue
+    page = client.get("/floor/pick-lists").get_data(as_text=True)
+    assert f"WB-{a:06d}" in page and "Start a pick list with the ticked orders" in page
+    # Only the picker's own warehouse offers a list to start.
+    assert f'name="warehouse_id" value="{world.shop.warehouses["LON"]}"' in page
+    assert f'name="warehouse_id" value="{world.shop.warehouses["MAN"]}"' not in page
+    created = client.post("/floor/pick-lists", follow_redirects=True, data={
+        "csrf_token": csrf_token_of(page), "warehouse_id": world.shop.warehouses["LON"], "order_ids": [a, b]})
+    assert "Pick list 1 created with" in created.get_data(as_text=True)
 
 
 def test_nothing_to_batch_and_an_unknown_order_are_problems_with_the_field(client, world, batch):

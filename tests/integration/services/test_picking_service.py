@@ -90,10 +90,16 @@ def test_a_manager_batches_allocated_orders_into_one_walk_sorted_by_bin(app, sho
     refused(app, commands.CreatePickList(shop.warehouses["LON"]), MANAGER)
 
 
-def test_floor_staff_cannot_batch_and_cannot_claim_another_warehouses_list(app, shop, people, batch):
+def test_floor_staff_cannot_batch_or_claim_in_another_warehouse(app, shop, people, batch):
     list_id, _, _ = batch
-    refused(app, commands.CreatePickList(shop.warehouses["LON"]), people["ann"], Forbidden)
+    refused(app, commands.CreatePickList(shop.warehouses["LON"]), people["man"], Forbidden)
     refused(app, commands.ClaimPickList(list_id), people["man"], Forbidden)
+
+
+def test_a_picker_starts_a_pick_list_from_what_waits_in_their_own_warehouse(app, shop, people):
+    order_id = allocated_order(shop, people["max"], [("MUG", 2)])
+    created = run(app, commands.CreatePickList(shop.warehouses["LON"]), people["ann"])
+    assert [line.order_id for line in created.lines] == [order_id]
 
 
 def test_claiming_moves_the_orders_to_picking_and_a_second_picker_is_refused(app, shop, people, batch):
