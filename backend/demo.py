@@ -109,8 +109,10 @@ def reset_demo(password: str) -> None:
 # -- shipping & dispatch: today's run for the demo driver -------------------------------------------
 RUN_STOPS = [  # customer e-mail, name, address (London, with coordinates but one), lines, payment method
     ("priya@example.com", "Priya Patel", {"line1": "22 Mile End Road", "postcode": "E1 4NS",
+                                          "phone": "+44 7700 900101",
                                           "latitude": 51.5215, "longitude": -0.0425}, [("LAMP-01", 1)], "card"),
     ("tom@example.com", "Tom Okafor", {"line1": "7 Greenwich High Road", "postcode": "SE10 8JL",
+                                       "phone": "+44 7700 900102",
                                        "latitude": 51.4780, "longitude": -0.0144},
      [("KETTLE-S", 1), ("MUG-BLUE", 2)], "cash_on_delivery"),
     ("ana@example.com", "Ana Silva", {"line1": "15 Stratford Broadway", "postcode": "E15 4BQ",

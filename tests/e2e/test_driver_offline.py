@@ -175,6 +175,12 @@ def test_the_run_and_stop_pages_label_every_control_and_fit_a_360_px_phone(phone
     expect(page.get_by_role("button", name="Clear signature")).to_be_visible()
     page.get_by_role("button", name="Clear signature").focus()
     expect(page.get_by_role("button", name="Clear signature")).to_be_focused()
+    # The photo control is a big camera button a thumb hits, and tapping it opens the file picker (camera).
+    camera = page.locator("label.camera-button").first
+    assert camera.bounding_box()["height"] >= 44 and camera.bounding_box()["width"] >= 280
+    with page.expect_file_chooser() as chooser:
+        camera.tap()
+    assert chooser.value.is_multiple()
 
 
 def test_the_days_cash_counted_offline_is_settled_when_the_phone_is_back_online(phone_page, server):
