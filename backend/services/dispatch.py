@@ -175,7 +175,7 @@ def start_run(cmd: commands.StartRun, actor: Actor, uow: UnitOfWork, settings: S
     shipments = uow.shipping.shipments_by_id([s.shipment_id for s in pending], for_update=True)
     for stop in pending:
         order = uow.track(orders[stop.order_id])
-        if order.state == OrderStatus.SHIPPED:
+        if order.state in (OrderStatus.SHIPPED, OrderStatus.AWAITING_REDELIVERY):
             order.transition(OrderStatus.OUT_FOR_DELIVERY, actor_id=actor.user_id, run_id=run.id,
                              driver_id=run.driver_id)
         shipments[stop.shipment_id].set_status(ShipmentStatus.OUT_FOR_DELIVERY)
