@@ -82,8 +82,9 @@ RETURNED_TO_SENDER = "delivery.returned_to_sender"
 
 def returned_message(number: str, failed_attempts: int) -> str:
     """What the office's exception says when a parcel went back by itself."""
-    return (f"{number} could not be delivered after {failed_attempts} attempts, so it went back to the "
-            "warehouse and its stock is back on the shelf. Contact the customer about a refund or a new order.")
+    return (f"{number} could not be delivered after {failed_attempts} attempts, so it goes back to the "
+            "warehouse: its stock is counted back on the shelf. Check that the driver hands the parcel in, and "
+            "contact the customer about a refund or a new order.")
 
 
 def staff_reason(reason: str) -> str:

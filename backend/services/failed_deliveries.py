@@ -60,7 +60,8 @@ def note_failed_attempt(uow: UnitOfWork, *, run, stop, order, reason: str, actor
     _restock(order, uow, actor_id)
     uow.open_exception(RETURNED_TO_SENDER, returned_message(order.number, attempts), order_id=order.id,
                        data={"shipment_id": shipment.id, "stop_id": stop.id, "run_id": run.id,
-                             "driver_id": run.driver_id, "attempts": attempts, "reason": reason})
+                             "driver_id": run.driver_id, "attempts": attempts, "reason": reason},
+                       conflict=False)
 
 
 def decide_failed_delivery(cmd: commands.DecideFailedDelivery, actor: Actor, uow: UnitOfWork,
