@@ -16,7 +16,7 @@ from backend.adapters.tables import orders, stock_levels
 from backend.domain.orders import Order
 from backend.extensions import db
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, _app_on_copy, browser_sign_in, serving
-from tests.e2e.driver_phone import card, confirm_stop, fail_stop, open_phone, png, sign_in_driver
+from tests.e2e.driver_phone import card, confirm_stop, open_phone, png, sign_in_driver
 from tests.e2e.phone import chip
 from tests.factories import run_out_for_delivery, stored
 from tests.ledger import assert_ledger_balanced
@@ -81,7 +81,16 @@ def driver_fails_the_stop(page, server, order_id):
     """On the phone: "No one home" at stop 1, sent, and the stop says what happens next."""
     page.goto("/driver")
     expect(card(page, 1)).to_be_visible()
-    fail_stop(page, 1, png(400, 300, (20, 90, 160)))
+    card(page, 1).get_by_role("link", name="Open stop 1").tap()
+    expect(page.get_by_role("heading", name="What happens next")).to_be_hidden()
+    page.get_by_label("Reason").select_option("no_one_home")
+    page.get_by_label("Note (optional)").fill("card through the door")
+    page.get_by_role("button", name="Record failed attempt").tap()
+    expect(page.locator("[data-stop-card] > [data-row-status]")).to_have_text(
+        "Saved on this phone: not delivered (No one home).")
+    # Before any answer from the server, the phone already says what to do with the parcel.
+    expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
+    page.get_by_role("link", name="Back to the run").tap()
     expect(chip(page)).to_have_text("Synced", timeout=30_000)
     expect(card(page, 1).locator("[data-stop-status]")).to_have_text("Not delivered")
     card(page, 1).get_by_role("link", name="Open stop 1").tap()
