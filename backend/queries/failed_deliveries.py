@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from ..adapters.fulfilment_tables import delivery_attempts, run_stops, shipments
 from ..adapters.tables import customers, orders
 from ..domain.access import Actor
-from ..domain.failed_delivery import choices, staff_reason
+from ..domain.failed_delivery import choices, driver_next_step, staff_reason
 
 # Shipments the office must decide about (failed) or is keeping for the customer (held).
 NEEDS_A_DECISION = ("failed", "held_for_collection")
@@ -32,7 +32,7 @@ def last_attempts(session, order_ids) -> dict[int, dict]:
     return {row["order_id"]: dict(row) for row in rows}
 
 
-def missed_deliveries(session, actor: Actor, *, max_attempts: int) -> list[dict]:
+def missed_deliveries(session, actor: Actor) -> list[dict]:
     """Own-fleet parcels after a failed attempt, oldest first, with what the office may decide (office only)."""
     if not actor.is_office:
         return []
@@ -54,7 +54,7 @@ def missed_deliveries(session, actor: Actor, *, max_attempts: int) -> list[dict]
             "order_id": row["order_id"], "number": f"WB-{row['order_id']:06d}",
             "recipient": address.get("name") or row["customer_name"],
             "place": " ".join(filter(None, (address.get("postcode"), address.get("city")))),
-            "attempts": counts.get(row["id"], 0), "max_attempts": max_attempts,
+            "attempts": counts.get(row["id"], 0),
             "reason": staff_reason(last["reason"]) if last else "", "note": last["note"] if last else "",
             "at": last["occurred_at"] if last else None,
             "choices": [(d.key, d.label) for d in choices(row["status"])],
@@ -62,18 +62,21 @@ def missed_deliveries(session, actor: Actor, *, max_attempts: int) -> list[dict]
     return items
 
 
-def delivery_problem(session, order_id: int, *, max_attempts: int) -> dict | None:
+def delivery_problem(session, order_id: int) -> dict | None:
     """For the staff's order page: the last failed attempt and the count, if the order had one."""
     last = last_attempts(session, [order_id]).get(order_id)
     if last is None:
         return None
     shipment_ids = session.execute(sa.select(shipments.c.id).where(shipments.c.order_id == order_id)).scalars().all()
     return {"reason": staff_reason(last["reason"]), "note": last["note"], "at": last["occurred_at"],
-            "attempts": sum(failed_attempts_of(session, shipment_ids).values()), "max_attempts": max_attempts}
+            "attempts": sum(failed_attempts_of(session, shipment_ids).values())}
 
 
-def attempt_number(session, shipment_id: int, stop_id: int) -> int:
-    """Which attempt this failed stop was for its parcel (1 for the first visit that failed)."""
-    return session.execute(sa.select(sa.func.count()).select_from(run_stops).where(
-        run_stops.c.shipment_id == shipment_id, run_stops.c.status == "failed",
-        run_stops.c.id <= stop_id)).scalar_one()
+def next_step_for_driver(session, stop: dict, *, max_attempts: int) -> str | None:
+    """What the driver does with the parcel of a failed stop (which attempt it was decides), else None."""
+    if stop["status"] != "failed":
+        return None
+    attempt = session.execute(sa.select(sa.func.count()).select_from(run_stops).where(
+        run_stops.c.shipment_id == stop["shipment_id"], run_stops.c.status == "failed",
+        run_stops.c.id <= stop["id"])).scalar_one()
+    return driver_next_step(attempts=attempt, max_attempts=max_attempts)

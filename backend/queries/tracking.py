@@ -56,7 +56,7 @@ def customer_timeline(session, order_id: int) -> list[dict]:
     return [] if row is None else _timeline(session, order_id, row.status, row.created_at)
 
 
-def _delivery(session, order_id: int) -> dict | None:
+def _delivery(session, order_id: int, status: str) -> dict | None:
     """Own fleet: the stop's ETA and how many stops come first on a run that is out; carrier: its number."""
     shipment = session.execute(sa.select(shipments.c.carrier, shipments.c.tracking_number)
                                .where(shipments.c.order_id == order_id).order_by(shipments.c.id.desc())).first()
@@ -74,8 +74,10 @@ def _delivery(session, order_id: int) -> dict | None:
             run_stops.c.position < stop.position)).scalar_one()
     return {"own_fleet": shipment.carrier == "own_fleet", "carrier": shipment.carrier,
             "tracking_number": shipment.tracking_number,
-            # Only a stop still to visit has an arrival time: a missed visit's old ETA is no promise.
-            "eta": stop.eta if stop is not None and stop.status == "pending" else None,
+            # Only a stop still to visit on the way has an arrival time: a missed visit's old ETA, or one on
+            # a later run planned after a missed visit (its day is shown instead), is no promise for today.
+            "eta": stop.eta if stop is not None and stop.status == "pending" and status in ("shipped", "out_for_delivery")
+            else None,
             "run_date": stop.run_date if stop is not None and stop.status == "pending" else None,
             "stops_before": before}
 
@@ -98,7 +100,7 @@ def tracking_view(session, token: str) -> dict | None:
     order_id, status, placed_at = found
     return {"number": f"WB-{order_id:06d}", "status": status, "timeline": _timeline(session, order_id, status, placed_at),
             "next_step": CUSTOMER_WORDS.get(status),
-            "delivery": _delivery(session, order_id),
+            "delivery": _delivery(session, order_id, status),
             "proof": _proof(session, order_id) if status == "delivered" else None}
 
 

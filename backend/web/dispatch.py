@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -17,8 +16,8 @@ from ..domain.failed_delivery import DECISIONS
 from ..edge.command_schemas import FailedDeliveryDecisionV1, build_decision, worded
 from ..extensions import db
 from ..identity import actor_for
-from ..queries.dispatch import awaiting_dispatch, drivers, list_runs, run_view, visible_run
 from ..queries.failed_deliveries import missed_deliveries
+from ..queries.dispatch import awaiting_dispatch, drivers, list_runs, run_view, visible_run
 from .wording import counted
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
@@ -51,7 +50,7 @@ def _board(day: date, errors: list | None = None, status: int = 200, missed_erro
     actor = actor_for(current_user)
     require_role(actor, Role.OWNER, Role.MANAGER)
     runs = [run_view(db.session, r) for r in list_runs(db.session, actor, run_date=day)]
-    missed = missed_deliveries(db.session, actor, max_attempts=current_app.config["WAYBILL_MAX_DELIVERY_ATTEMPTS"])
+    missed = missed_deliveries(db.session, actor)
     return render_template("dispatch/index.html", day=day, waiting=awaiting_dispatch(db.session, actor),
                            drivers=drivers(db.session), runs=runs, errors=errors or [], missed=missed,
                            missed_errors=missed_errors or {}), status

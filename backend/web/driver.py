@@ -21,13 +21,12 @@ from ..domain.access import Role, require_role
 from ..domain.delivery import FAIL_REASONS, BlobTooLarge, image_type
 from ..domain.errors import DomainError
 from ..domain.events import utcnow
-from ..domain.failed_delivery import driver_next_step
 from ..edge.command_schemas import (MAX_PHOTOS, DeliveryConfirmV1, DeliveryFailV1, RunSettleV1, build_confirm,
                                     build_fail, build_settle, worded)
 from ..extensions import db
 from ..identity import actor_for
+from ..queries.failed_deliveries import next_step_for_driver
 from ..queries.delivery import current_run_id, run_header, run_of_stop, stops
-from ..queries.failed_deliveries import attempt_number
 
 bp = Blueprint("driver", __name__)
 
@@ -136,10 +135,7 @@ def _stop_context(actor, stop_id: int) -> tuple[dict, dict]:
 
 def _render_stop(actor, stop_id: int, errors: dict | None = None, given: dict | None = None, status: int = 200):
     run, stop = _stop_context(actor, stop_id)
-    next_step = None
-    if stop["status"] == "failed":
-        next_step = driver_next_step(attempts=attempt_number(db.session, stop["shipment_id"], stop["id"]),
-                                     max_attempts=current_app.config["WAYBILL_MAX_DELIVERY_ATTEMPTS"])
+    next_step = next_step_for_driver(db.session, stop, max_attempts=current_app.config["WAYBILL_MAX_DELIVERY_ATTEMPTS"])
     response = make_response(render_template("driver/stop.html", run=run, stop=stop, reasons=FAIL_REASONS,
                                              errors=errors or {}, given=given or {}, max_photos=MAX_PHOTOS,
                                              next_step=next_step), status)

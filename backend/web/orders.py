@@ -1,14 +1,13 @@
 """Order pages: a list and an order page with the decisions the user may take."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..bootstrap import bus
 from ..domain.access import ensure_visible, sees_office_fields
 from ..domain.errors import DomainError
-from ..domain.failed_delivery import CUSTOMER_WORDS
 from ..domain.order_decisions import DECISIONS, STATUS_GROUPS, command_for, decisions_for
 from ..extensions import db
 from ..identity import actor_for
@@ -67,9 +66,7 @@ def show(order_id: int):
     return render_template("orders/show.html", order=order, actions=decisions_for(actor, order),
                            history=order_history(db.session, order.id) if actor.is_office else [],
                            tracking_url=tracking_url, office_fields=sees_office_fields(actor),
-                           missed=delivery_problem(db.session, order.id, max_attempts=current_app.config[
-                               "WAYBILL_MAX_DELIVERY_ATTEMPTS"]) if actor.is_office else None,
-                           customer_words=CUSTOMER_WORDS.get(order.status))
+                           missed=delivery_problem(db.session, order.id) if actor.is_office else None)
 
 
 @bp.post("/<id:order_id>/decision")

@@ -135,6 +135,9 @@ def test_a_missed_parcel_is_reattempted_on_a_later_run_and_delivered(playwright,
 
     office, office_errors = new_page(office_browser, server)
     browser_sign_in(office, server.world.emails["owner"])
+    office.goto(f"/orders/{order_id}")
+    expect(office.locator("[data-delivery-problem]")).to_contain_text("Delivery attempt failed: no one home")
+    office.screenshot(path=str(shots / "office-order-missed.png"), full_page=True)
     office.goto("/dispatch")
     expect(office.get_by_role("heading", name="Missed deliveries (1)")).to_be_visible()
     office.screenshot(path=str(shots / "office-decision.png"), full_page=True)
@@ -193,6 +196,7 @@ def test_failed_up_to_the_limit_it_goes_back_to_the_sender_with_an_exception_and
     expect(office.locator("[data-missed-shipment]")).to_have_count(0)  # nothing left to decide
     office.goto(f"/orders/{order_id}")
     expect(office.locator("h1 .status")).to_have_text("returned")
+    expect(office.locator("[data-delivery-problem]")).to_contain_text("Returned: its stock is back on the shelf.")
 
     customer, customer_errors = new_page(office_browser, server)
     customer.goto(f"/track/{token}")
