@@ -9,8 +9,8 @@ from __future__ import annotations
 from ..domain import commands
 from ..domain.access import Actor, Role, require_role
 from ..domain.errors import NotFound
-from ..domain.failed_delivery import (RETURNED_TO_SENDER, decide, limit_reached, returned_message,
-                                      staff_reason)
+from ..domain.delivery import FAIL_REASONS
+from ..domain.failed_delivery import RETURNED_TO_SENDER, decide, limit_reached, returned_message
 from ..domain.orders import OrderStatus
 from ..domain.shipping import ShipmentStatus
 from ..domain.stock import MovementReason
@@ -48,7 +48,7 @@ def note_failed_attempt(uow: UnitOfWork, *, run, stop, order, reason: str, actor
         # The office changed the order meanwhile (e.g. cancelled it): the attempt stays in its history only.
         order.record("order.delivery_attempt_noted", actor_id=actor_id, reason=reason, stop_id=stop.id)
         return
-    order.transition(OrderStatus.DELIVERY_FAILED, actor_id=actor_id, reason=staff_reason(reason),
+    order.transition(OrderStatus.DELIVERY_FAILED, actor_id=actor_id, reason=FAIL_REASONS.get(reason, reason).lower(),
                      fail_reason=reason, stop_id=stop.id, attempts=attempts,
                      max_attempts=settings.max_delivery_attempts)
     if shipment is None or not limit_reached(attempts, settings.max_delivery_attempts):
