@@ -158,6 +158,8 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_DISPATCH_SPEED_KMH": _env_int("WAYBILL_DISPATCH_SPEED_KMH", 30),
         "WAYBILL_DISPATCH_SERVICE_MINUTES": _env_int("WAYBILL_DISPATCH_SERVICE_MINUTES", 5),
         "WAYBILL_DISPATCH_START_HOUR_UTC": _env_int("WAYBILL_DISPATCH_START_HOUR_UTC", 8),
+        # After this many failed delivery attempts a parcel goes back to the sender by itself.
+        "WAYBILL_MAX_DELIVERY_ATTEMPTS": _env_int("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3),
         # Web push (backend/adapters/push.py): the VAPID key pair and subject, the push services allowed and
         # the worker's timeout and retries; left empty, the adapter uses its defaults (or the instance's key file).
         **{name: os.environ.get(name, "") for name in PUSH_SETTINGS},

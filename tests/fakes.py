@@ -198,8 +198,8 @@ class FakeUnitOfWork:
     def publish(self, event) -> None:
         self._events.append(event)
 
-    def open_exception(self, code: str, message: str, *, order_id=None, data=None) -> None:
-        self.exceptions.append(RaisedException(code, message, order_id, dict(data or {})))
+    def open_exception(self, code: str, message: str, *, order_id=None, data=None, conflict=True) -> None:
+        self.exceptions.append(RaisedException(code, message, order_id, dict(data or {}), conflict))
 
     def before_commit(self, callback) -> None:
         self._callbacks.append(callback)

@@ -34,6 +34,14 @@ class DeliveryRepository:
         """One run with its stops."""
         return self.mapper.get(DeliveryRun, run_id, for_update=for_update)
 
+    def failed_stops_of_shipment(self, shipment_id: int, *, besides: int | None = None) -> int:
+        """How many stops of this shipment (on any run) ended in a failed attempt, not counting `besides`."""
+        query = sa.select(sa.func.count()).select_from(run_stops).where(
+            run_stops.c.shipment_id == shipment_id, run_stops.c.status == "failed")
+        if besides is not None:
+            query = query.where(run_stops.c.id != besides)
+        return self.session.execute(query).scalar_one()
+
     # -- proofs and attempts ------------------------------------------------------------------------
     def proofs_of_stops(self, stop_ids) -> list[DeliveryProof]:
         """Every proof of these stops, oldest first."""

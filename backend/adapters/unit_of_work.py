@@ -81,9 +81,9 @@ class SqlAlchemyUnitOfWork:
         self._loose_events.append(event)
 
     def open_exception(self, code: str, message: str, *, order_id: int | None = None,
-                       data: dict | None = None) -> None:
+                       data: dict | None = None, conflict: bool = True) -> None:
         """Open an exception in the office's queue, written with the fact in this transaction."""
-        self.exceptions.append(RaisedException(code, message, order_id, dict(data or {})))
+        self.exceptions.append(RaisedException(code, message, order_id, dict(data or {}), conflict))
 
     def before_commit(self, callback: Callable[[list[DomainEvent]], None]) -> None:
         """Run `callback(events)` inside this transaction just before it commits (the outbox events it writes)."""

@@ -9,6 +9,7 @@ from ..bootstrap import bus
 from ..domain import commands
 from ..domain.shipping import ShipmentStatus
 from ..edge.authentication import authenticate
+from ..edge.command_schemas import FailedDeliveryDecisionV1, build_decision
 from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
 from ..edge.fields import ID_RANGE
@@ -49,6 +50,13 @@ class ShipmentSchema(Schema):
 
     def _slip_url(self, shipment):
         return f"/shipping/{shipment.id}/print"
+
+
+class DecisionSchema(FailedDeliveryDecisionV1):
+    """The office's decision, with the shipment taken from the URL."""
+
+    class Meta:
+        exclude = ("shipment_id",)
 
 
 class ShipmentQuerySchema(Schema):
@@ -102,3 +110,17 @@ class ShipmentLabel(MethodView):
         return Response(bytes(shipment.label_data), mimetype=shipment.label_media_type.split(";")[0],
                         headers={"Content-Disposition": f'attachment; filename="{filename}"',
                                  "Cache-Control": "private, no-store"})
+
+
+@blp.route("/<id:shipment_id>/decision")
+class ShipmentDecision(MethodView):
+    """What happens to a parcel after a failed delivery attempt."""
+
+    @blp.arguments(DecisionSchema())
+    @blp.response(200, ShipmentSchema)
+    def post(self, data, shipment_id):
+        """Owner or manager: put the parcel on a later run (reattempt), hold it for collection (hold), return it
+        to the shelf (return: its stock goes back through the ledger), or record that a held parcel was
+        collected (collected). A decision that does not fit the shipment's status is a 409."""
+        shipment, _ = bus().handle(build_decision({**data, "shipment_id": shipment_id}), current_actor())
+        return shipment

@@ -35,6 +35,9 @@ class RaisedException:
     message: str
     order_id: int | None = None
     data: dict = field(default_factory=dict)
+    # False for news the office must act on that is no clash with the command that raised it (a parcel sent
+    # back after its last failed attempt): the phone that sent the command has nothing to look at.
+    conflict: bool = True
 
 
 def check_resolution(*, status: str, note: str) -> str:

@@ -65,6 +65,15 @@ KINDS: dict[str, Kind] = {
     "order.delivery_failed": Kind("failed_attempt", "We missed you",
                                   "We could not deliver order {number} today. Open the tracking page "
                                   "to see what happens next.", ttl=24 * HOUR),
+    "order.awaiting_redelivery": Kind("redelivery", "We will try again",
+                                      "Order {number} goes out again on one of our next deliveries.",
+                                      ttl=24 * HOUR),
+    "order.awaiting_collection": Kind("awaiting_collection", "Ready to collect",
+                                      "Order {number} is waiting for you to collect it. Open the tracking page "
+                                      "for where and how.", ttl=3 * 24 * HOUR),
+    "order.returned": Kind("returned", "Returned to us",
+                           "We could not deliver order {number}, so it came back to us. We will be in touch "
+                           "about a refund or a new delivery.", ttl=3 * 24 * HOUR),
     "order.return_received": Kind("return_received", "Return received",
                                   "We have received the return for order {number}.", ttl=3 * 24 * HOUR,
                                   urgency="low"),

@@ -76,6 +76,6 @@ STATUS_GROUPS: dict[str, list[str]] = {
              "packed"],
     "to_accept": ["placed"],
     "attention": ["payment_hold", "backordered"],
-    "shipping": ["shipped", "out_for_delivery"],
-    "done": ["delivered", "cancelled", "rejected"],
+    "shipping": ["shipped", "out_for_delivery", "delivery_failed", "awaiting_redelivery", "awaiting_collection"],
+    "done": ["delivered", "returned", "cancelled", "rejected"],
 }

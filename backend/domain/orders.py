@@ -20,7 +20,11 @@ class OrderStatus(str, Enum):
     PACKED = "packed"
     SHIPPED = "shipped"
     OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERY_FAILED = "delivery_failed"          # the driver could not hand it over: the office decides
+    AWAITING_REDELIVERY = "awaiting_redelivery"  # the office put it back for a later run
+    AWAITING_COLLECTION = "awaiting_collection"  # held at the warehouse for the customer to collect
     DELIVERED = "delivered"
+    RETURNED = "returned"                        # back on the warehouse's shelf, not delivered
     CANCELLED = "cancelled"
     REJECTED = "rejected"
 
@@ -39,8 +43,14 @@ TRANSITIONS: dict[OrderStatus, frozenset] = {
     S.SHIPPED: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED}),
     # The office may cancel an order already in the van (the customer called): the driver's phone may be
     # offline, so a hand-over can still arrive afterwards; it becomes an exception (sync_rules).
-    S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.SHIPPED, S.CANCELLED}),
+    S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.SHIPPED, S.CANCELLED, S.DELIVERY_FAILED}),
+    # After a failed attempt the office re-attempts, holds for collection or returns it (or, at the limit of
+    # attempts, it returns by itself). A hand-over recorded late by another phone still delivers it.
+    S.DELIVERY_FAILED: frozenset({S.AWAITING_REDELIVERY, S.AWAITING_COLLECTION, S.RETURNED, S.DELIVERED}),
+    S.AWAITING_REDELIVERY: frozenset({S.OUT_FOR_DELIVERY, S.AWAITING_COLLECTION, S.RETURNED, S.DELIVERED}),
+    S.AWAITING_COLLECTION: frozenset({S.DELIVERED, S.AWAITING_REDELIVERY, S.RETURNED}),
     S.DELIVERED: frozenset(),
+    S.RETURNED: frozenset(),
     S.CANCELLED: frozenset(),
     S.REJECTED: frozenset(),
 }

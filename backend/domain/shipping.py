@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from .errors import DomainError
+from .errors import DomainError, IllegalTransition
 from .events import RecordsEvents, utcnow
 
 OWN_FLEET = "own_fleet"
@@ -17,7 +17,25 @@ class ShipmentStatus(str, Enum):
     ASSIGNED = "assigned"                    # own fleet: on a driver's planned run
     OUT_FOR_DELIVERY = "out_for_delivery"    # own fleet: the run started
     DELIVERED = "delivered"
-    FAILED = "failed"
+    FAILED = "failed"                            # own fleet: an attempt failed, the office decides next
+    HELD_FOR_COLLECTION = "held_for_collection"  # kept at the warehouse for the customer to collect
+    RETURNED = "returned"                        # back on the warehouse's shelf
+
+
+T = ShipmentStatus
+# THE shipment's life: `Shipment.set_status` refuses anything not listed here.
+SHIPMENT_TRANSITIONS: dict[ShipmentStatus, frozenset] = {
+    T.CREATED: frozenset({T.DELIVERED, T.FAILED, T.RETURNED}),
+    T.AWAITING_DISPATCH: frozenset({T.ASSIGNED, T.HELD_FOR_COLLECTION, T.RETURNED}),
+    T.ASSIGNED: frozenset({T.OUT_FOR_DELIVERY, T.AWAITING_DISPATCH, T.DELIVERED, T.FAILED}),
+    T.OUT_FOR_DELIVERY: frozenset({T.DELIVERED, T.FAILED}),
+    # After a failed attempt: back to dispatch for a later run, held for collection, or returned; a late
+    # hand-over recorded by another phone still counts.
+    T.FAILED: frozenset({T.AWAITING_DISPATCH, T.HELD_FOR_COLLECTION, T.RETURNED, T.DELIVERED}),
+    T.HELD_FOR_COLLECTION: frozenset({T.DELIVERED, T.AWAITING_DISPATCH, T.RETURNED}),
+    T.DELIVERED: frozenset(),
+    T.RETURNED: frozenset(),
+}
 
 
 class ShippingError(DomainError):
@@ -96,9 +114,20 @@ class Shipment(RecordsEvents):
         """The HTTP content type of the stored label."""
         return LABEL_MEDIA_TYPES.get(self.label_format, "application/octet-stream")
 
+    def can_become(self, status: ShipmentStatus) -> bool:
+        """True if the transition table allows `status` from here (staying put is always allowed)."""
+        status = ShipmentStatus(status)
+        return status.value == self.status or status in SHIPMENT_TRANSITIONS[ShipmentStatus(self.status)]
+
     def set_status(self, status: ShipmentStatus) -> None:
-        """Follow the run: assigned, out for delivery, delivered, failed."""
-        self.status = ShipmentStatus(status).value
+        """Move along the table: assigned, out for delivery, delivered, failed, held, returned."""
+        status = ShipmentStatus(status)
+        if not self.can_become(status):
+            raise IllegalTransition(
+                f"Shipment {self.tracking_number} is {self.status.replace('_', ' ')} and cannot become "
+                f"{status.value.replace('_', ' ')}.", code="shipment.illegal_transition",
+                details={"from": self.status, "to": status.value})
+        self.status = status.value
 
     def _event_version(self) -> int:
         return 1  # a shipment carries no version: its events are ordered by the outbox alone

@@ -17,6 +17,7 @@ class MovementReason(str, Enum):
     RELEASED = "released"          # an order gave claimed units back (cancel, reject)
     EXPECTED = "expected"          # a purchase order announced incoming units
     SHIPPED = "shipped"            # reserved units left the building
+    RETURNED = "returned"          # shipped units came back undelivered and are on the shelf again
 
 
 class StockMovement:

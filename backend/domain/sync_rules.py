@@ -46,7 +46,9 @@ class Verdict:
 APPLY = Verdict(Outcome.APPLY)
 
 # Order statuses in which a driver's hand-over is the expected next step.
-_DELIVERABLE = frozenset({"shipped", "out_for_delivery"})
+# After a failed attempt the parcel may still change hands (the neighbour came out, the customer collected).
+_DELIVERABLE = frozenset({"shipped", "out_for_delivery", "delivery_failed", "awaiting_redelivery",
+                          "awaiting_collection"})
 _SPLIT_DELIVERABLE = frozenset({"picking", "packed", "backordered"})
 
 
@@ -73,11 +75,15 @@ def confirm_delivery(*, order_status: str, stop_delivered: bool, split: bool = F
     return APPLY
 
 
-def failed_attempt(*, stop_delivered: bool) -> Verdict:
-    """A driver could not deliver (a fact). After a delivery it is kept as history only."""
-    if stop_delivered:
+def failed_attempt(*, stop_status: str) -> Verdict:
+    """A driver could not deliver (a fact). One visit is one attempt: after a delivery, or a second
+    "not delivered" for the same stop (another phone, or a tap queued twice offline), it is history only."""
+    if stop_status == "delivered":
         return Verdict(Outcome.NOOP, "attempt.after_delivery",
                        "The stop is already delivered; this attempt is kept in its history.")
+    if stop_status == "failed":
+        return Verdict(Outcome.NOOP, "attempt.already_recorded",
+                       "A failed attempt was already recorded for this stop; this one is kept in its history.")
     return APPLY
 
 

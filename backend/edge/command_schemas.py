@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..domain import commands
 from ..domain.delivery import FAIL_REASONS, IMAGE_TYPES
+from ..domain.failed_delivery import DECISIONS as FAILED_DELIVERY_DECISIONS
 from .fields import ID_RANGE
 from .text import Text
 
@@ -112,6 +113,16 @@ class RunReorderV1(Schema):
             raise ValidationError("List each stop once.", "stop_ids")
 
 
+class FailedDeliveryDecisionV1(Schema):
+    """The office's decision on a parcel after a failed attempt (the dispatch page's buttons and the API)."""
+
+    shipment_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    decision = Text(required=True, validate=validate.OneOf(list(FAILED_DELIVERY_DECISIONS)),
+                    metadata={"description": "reattempt (a later run), hold (for collection), return (to the "
+                                             "shelf) or collected (a held parcel was picked up)"})
+    note = Text(load_default="", validate=validate.Length(0, 500))
+
+
 def build_confirm(p: dict) -> commands.ConfirmDelivery:
     """The domain command of a delivery.confirm v1 payload."""
     return commands.ConfirmDelivery(p["stop_id"], p["recipient_name"], tuple(_ref(r) for r in p["blob_refs"]),
@@ -127,6 +138,11 @@ def build_fail(p: dict) -> commands.RecordFailedAttempt:
 def build_settle(p: dict) -> commands.SettleRunCash:
     """The domain command of a run.settle v1 payload."""
     return commands.SettleRunCash(p["run_id"], p["counted_minor"], p["note"])
+
+
+def build_decision(p: dict) -> commands.DecideFailedDelivery:
+    """The domain command of the office's failed-delivery decision."""
+    return commands.DecideFailedDelivery(p["shipment_id"], p["decision"], p.get("note", ""))
 
 
 def build_reorder(p: dict) -> commands.ReorderRun:

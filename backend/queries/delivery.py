@@ -10,6 +10,7 @@ from ..adapters.fulfilment_tables import cash_settlements, delivery_attempts, de
 from ..adapters.tables import customers, orders
 from ..adapters.mappings import reader
 from ..adapters.records import OfficeException
+from ..domain.failed_delivery import RETURNED_TO_SENDER
 from ..domain.delivery import FAIL_REASONS, Blob
 
 
@@ -78,7 +79,9 @@ def stops(session, run_id: int, stop_id: int | None = None) -> list[dict]:
                                .order_by(delivery_attempts.c.id)).mappings().all() if ids else []
     order_ids = [r["order_id"] for r in rows]
     problems = session.execute(sa.select(OfficeException.order_id, OfficeException.message).where(
-        OfficeException.order_id.in_(order_ids), OfficeException.status == "open")).all() if order_ids else []
+        OfficeException.order_id.in_(order_ids), OfficeException.status == "open",
+        # The office's own news (a parcel sent back at the limit) is not the driver's to look at.
+        OfficeException.code != RETURNED_TO_SENDER)).all() if order_ids else []
     for row in rows:
         address = row.pop("shipping_address") or {}
         row["number"] = f"WB-{row['order_id']:06d}"

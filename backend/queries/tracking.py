@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..adapters.fulfilment_tables import delivery_proofs, delivery_runs, run_stops, shipments
 from ..adapters.tables import orders
 from ..adapters.records import AuditEvent
+from ..domain.failed_delivery import CUSTOMER_WORDS
 
 # Tokens are secrets.token_urlsafe(24): 32 URL-safe characters. Anything else is not worth a query.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -16,7 +17,9 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 STEPS = [("placed", "Order received"), ("accepted", "Confirmed"), ("picking", "Being prepared"),
          ("packed", "Packed"), ("shipped", "Shipped"), ("out_for_delivery", "Out for delivery"),
          ("delivered", "Delivered")]
-ENDINGS = {"cancelled": "Cancelled", "rejected": "Cancelled by the shop"}
+ENDINGS = {"cancelled": "Cancelled", "rejected": "Cancelled by the shop", "returned": "Returned to us"}
+# After a failed attempt the order is between "out for delivery" and "delivered": a step of its own.
+MISSED = ("delivery_failed", "awaiting_redelivery", "awaiting_collection")
 
 
 def find_order(session, token: str):
@@ -37,7 +40,14 @@ def _timeline(session, order_id: int, status: str, placed_at) -> list[dict]:
         ending = {"step": status, "label": ENDINGS[status], "at": reached.get(status), "done": True}
         return [{"step": key, "label": label, "at": reached[key], "done": True} for key, label in STEPS
                 if key in reached] + [ending]
-    return [{"step": key, "label": label, "at": reached.get(key), "done": key in reached} for key, label in STEPS]
+    steps = [{"step": key, "label": label, "at": reached.get(key), "done": key in reached} for key, label in STEPS]
+    if status in MISSED:
+        missed = {"step": status, "label": CUSTOMER_WORDS[status][0], "at": reached.get(status), "done": True}
+        if status != "awaiting_collection":
+            # Out for delivery again is still to come, not the old "out for delivery" of the missed visit.
+            steps[-2] = {**steps[-2], "done": False, "at": None}
+        steps.insert(len(steps) - 1 if status == "awaiting_collection" else len(steps) - 2, missed)
+    return steps
 
 
 def customer_timeline(session, order_id: int) -> list[dict]:
@@ -46,14 +56,15 @@ def customer_timeline(session, order_id: int) -> list[dict]:
     return [] if row is None else _timeline(session, order_id, row.status, row.created_at)
 
 
-def _delivery(session, order_id: int) -> dict | None:
+def _delivery(session, order_id: int, status: str) -> dict | None:
     """Own fleet: the stop's ETA and how many stops come first on a run that is out; carrier: its number."""
     shipment = session.execute(sa.select(shipments.c.carrier, shipments.c.tracking_number)
                                .where(shipments.c.order_id == order_id).order_by(shipments.c.id.desc())).first()
     if shipment is None:
         return None
     stop = session.execute(sa.select(run_stops.c.run_id, run_stops.c.position, run_stops.c.eta,
-                                     run_stops.c.status, delivery_runs.c.status.label("run_status"))
+                                     run_stops.c.status, delivery_runs.c.status.label("run_status"),
+                                     delivery_runs.c.run_date)
                            .join(delivery_runs, delivery_runs.c.id == run_stops.c.run_id)
                            .where(run_stops.c.order_id == order_id).order_by(run_stops.c.id.desc())).first()
     before = None
@@ -62,7 +73,12 @@ def _delivery(session, order_id: int) -> dict | None:
             run_stops.c.run_id == stop.run_id, run_stops.c.status == "pending",
             run_stops.c.position < stop.position)).scalar_one()
     return {"own_fleet": shipment.carrier == "own_fleet", "carrier": shipment.carrier,
-            "tracking_number": shipment.tracking_number, "eta": stop.eta if stop is not None else None,
+            "tracking_number": shipment.tracking_number,
+            # Only a stop still to visit on the way has an arrival time: a missed visit's old ETA, or one on
+            # a later run planned after a missed visit (its day is shown instead), is no promise for today.
+            "eta": stop.eta if stop is not None and stop.status == "pending" and status in ("shipped", "out_for_delivery")
+            else None,
+            "run_date": stop.run_date if stop is not None and stop.status == "pending" else None,
             "stops_before": before}
 
 
@@ -83,7 +99,8 @@ def tracking_view(session, token: str) -> dict | None:
         return None
     order_id, status, placed_at = found
     return {"number": f"WB-{order_id:06d}", "status": status, "timeline": _timeline(session, order_id, status, placed_at),
-            "delivery": _delivery(session, order_id),
+            "next_step": CUSTOMER_WORDS.get(status),
+            "delivery": _delivery(session, order_id, status),
             "proof": _proof(session, order_id) if status == "delivered" else None}
 
 

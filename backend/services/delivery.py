@@ -18,6 +18,7 @@ from ..domain.shipping import ShipmentStatus
 from ..domain.sync_rules import Outcome
 from . import cash_on_delivery
 from .dispatch import announce_next_stop
+from .failed_deliveries import note_failed_attempt
 from .fulfilment import parts_of
 from .unit_of_work import UnitOfWork
 from .settings import Settings
@@ -59,7 +60,9 @@ def _stop_done(run, stop, status: StopStatus, actor_id, event: str, **data) -> N
 
 def _follow_shipment(uow: UnitOfWork, stop, status: ShipmentStatus) -> None:
     shipment = uow.shipping.shipment(stop.shipment_id, for_update=True)
-    if shipment is not None:
+    # A hand-over recorded late, after the office returned the parcel, leaves the shipment as it is: the
+    # order's conflict rule opens an exception for a person instead.
+    if shipment is not None and shipment.can_become(status):
         shipment.set_status(status)
 
 
@@ -105,12 +108,13 @@ def confirm_delivery(cmd: commands.ConfirmDelivery, actor: Actor, uow: UnitOfWor
 
 def record_failed_attempt(cmd: commands.RecordFailedAttempt, actor: Actor,
                           uow: UnitOfWork, settings: Settings) -> DeliveryAttempt:
-    """Record that a drop-off failed; after a delivery it is kept as the stop's history only."""
+    """Record that a drop-off failed: the order and shipment show it (services/failed_deliveries.py). After a
+    delivery, or when the stop already failed (one visit is one attempt), it is kept as history only."""
     run, stop = _own_stop(uow, actor, cmd.stop_id)
     uow.track(run)
     if cmd.photo is not None:
         _check_refs(uow, actor, [cmd.photo])
-    verdict = sync_rules.failed_attempt(stop_delivered=stop.status == StopStatus.DELIVERED.value)
+    verdict = sync_rules.failed_attempt(stop_status=stop.status)
     attempt = DeliveryAttempt(stop_id=stop.id, order_id=stop.order_id, driver_id=actor.user_id,
                               command_id=uow.command_id, reason=cmd.reason, note=cmd.note,
                               photo_blob_id=cmd.photo.id if cmd.photo else None, occurred_at=cmd.occurred_at,
@@ -118,9 +122,9 @@ def record_failed_attempt(cmd: commands.RecordFailedAttempt, actor: Actor,
     uow.delivery.add(attempt)
     if verdict.outcome == Outcome.APPLY:
         _stop_done(run, stop, StopStatus.FAILED, actor.user_id, "run.stop_failed", reason=cmd.reason)
-        order = uow.track(uow.orders.get(stop.order_id, for_update=True))
-        if order is not None:
-            order.record("order.delivery_failed", actor_id=actor.user_id, reason=cmd.reason, stop_id=stop.id)
+        order = uow.orders.get(stop.order_id, for_update=True)
+        note_failed_attempt(uow, run=run, stop=stop, order=uow.track(order) if order is not None else None,
+                            reason=cmd.reason, actor_id=actor.user_id, settings=settings)
         announce_next_stop(uow, run, actor.user_id)
     uow.commit()
     return attempt

@@ -178,7 +178,10 @@ def start_run(cmd: commands.StartRun, actor: Actor, uow: UnitOfWork, settings: S
     for stop in pending:
         order = uow.track(orders[stop.order_id])
         shipments[stop.shipment_id].set_status(ShipmentStatus.OUT_FOR_DELIVERY)
-        if order.state == OrderStatus.SHIPPED:  # out for delivery once every part is (split orders)
+        if order.state == OrderStatus.AWAITING_REDELIVERY:  # a missed parcel going out again
+            order.transition(OrderStatus.OUT_FOR_DELIVERY, actor_id=actor.user_id, run_id=run.id,
+                             driver_id=run.driver_id)
+        elif order.state == OrderStatus.SHIPPED:  # out for delivery once every part is (split orders)
             follow_parts(order, parts_of(order, uow), actor_id=actor.user_id, run_id=run.id,
                          driver_id=run.driver_id)
     refresh_etas(run, uow, settings)

@@ -9,7 +9,7 @@ from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
 from . import accounts
 from . import order_changes, order_undo, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
-from . import delivery
+from . import delivery, failed_deliveries
 from . import dispatch, shipping
 from . import push
 from . import sync_log
@@ -48,6 +48,7 @@ HANDLERS: dict[type, Handler] = {
     commands.ConfirmDelivery: delivery.confirm_delivery,
     commands.RecordFailedAttempt: delivery.record_failed_attempt,
     commands.SettleRunCash: delivery.settle_run_cash,
+    commands.DecideFailedDelivery: failed_deliveries.decide_failed_delivery,
     commands.RecordBlobUpload: delivery.record_blob_upload,
     # picking and packing (floor)
     commands.CreatePickList: picking.create_pick_list,

@@ -23,6 +23,8 @@ class Settings:
     dispatch_speed_kmh: float = 30.0
     dispatch_service_minutes: float = 5.0
     dispatch_start_hour_utc: int = 8
+    # Failed delivery attempts after which a parcel goes back to the sender by itself.
+    max_delivery_attempts: int = 3
     # Packing: dimensional weight = L x W x H (cm3) / this divisor (kg); mm3 / divisor is grams.
     dim_weight_divisor: int = 5000
     # How long after a cancel or reject the office may still undo it (domain/order_undo.py).
@@ -49,5 +51,6 @@ class Settings:
             dispatch_start_hour_utc=int(config.get("WAYBILL_DISPATCH_START_HOUR_UTC", 8)),
             dim_weight_divisor=int(config.get("WAYBILL_DIM_WEIGHT_DIVISOR", 5000)),
             undo_seconds=int(config.get("WAYBILL_UNDO_SECONDS", 30)),
+            max_delivery_attempts=int(config.get("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3)),
             passwords=passwords,
         )

@@ -47,11 +47,10 @@ def _outcome(events: list[DomainEvent], raised) -> tuple[str, dict]:
     """The stored outcome of an applied command: its events, and the exceptions it opened for the office."""
     outcome: dict = {"events": [{"name": e.name, "aggregate": e.aggregate_type, "id": e.aggregate_id,
                                  "version": e.aggregate_version} for e in events]}
-    opened = [e for e in events if e.name == "exception.opened"]
+    opened = [(r, e) for r, e in zip(raised, [e for e in events if e.name == "exception.opened"]) if r.conflict]
     if not opened:
         return APPLIED, outcome
-    outcome["exceptions"] = [{"id": e.aggregate_id, "code": r.code, "message": r.message}
-                             for r, e in zip(raised, opened)]
+    outcome["exceptions"] = [{"id": e.aggregate_id, "code": r.code, "message": r.message} for r, e in opened]
     return APPLIED_WITH_EXCEPTION, outcome
 
 

@@ -42,7 +42,7 @@ class UnitOfWork(Protocol):
         """Queue an event that belongs to no tracked aggregate (stock, catalogue)."""
 
     def open_exception(self, code: str, message: str, *, order_id: int | None = None,
-                       data: dict | None = None) -> None:
+                       data: dict | None = None, conflict: bool = True) -> None:
         """Open an exception in the office's queue, written with the fact in this transaction."""
 
     def before_commit(self, callback: Callable[[list[DomainEvent]], None]) -> None:

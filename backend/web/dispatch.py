@@ -12,8 +12,11 @@ from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import Role, require_role
 from ..domain.errors import DomainError
+from ..domain.failed_delivery import DECISIONS
+from ..edge.command_schemas import FailedDeliveryDecisionV1, build_decision, worded
 from ..extensions import db
 from ..identity import actor_for
+from ..queries.failed_deliveries import missed_deliveries
 from ..queries.dispatch import awaiting_dispatch, drivers, list_runs, run_view, visible_run
 from .timefmt import shop_today
 from .wording import counted
@@ -44,12 +47,14 @@ def _today() -> date:
     return shop_today()  # the shop's day: just after midnight in summer, UTC is still on yesterday
 
 
-def _board(day: date, errors: list | None = None, status: int = 200):
+def _board(day: date, errors: list | None = None, status: int = 200, missed_errors: dict | None = None):
     actor = actor_for(current_user)
     require_role(actor, Role.OWNER, Role.MANAGER)
     runs = [run_view(db.session, r) for r in list_runs(db.session, actor, run_date=day)]
+    missed = missed_deliveries(db.session, actor)
     return render_template("dispatch/index.html", day=day, waiting=awaiting_dispatch(db.session, actor),
-                           drivers=drivers(db.session), runs=runs, errors=errors or []), status
+                           drivers=drivers(db.session), runs=runs, errors=errors or [], missed=missed,
+                           missed_errors=missed_errors or {}), status
 
 
 @bp.get("")
@@ -138,3 +143,31 @@ def start(run_id: int):
         return _run_page(run_id, exc.message, exc.status)
     flash("Run started: the orders are out for delivery.")
     return _back(run_id)
+
+
+def _decision_form() -> FailedDeliveryDecisionV1:
+    return worded(FailedDeliveryDecisionV1(), {"decision": {"required": "Choose what to do with the parcel.",
+                                                            "choice": "Choose what to do with the parcel."}})
+
+
+@bp.post("/shipments/<id:shipment_id>/decision")
+@login_required
+def decide(shipment_id: int):
+    """The office's decision on a missed parcel: a later run, held for collection, returned, or collected."""
+    require_role(actor_for(current_user), Role.OWNER, Role.MANAGER)
+    posted = {"shipment_id": shipment_id, "decision": request.form.get("decision", ""),
+              "note": request.form.get("note", "")}
+    try:
+        form = _decision_form().load(posted)
+    except ValidationError as exc:
+        messages = [m for msgs in exc.messages.values() for m in (msgs if isinstance(msgs, list) else [str(msgs)])]
+        return _board(_today(), status=422, missed_errors={shipment_id: " ".join(messages)})
+    try:
+        _, order = bus().handle(build_decision(form), actor_for(current_user))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _board(_today(), status=exc.status, missed_errors={shipment_id: exc.message})
+    flash(DECISIONS[form["decision"]].done.format(number=order.number))
+    anchor = "#waiting-h" if form["decision"] == "reattempt" else "#missed-h"
+    return redirect(url_for("dispatch.index") + anchor)

@@ -24,6 +24,7 @@ from ..edge.command_schemas import (MAX_PHOTOS, DeliveryConfirmV1, DeliveryFailV
                                     build_fail, build_settle, worded)
 from ..extensions import db
 from ..identity import actor_for
+from ..queries.failed_deliveries import next_step_for_driver
 from ..queries.delivery import current_run_id, run_header, run_of_stop, stops
 from .timefmt import shop_today
 
@@ -134,8 +135,10 @@ def _stop_context(actor, stop_id: int) -> tuple[dict, dict]:
 
 def _render_stop(actor, stop_id: int, errors: dict | None = None, given: dict | None = None, status: int = 200):
     run, stop = _stop_context(actor, stop_id)
+    next_step = next_step_for_driver(db.session, stop, max_attempts=current_app.config["WAYBILL_MAX_DELIVERY_ATTEMPTS"])
     response = make_response(render_template("driver/stop.html", run=run, stop=stop, reasons=FAIL_REASONS,
-                                             errors=errors or {}, given=given or {}, max_photos=MAX_PHOTOS), status)
+                                             errors=errors or {}, given=given or {}, max_photos=MAX_PHOTOS,
+                                             next_step=next_step), status)
     return _no_store_if_flashing(response)
 
 

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..identity import actor_for
 from ..queries.fulfilment import parts_view
 from ..queries.order_decisions import undo_offer
+from ..queries.failed_deliveries import delivery_problem
 from ..queries.orders import list_orders, order_for, order_history
 from ..queries.tracking import customer_timeline
 from .decision_words import DESTRUCTIVE
@@ -121,5 +122,6 @@ def render_order(order, *, error: str = "", status: int = 200):
                            history=order_history(db.session, order.id) if actor.is_office else [],
                            tracking_url=tracking_url, office_fields=sees_office_fields(actor),
                            outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
-                           fulfilment=parts_view(db.session, order)), status
+                           fulfilment=parts_view(db.session, order),
+                           missed=delivery_problem(db.session, order.id) if actor.is_office else None), status
 

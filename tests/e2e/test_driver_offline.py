@@ -76,7 +76,7 @@ def test_a_days_drop_offs_made_offline_survive_a_reload_and_a_browser_restart_an
 
     state = on_server(server)
     assert state["stops"] == ["delivered", "delivered", "delivered", "failed"]
-    assert state["orders"] == ["delivered", "delivered", "delivered", "out_for_delivery"]
+    assert state["orders"] == ["delivered", "delivered", "delivered", "delivery_failed"]
     assert sorted((c.type, c.status) for c in state["commands"]) == \
         [("delivery.confirm", "applied")] * 3 + [("delivery.fail", "applied")]
     assert [(p.recipient_name, p.status, p.extra_evidence) for p in state["proofs"]] == \

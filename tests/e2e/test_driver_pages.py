@@ -194,7 +194,7 @@ def test_a_failed_stop_shows_the_reason_and_no_forms(app, client, world, cod_run
     page = client.get(f"/driver/stops/{stops[1]}").get_data(as_text=True)
     assert "Confirm the drop-off" not in page and "/confirm" not in page and "in cash." not in page
     assert "<strong data-recorded-reason>No access (gate, building, dog)</strong>" in page and "gate locked" in page
-    assert "The office will arrange the next attempt." in page
+    assert "What happens next" in page and "Attempt 1 of 3. Keep the parcel in the van" in page
     assert "data-stop-status>Not delivered<" in page
 
 

@@ -7,7 +7,8 @@ knowing which module holds it.
 from .accounts import (ChangePassword, CreateUser, EndAllSignIns, EndSignIn, IssueApiToken, ResetPassword,
                        RevokeApiToken, StartSignIn)
 from .catalogue import AdjustStock, CreateCustomer, CreateProduct, CreateWarehouse, ResolveException, UpdateProduct
-from .delivery import BlobRef, ConfirmDelivery, RecordBlobUpload, RecordFailedAttempt, SettleRunCash
+from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlobUpload, RecordFailedAttempt,
+                       SettleRunCash)
 from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,
                          MoveStop, RecordPick, ReduceOrderLine, ReorderRun, ScanPick, ShortPick, StartRun)
 from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFromPush, UnsubscribeFromStaffPush

@@ -40,6 +40,18 @@ class RecordFailedAttempt:
 
 
 @dataclass(frozen=True)
+class DecideFailedDelivery:
+    """The office decides what happens to a parcel after a failed attempt (a request).
+
+    `decision` is one of domain/failed_delivery.py's DECISIONS: reattempt, hold, return, collected.
+    """
+
+    shipment_id: int
+    decision: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class SettleRunCash:
     """At the end of the day the driver hands in the run's cash: counted against what the stops recorded."""
 

@@ -28,6 +28,8 @@ function byStopOf(commands) {
 
 function showForms(card, state) {
   card.querySelectorAll("[data-pending-only]").forEach((part) => { part.hidden = state !== "pending"; });
+  // A failed stop says what to do with the parcel, also offline before the server's page can be fetched.
+  card.querySelectorAll("[data-failed-next]").forEach((part) => { part.hidden = state !== "failed"; });
 }
 
 /* Commands the server accepted that this copy of the card predates: made on the stop as this page shows it

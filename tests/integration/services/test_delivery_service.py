@@ -109,12 +109,12 @@ def test_a_confirmation_needs_a_photo_or_a_signature(app, shop, people):
     assert state(app, stops[0])[0] == "pending"
 
 
-def test_a_failed_attempt_fails_the_stop_and_keeps_the_order_out_for_delivery(app, shop, people):
+def test_a_failed_attempt_fails_the_stop_and_the_order_waits_for_the_office(app, shop, people):
     office, driver, _ = people
     _, stops, _ = run_out_for_delivery(shop, office, driver.user_id, stops=1)
     (photo,) = refs("photo")
     run(app, commands.RecordFailedAttempt(stops[0], "no_one_home", photo=photo), driver)
-    assert state(app, stops[0]) == ("failed", "out_for_delivery", [], [False], [])
+    assert state(app, stops[0]) == ("failed", "delivery_failed", [], [False], [])
 
 
 def test_a_failed_attempt_after_the_delivery_is_kept_as_history_only(app, shop, people):

@@ -18,10 +18,12 @@ def test_exactly_the_customer_facing_order_events_notify():
     notifying = {name for name in (
         "order.placed", "order.accepted", "order.allocated", "order.picking", "order.packed", "order.shipped",
         "order.out_for_delivery", "order.arriving_soon", "order.delivered", "order.delivery_failed",
-        "order.return_received", "order.refund_issued", "order.cancelled", "order.line_reduced")
+        "order.return_received", "order.refund_issued", "order.cancelled", "order.line_reduced",
+        "order.awaiting_redelivery", "order.awaiting_collection", "order.returned", "order.delivery_attempt_noted")
         if n.kind_of(name, "order") is not None}
     assert notifying == {"order.accepted", "order.shipped", "order.out_for_delivery", "order.arriving_soon",
-                         "order.delivered", "order.delivery_failed", "order.return_received", "order.refund_issued"}
+                         "order.delivered", "order.delivery_failed", "order.return_received", "order.refund_issued",
+                         "order.awaiting_redelivery", "order.awaiting_collection", "order.returned"}
     assert n.kind_of("order.shipped", "shipment") is None  # only order events, never another aggregate's
 
 

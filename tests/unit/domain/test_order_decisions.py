@@ -41,7 +41,11 @@ OFFICE_BUTTONS = {
     S.PACKED: [("cancel", "Cancel order")],
     S.SHIPPED: [],
     S.OUT_FOR_DELIVERY: [("cancel", "Cancel order")],
+    S.DELIVERY_FAILED: [],  # decided per shipment on the dispatch page
+    S.AWAITING_REDELIVERY: [],
+    S.AWAITING_COLLECTION: [],
     S.DELIVERED: [],
+    S.RETURNED: [],
     S.CANCELLED: [],
     S.REJECTED: [],
 }

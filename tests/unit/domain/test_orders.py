@@ -24,6 +24,14 @@ LEGAL = {
     (S.SHIPPED, S.OUT_FOR_DELIVERY), (S.SHIPPED, S.DELIVERED),
     (S.OUT_FOR_DELIVERY, S.DELIVERED), (S.OUT_FOR_DELIVERY, S.SHIPPED),
     (S.OUT_FOR_DELIVERY, S.CANCELLED),  # the office stops a parcel in the van; a late hand-over is an exception
+    # A failed attempt: the office re-attempts, holds for collection or returns it; a late hand-over delivers.
+    (S.OUT_FOR_DELIVERY, S.DELIVERY_FAILED),
+    (S.DELIVERY_FAILED, S.AWAITING_REDELIVERY), (S.DELIVERY_FAILED, S.AWAITING_COLLECTION),
+    (S.DELIVERY_FAILED, S.RETURNED), (S.DELIVERY_FAILED, S.DELIVERED),
+    (S.AWAITING_REDELIVERY, S.OUT_FOR_DELIVERY), (S.AWAITING_REDELIVERY, S.AWAITING_COLLECTION),
+    (S.AWAITING_REDELIVERY, S.RETURNED), (S.AWAITING_REDELIVERY, S.DELIVERED),
+    (S.AWAITING_COLLECTION, S.DELIVERED), (S.AWAITING_COLLECTION, S.AWAITING_REDELIVERY),
+    (S.AWAITING_COLLECTION, S.RETURNED),
 }
 
 ILLEGAL_SAMPLE = [
@@ -38,11 +46,13 @@ ILLEGAL_SAMPLE = [
     (S.PICKING, S.SHIPPED),             # must be packed first
     (S.SHIPPED, S.CANCELLED),           # once shipped, it is a return, not a cancellation
     (S.DELIVERED, S.SHIPPED),
+    (S.DELIVERY_FAILED, S.CANCELLED),   # the parcel exists: it is returned, not cancelled
+    (S.RETURNED, S.OUT_FOR_DELIVERY),   # a returned parcel is back on the shelf: a new order ships it
     (S.CANCELLED, S.PLACED),
     (S.REJECTED, S.ACCEPTED),
 ]
 
-TERMINAL = [S.DELIVERED, S.CANCELLED, S.REJECTED]
+TERMINAL = [S.DELIVERED, S.RETURNED, S.CANCELLED, S.REJECTED]
 
 
 def order_in(status: OrderStatus) -> Order:

@@ -27,8 +27,11 @@ def test_a_delivery_of_an_order_not_yet_shipped_is_a_fact_for_the_office():
 
 
 def test_a_failed_attempt_after_the_delivery_is_history_only():
-    assert rules.failed_attempt(stop_delivered=True).outcome is Outcome.NOOP
-    assert rules.failed_attempt(stop_delivered=False).outcome is Outcome.APPLY
+    assert rules.failed_attempt(stop_status="delivered").outcome is Outcome.NOOP
+    assert rules.failed_attempt(stop_status="pending").outcome is Outcome.APPLY
+    # One visit is one attempt: a second "not delivered" for the same stop is history only.
+    again = rules.failed_attempt(stop_status="failed")
+    assert (again.outcome, again.code) == (Outcome.NOOP, "attempt.already_recorded")
 
 
 def test_a_pick_within_the_allocation_is_applied_in_full():
