@@ -85,7 +85,7 @@ def test_a_five_pound_shortfall_pays_the_order_and_opens_an_exception_naming_the
     run(app, commands.SettleRunCash(run_id, due[0] - 500, "dropped a fiver"), driver)
     # The delivered order is paid with what its door took; the failed attempt's order is still to collect.
     assert orders_now(app, orders) == [("delivered", "paid", due[0]),
-                                       ("out_for_delivery", "collect_on_delivery", None)]
+                                       ("delivery_failed", "collect_on_delivery", None)]
     [(code, message, data)] = open_exceptions(app)
     assert code == "settlement.cash_short"
     assert message.startswith(f"Dev Driver handed in £{(due[0] - 500) / 100:.2f} for run {run_id} of ")
