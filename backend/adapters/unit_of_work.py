@@ -51,6 +51,10 @@ class SqlAlchemyUnitOfWork:
         self.command_id = None  # set by the offline replay: the command that caused what follows
         self.exceptions_opened = []  # what the last commit opened
         self.actor_id = None  # set by the bus: who is acting, for the exceptions they raise
+        self._step = None  # the savepoint of the batch step running now (see begin_step)
+        self._step_movements = 0  # staged ledger movements that belong to earlier steps
+        self._batch_events: list[DomainEvent] = []  # events of the steps kept so far, written at the commit
+        self.step_events: list[DomainEvent] | None = None  # what the step committed (None: it did not)
 
     def __enter__(self):
         # End any read transaction this request opened (e.g. the token lookup): the change starts on
@@ -94,35 +98,105 @@ class SqlAlchemyUnitOfWork:
         self.mapper.flush()
 
     def commit(self) -> None:
-        """Write the collected events to the outbox and audit trail, then commit all in one go."""
+        """Write the collected events to the outbox and audit trail, then commit all in one go.
+
+        Within a batch step (begin_step) this ends the step instead: see _commit_step.
+        """
+        if self._step is not None:
+            self._commit_step()
+            return
         self.mapper.flush()
-        events = list(self._loose_events)
-        for aggregate in self._seen:
-            events.extend(with_aggregate_id(e, aggregate.id) for e in aggregate.pending_events())
-            aggregate.pending_events().clear()
+        events = self._batch_events + self._collect_events()
+        self._batch_events = []
         self.stock.write_pending()  # the ledger's movements, in one statement
-        events.extend(open_exceptions(self.session, self.exceptions, self.actor_id, self.command_id))
         callbacks, self._before_commit = self._before_commit, []
         for callback in callbacks:
             callback(events)
         write_events(self.session, events)
-        self._loose_events.clear()
         if callbacks:
             self.mapper.flush()  # what a before-commit step changed
         self.session.commit()
         self.mapper.forget()
+        self.stock.forget_locks()
+        self._step_movements = 0
         self.exceptions_opened, self.exceptions = self.exceptions, []
+
+    def _collect_events(self) -> list[DomainEvent]:
+        """The events recorded since the last commit (or step), exceptions opened with their rows."""
+        events = list(self._loose_events)
+        self._loose_events.clear()
+        for aggregate in self._seen:
+            events.extend(with_aggregate_id(e, aggregate.id) for e in aggregate.pending_events())
+            aggregate.pending_events().clear()
+        events.extend(open_exceptions(self.session, self.exceptions, self.actor_id, self.command_id))
+        return events
 
     def rollback(self) -> None:
         """Throw away everything not committed."""
+        self._step = None
         self.session.rollback()
         self.mapper.forget()
         self.stock.discard_pending()
+        self.stock.forget_locks()
+        self._step_movements = 0
+        self._batch_events = []
+        self._forget_step_state()
+
+    def _forget_step_state(self) -> None:
         self._loose_events.clear()
         self._before_commit.clear()
         self.exceptions = []
         for aggregate in self._seen:
             aggregate.pending_events().clear()
+
+    # -- batches: many commands in this one transaction, each behind its own savepoint -----------------
+    # A step's commit() keeps its changes in the transaction; the final commit() writes the ledger
+    # movements and outbox rows of every kept step in one statement each and commits them together.
+    # The identity map and the stock levels locked so far stay valid from step to step (the same
+    # transaction holds the locks), so what the batch needs is read once. PostgreSQL keeps up to 64
+    # subtransactions of a transaction in memory; a batch must stay below that (the push caps it at 50).
+
+    def begin_step(self) -> None:
+        """Start one command of a batch: until end_step, commit() ends the step, not the transaction."""
+        self._step = self.session.begin_nested()
+        self.step_events = None
+
+    def _commit_step(self) -> None:
+        """Keep the step's changes: rows written behind its savepoint, movements and events staged."""
+        self.mapper.flush()
+        events = self._collect_events()
+        callbacks, self._before_commit = self._before_commit, []
+        for callback in callbacks:
+            callback(events)
+        if callbacks:
+            self.mapper.flush()  # what a before-commit step changed
+        self._batch_events.extend(events)
+        self._step_movements = self.stock.pending_count()
+        self.step_events = events
+        self.exceptions_opened, self.exceptions = self.exceptions, []
+
+    def end_step(self) -> list[DomainEvent] | None:
+        """Finish the step: kept if its handler committed (its events are returned), undone if not."""
+        step, self._step = self._step, None
+        if self.step_events is None:
+            self._undo(step)
+            return None
+        step.commit()  # RELEASE SAVEPOINT: the changes stay in the batch's transaction
+        return self.step_events
+
+    def rollback_step(self) -> None:
+        """Undo the running step alone (its handler refused); the steps before it stay."""
+        step, self._step = self._step, None
+        self.step_events = None
+        self._undo(step)
+
+    def _undo(self, step) -> None:
+        step.rollback()  # ROLLBACK TO SAVEPOINT
+        self.mapper.forget()  # objects may hold the undone step's changes: read them again
+        self.stock.forget_locks()
+        self.stock.discard_pending(keep=self._step_movements)
+        self._forget_step_state()
+        self._seen = []  # forgotten with the identity map
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen to give way, and

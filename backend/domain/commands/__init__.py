@@ -13,4 +13,4 @@ from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, Creat
 from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFromPush, UnsubscribeFromStaffPush
 from .orders import (AcceptOrder, CancelOrder, PlaceOrder, RecordPaymentReceived, RejectOrder, RejectPaymentHold,
                      ReleasePaymentHold, RetryAllocation)
-from .sync import RecordReplayOutcome, RegisterDevice, ReplayCommand
+from .sync import RecordReplayOutcome, RegisterDevice, ReplayBatch, ReplayCommand
