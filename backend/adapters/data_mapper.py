@@ -197,8 +197,15 @@ class DataMapper:
     def _write_changes(self, tracked: _Tracked, batched: dict, rekey: list) -> None:
         mapping, thing, row = tracked.mapping, tracked.thing, tracked.row
         state = vars(thing)
-        changed = {name: state.get(name) for name in mapping.columns
-                   if name != mapping.key and state.get(name) != row[name]}
+        changed = None
+        try:  # the common case, nothing changed, found in one comparison of tuples (flush runs often)
+            if mapping.column_values(state) == mapping.column_values(row):
+                changed = {}
+        except KeyError:  # an attribute the object does not carry: compare column by column
+            pass
+        if changed is None:
+            changed = {name: state.get(name) for name in mapping.columns
+                       if name != mapping.key and state.get(name) != row[name]}
         if changed:
             names = tuple(changed)
             mapping.update_statement(names).run(self.session, dict(changed, _key=row[mapping.key]))
