@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from ..domain.errors import ConcurrentUpdate, DuplicateRow
 from ..domain.events import DomainEvent
@@ -19,6 +21,7 @@ from .exception_queue import ExceptionRepository, open_exceptions
 from .mappings import MAPPINGS
 from .order_repository import OrderRepository
 from .outbox import with_aggregate_id, write_events
+from .precompiled import transaction_connection
 from .picking_repository import PickingRepository
 from .push_repository import PushRepository
 from .shipping_repository import ShippingRepository
@@ -51,8 +54,8 @@ class SqlAlchemyUnitOfWork:
         self.command_id = None  # set by the offline replay: the command that caused what follows
         self.exceptions_opened = []  # what the last commit opened
         self.actor_id = None  # set by the bus: who is acting, for the exceptions they raise
-        self._step = None  # the savepoint of the batch step running now (see begin_step)
-        self._step_movements = 0  # staged ledger movements that belong to earlier steps
+        self._in_step = False  # a batch step is running (see begin_step)
+        self._kept = (0, 0)  # (ledger movements, events) staged by the steps before the running one
         self._batch_events: list[DomainEvent] = []  # events of the steps kept so far, written at the commit
         self.step_events: list[DomainEvent] | None = None  # what the step committed (None: it did not)
 
@@ -102,7 +105,7 @@ class SqlAlchemyUnitOfWork:
 
         Within a batch step (begin_step) this ends the step instead: see _commit_step.
         """
-        if self._step is not None:
+        if self._in_step:
             self._commit_step()
             return
         self.mapper.flush()
@@ -118,7 +121,7 @@ class SqlAlchemyUnitOfWork:
         self.session.commit()
         self.mapper.forget()
         self.stock.forget_locks()
-        self._step_movements = 0
+        self._kept = (0, 0)
         self.exceptions_opened, self.exceptions = self.exceptions, []
 
     def _collect_events(self) -> list[DomainEvent]:
@@ -133,12 +136,13 @@ class SqlAlchemyUnitOfWork:
 
     def rollback(self) -> None:
         """Throw away everything not committed."""
-        self._step = None
+        self._in_step = False
+        self.session.info.pop(_STEP_ROWS, None)
         self.session.rollback()
         self.mapper.forget()
         self.stock.discard_pending()
         self.stock.forget_locks()
-        self._step_movements = 0
+        self._kept = (0, 0)
         self._batch_events = []
         self._forget_step_state()
 
@@ -158,7 +162,13 @@ class SqlAlchemyUnitOfWork:
 
     def begin_step(self) -> None:
         """Start one command of a batch: until end_step, commit() ends the step, not the transaction."""
-        self._step = self.session.begin_nested()
+        # A plain SAVEPOINT on the transaction's connection, not the ORM's nested transaction (which costs
+        # more than the command itself); _undo does the ORM's share by hand. Savepoints of kept steps are
+        # not released one by one: the commit releases them all.
+        _run(self.session, "SAVEPOINT waybill_step")
+        self.session.info[_STEP_ROWS] = []
+        self._in_step = True
+        self._kept = (self.stock.pending_count(), len(self._batch_events))
         self.step_events = None
 
     def _commit_step(self) -> None:
@@ -171,32 +181,60 @@ class SqlAlchemyUnitOfWork:
         if callbacks:
             self.mapper.flush()  # what a before-commit step changed
         self._batch_events.extend(events)
-        self._step_movements = self.stock.pending_count()
         self.step_events = events
         self.exceptions_opened, self.exceptions = self.exceptions, []
 
     def end_step(self) -> list[DomainEvent] | None:
         """Finish the step: kept if its handler committed (its events are returned), undone if not."""
-        step, self._step = self._step, None
+        self._in_step = False
         if self.step_events is None:
-            self._undo(step)
+            self._undo()
             return None
-        step.commit()  # RELEASE SAVEPOINT: the changes stay in the batch's transaction
+        self.session.info.pop(_STEP_ROWS, None)
         return self.step_events
 
     def rollback_step(self) -> None:
         """Undo the running step alone (its handler refused); the steps before it stay."""
-        step, self._step = self._step, None
+        self._in_step = False
         self.step_events = None
-        self._undo(step)
+        self._undo()
 
-    def _undo(self, step) -> None:
-        step.rollback()  # ROLLBACK TO SAVEPOINT
+    def _undo(self) -> None:
+        _run(self.session, "ROLLBACK TO SAVEPOINT waybill_step")
+        # The ORM's share: rows the step inserted are gone, pending ones never written, the others are
+        # read again on next use (as the ORM does when its own nested transaction rolls back).
+        session = self.session
+        for record in session.info.pop(_STEP_ROWS, []) + list(session.new):
+            if record in session:
+                session.expunge(record)
+        session.expire_all()
         self.mapper.forget()  # objects may hold the undone step's changes: read them again
         self.stock.forget_locks()
-        self.stock.discard_pending(keep=self._step_movements)
+        movements, events = self._kept
+        self.stock.discard_pending(keep=movements)
+        del self._batch_events[events:]
         self._forget_step_state()
         self._seen = []  # forgotten with the identity map
+
+
+_STEP_ROWS = "waybill.step_rows"  # Session.info key: ORM records the running batch step inserted
+
+
+@event.listens_for(Session, "pending_to_persistent")
+def _note_row_of_step(session, record) -> None:
+    """Remember the records a batch step inserts: undoing the step must take them out of the session."""
+    rows = session.info.get(_STEP_ROWS)
+    if rows is not None:
+        rows.append(record)
+
+
+def _run(session, sql: str) -> None:
+    """A statement without parameters on the transaction's connection (savepoints of batch steps)."""
+    cursor = transaction_connection(session).connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction was chosen to give way, and

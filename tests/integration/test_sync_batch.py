@@ -15,7 +15,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.records import SyncCommand, User
+from backend.adapters.records import OfficeException, OutboxEvent, SyncCommand, User
 from backend.adapters.tables import stock_levels, stock_movements
 from backend.domain import commands
 from backend.domain.errors import StockError
@@ -105,6 +105,10 @@ def test_what_a_refused_command_wrote_is_undone_and_its_neighbours_stay(any_app,
     real = messagebus.HANDLERS[commands.AdjustStock]
 
     def writes_then_refuses(cmd, actor, uow, settings):
+        if cmd.note == "flag, save, then refuse":  # an exception row inserted by the step, then undone with it
+            uow.open_exception("stock.count_differs", "The count differs.")
+            real(cmd, actor, uow, settings)
+            raise StockError("The shelf was recounted meanwhile.", code="stock.recounted")
         if cmd.note != "refuse after writing":
             return real(cmd, actor, uow, settings)
         level = uow.stock.lock_level(cmd.warehouse_id, cmd.product_id)
@@ -114,10 +118,19 @@ def test_what_a_refused_command_wrote_is_undone_and_its_neighbours_stay(any_app,
 
     monkeypatch.setitem(messagebus.HANDLERS, commands.AdjustStock, writes_then_refuses)
     phone = Phone(any_app, shop, "pat@example.com")
-    body = phone.push([phone.count(1, -1), phone.count(2, 5, note="refuse after writing"), phone.count(3, -2)])
+    body = phone.push([phone.count(1, -1), phone.count(2, 5, note="refuse after writing"), phone.count(3, -2),
+                       phone.count(4, 7, note="flag, save, then refuse"), phone.count(5, -3)])
     assert [(r["status"], r.get("code")) for r in body["results"]] == [
-        ("applied", None), ("rejected", "stock.recounted"), ("applied", None)]
-    assert ledger(any_app, shop) == (40 - 1 - 2, 2, 3)
+        ("applied", None), ("rejected", "stock.recounted"), ("applied", None), ("rejected", "stock.recounted"),
+        ("applied", None)]
+    assert ledger(any_app, shop) == (40 - 1 - 2 - 3, 3, 5)
+    with any_app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(OfficeException)).scalar_one() == 0
+        adjusted = db.session.execute(sa.select(sa.func.count()).select_from(OutboxEvent).where(
+            OutboxEvent.name == "stock.adjusted", OutboxEvent.payload["reason"].as_string() == "count")
+        ).scalar_one()
+        db.session.remove()
+    assert adjusted == 3  # one event per applied count, none of the refused ones
 
 
 def test_a_push_whose_commands_all_repeat_an_earlier_one_answers_each_as_a_duplicate(any_app, shop):
