@@ -240,16 +240,26 @@ class FakeUnitOfWork:
         self._events, self._callbacks, self.exceptions = [], [], []
         self._step, self._batch_events = None, []
 
+    def begin_batch(self) -> None:
+        # What undo_batch restores: the levels' values and the ledger as they were (memory has no savepoint).
+        self._batch_mark = ({key: dict(vars(level)) for key, level in self.stock.levels.items()},
+                            len(self.stock.movements))
+
     def begin_step(self) -> None:
         self._step, self._step_events = object(), None
 
     def end_step(self):
         self._step = None
         events, self._step_events = self._step_events, None
-        if events is None:
-            self._events, self._callbacks, self.exceptions = [], [], []
         return events
 
-    def rollback_step(self) -> None:
+    def undo_batch(self) -> None:
+        levels, movements = self._batch_mark
+        for key in list(self.stock.levels):
+            if key in levels:
+                vars(self.stock.levels[key]).update(levels[key])
+            else:
+                del self.stock.levels[key]
+        del self.stock.movements[movements:]
         self._step = self._step_events = None
-        self._events, self._callbacks, self.exceptions = [], [], []
+        self._events, self._callbacks, self.exceptions, self._batch_events = [], [], [], []

@@ -130,6 +130,10 @@ class DataMapper:
         self._known[(mapping, row[mapping.key])] = thing
         self._tracked[id(thing)] = _Tracked(mapping, thing, mapping.snapshot(row), child_keys or {})
 
+    def has_new(self) -> bool:
+        """Are objects staged for insert (they have no ids until the next flush)?"""
+        return bool(self._new)
+
     def flush(self) -> None:
         """Write what changed since the last read or write: inserts, changed columns, dropped children."""
         new, self._new = self._new, []

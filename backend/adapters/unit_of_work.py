@@ -55,7 +55,6 @@ class SqlAlchemyUnitOfWork:
         self.exceptions_opened = []  # what the last commit opened
         self.actor_id = None  # set by the bus: who is acting, for the exceptions they raise
         self._in_step = False  # a batch step is running (see begin_step)
-        self._kept = (0, 0)  # (ledger movements, events) staged by the steps before the running one
         self._batch_events: list[DomainEvent] = []  # events of the steps kept so far, written at the commit
         self.step_events: list[DomainEvent] | None = None  # what the step committed (None: it did not)
 
@@ -121,7 +120,7 @@ class SqlAlchemyUnitOfWork:
         self.session.commit()
         self.mapper.forget()
         self.stock.forget_locks()
-        self._kept = (0, 0)
+        self.session.info.pop(_BATCH_ROWS, None)
         self.exceptions_opened, self.exceptions = self.exceptions, []
 
     def _collect_events(self) -> list[DomainEvent]:
@@ -137,12 +136,11 @@ class SqlAlchemyUnitOfWork:
     def rollback(self) -> None:
         """Throw away everything not committed."""
         self._in_step = False
-        self.session.info.pop(_STEP_ROWS, None)
+        self.session.info.pop(_BATCH_ROWS, None)
         self.session.rollback()
         self.mapper.forget()
         self.stock.discard_pending()
         self.stock.forget_locks()
-        self._kept = (0, 0)
         self._batch_events = []
         self._forget_step_state()
 
@@ -153,83 +151,76 @@ class SqlAlchemyUnitOfWork:
         for aggregate in self._seen:
             aggregate.pending_events().clear()
 
-    # -- batches: many commands in this one transaction, each behind its own savepoint -----------------
-    # A step's commit() keeps its changes in the transaction; the final commit() writes the ledger
-    # movements and outbox rows of every kept step in one statement each and commits them together.
-    # The identity map and the stock levels locked so far stay valid from step to step (the same
-    # transaction holds the locks), so what the batch needs is read once. PostgreSQL keeps up to 64
-    # subtransactions of a transaction in memory; a batch must stay below that (the push caps it at 50).
+    # -- batches: many commands in this one transaction ------------------------------------------------
+    # One SAVEPOINT marks where the batch's commands start. A step's commit() only stages its changes:
+    # the stock levels it changed are written by the final commit() (one UPDATE each, not one per step),
+    # with the ledger movements, outbox rows and log rows of every step in one statement each. The identity
+    # map and the stock levels locked so far stay valid from step to step (the same transaction holds the
+    # locks), so what the batch needs is read once. Nothing is written per step, so a step cannot be undone
+    # alone: undo_batch goes back to the savepoint and the caller runs the batch again without the refused
+    # command (refusals are rare; a step that writes nothing costs no round trip to the database).
+
+    def begin_batch(self) -> None:
+        """Mark where a batch's commands start (after the locks it took up front): undo_batch returns here."""
+        _run(self.session, "SAVEPOINT waybill_batch")
+        self.session.info[_BATCH_ROWS] = []
 
     def begin_step(self) -> None:
         """Start one command of a batch: until end_step, commit() ends the step, not the transaction."""
-        # A plain SAVEPOINT on the transaction's connection, not the ORM's nested transaction (which costs
-        # more than the command itself); _undo does the ORM's share by hand. Savepoints of kept steps are
-        # not released one by one: the commit releases them all.
-        _run(self.session, "SAVEPOINT waybill_step")
-        self.session.info[_STEP_ROWS] = []
         self._in_step = True
-        self._kept = (self.stock.pending_count(), len(self._batch_events))
         self.step_events = None
 
     def _commit_step(self) -> None:
-        """Keep the step's changes: rows written behind its savepoint, movements and events staged."""
-        self.mapper.flush()
+        """Keep the step's changes in the batch: events and movements staged, written at the commit."""
+        if self.mapper.has_new():
+            self.mapper.flush()  # new rows take their ids, which their events carry
         events = self._collect_events()
         callbacks, self._before_commit = self._before_commit, []
         for callback in callbacks:
             callback(events)
-        if callbacks:
-            self.mapper.flush()  # what a before-commit step changed
         self._batch_events.extend(events)
         self.step_events = events
         self.exceptions_opened, self.exceptions = self.exceptions, []
 
     def end_step(self) -> list[DomainEvent] | None:
-        """Finish the step: kept if its handler committed (its events are returned), undone if not."""
+        """Finish the step: its events if its handler committed, None if it did not (undo the batch then)."""
         self._in_step = False
-        if self.step_events is None:
-            self._undo()
-            return None
-        self.session.info.pop(_STEP_ROWS, None)
         return self.step_events
 
-    def rollback_step(self) -> None:
-        """Undo the running step alone (its handler refused); the steps before it stay."""
+    def undo_batch(self) -> None:
+        """Undo every step since begin_batch (the locks taken before it are kept); the batch may run again."""
         self._in_step = False
         self.step_events = None
-        self._undo()
-
-    def _undo(self) -> None:
-        _run(self.session, "ROLLBACK TO SAVEPOINT waybill_step")
-        # The ORM's share: rows the step inserted are gone, pending ones never written, the others are
+        _run(self.session, "ROLLBACK TO SAVEPOINT waybill_batch")
+        # The ORM's share: rows the steps inserted are gone, pending ones never written, the others are
         # read again on next use (as the ORM does when its own nested transaction rolls back).
         session = self.session
-        for record in session.info.pop(_STEP_ROWS, []) + list(session.new):
+        for record in session.info.get(_BATCH_ROWS, []) + list(session.new):
             if record in session:
                 session.expunge(record)
+        session.info[_BATCH_ROWS] = []
         session.expire_all()
-        self.mapper.forget()  # objects may hold the undone step's changes: read them again
+        self.mapper.forget()  # objects hold the undone steps' changes: read them again
         self.stock.forget_locks()
-        movements, events = self._kept
-        self.stock.discard_pending(keep=movements)
-        del self._batch_events[events:]
+        self.stock.discard_pending()
+        self._batch_events = []
         self._forget_step_state()
         self._seen = []  # forgotten with the identity map
 
 
-_STEP_ROWS = "waybill.step_rows"  # Session.info key: ORM records the running batch step inserted
+_BATCH_ROWS = "waybill.batch_rows"  # Session.info key: ORM records the running batch inserted
 
 
 @event.listens_for(Session, "pending_to_persistent")
 def _note_row_of_step(session, record) -> None:
-    """Remember the records a batch step inserts: undoing the step must take them out of the session."""
-    rows = session.info.get(_STEP_ROWS)
+    """Remember the records a batch inserts: undoing it must take them out of the session."""
+    rows = session.info.get(_BATCH_ROWS)
     if rows is not None:
         rows.append(record)
 
 
 def _run(session, sql: str) -> None:
-    """A statement without parameters on the transaction's connection (savepoints of batch steps)."""
+    """A statement without parameters on the transaction's connection (the savepoint of a batch)."""
     cursor = transaction_connection(session).connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql)

@@ -59,11 +59,14 @@ class UnitOfWork(Protocol):
         """Throw away everything not committed."""
 
     # A batch (the offline replay of a push): many commands in one transaction, each one a step.
+    def begin_batch(self) -> None:
+        """Mark where a batch's commands start (after the locks it took up front): undo_batch returns here."""
+
     def begin_step(self) -> None:
         """Start one command of a batch: until end_step, commit() ends the step, not the transaction."""
 
     def end_step(self) -> list[DomainEvent] | None:
-        """Keep the step if its handler committed (returns its events), undo it if not (None)."""
+        """Finish the step: its events if its handler committed, None if it did not (undo the batch then)."""
 
-    def rollback_step(self) -> None:
-        """Undo the running step alone (its handler refused); the steps before it stay."""
+    def undo_batch(self) -> None:
+        """Undo every step since begin_batch (the locks taken before it are kept); the batch may run again."""
