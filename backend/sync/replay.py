@@ -1,6 +1,6 @@
 """Idempotent replay of a device's offline commands through the same handlers as the online forms.
 
-A push runs in one transaction: each command with its log row behind its own savepoint, the device's
+A push runs in one transaction: each command with its log row (a refused one undone alone), the device's
 progress with them, one commit (services/sync_log.replay_batch). A retried push (lost response, killed
 page) finds the stored outcomes instead of applying them twice, and one bad command is answered on its
 own without blocking the ones after it.
@@ -178,7 +178,7 @@ def _in_seq_order(raw_commands) -> list:
 def replay(bus, session, actor, device_id: str, raw_commands) -> dict:
     """Replay a pushed batch in seq order; one result per entry (with its `index`) and the device's progress.
 
-    The whole push runs as one bus command (one transaction, a savepoint per command: see
+    The whole push runs as one bus command (one transaction, one commit: see
     services/sync_log.replay_batch). If that fails as a whole (a deadlock twice, a bug in one handler),
     nothing of it was saved, and the push is replayed again command by command, each in its own transaction.
     """

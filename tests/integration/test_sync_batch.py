@@ -1,9 +1,9 @@
 """A push replayed as one batch, on SQLite and PostgreSQL: each command applied exactly once, a refused one alone.
 
-A push runs in one transaction with a savepoint per command (services/sync_log.replay_batch): what a refused
-command wrote is undone without undoing its neighbours, a retried push applies nothing again, and two phones
-whose pushes touch the same stock levels in opposite orders both get through (the levels are locked up front in
-one global order, so the batches cannot deadlock).
+A push runs in one transaction (services/sync_log.replay_batch): what a refused command wrote is undone
+without undoing its neighbours, a retried push applies nothing again, and two phones whose pushes touch the
+same stock levels in opposite orders both get through (the levels are locked up front in one global order,
+so the batches cannot deadlock).
 """
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def test_what_a_refused_command_wrote_is_undone_and_its_neighbours_stay(any_app,
         if cmd.note != "refuse after writing":
             return real(cmd, actor, uow, settings)
         level = uow.stock.lock_level(cmd.warehouse_id, cmd.product_id)
-        level.on_hand += 1000  # written to the database by the flush below, inside the command's savepoint
+        level.on_hand += 1000  # written to the database by the flush below, after the push's savepoint
         uow.flush()
         raise StockError("The shelf was recounted meanwhile.", code="stock.recounted")
 
