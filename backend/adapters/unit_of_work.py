@@ -55,6 +55,7 @@ class SqlAlchemyUnitOfWork:
         self.exceptions_opened = []  # what the last commit opened
         self.actor_id = None  # set by the bus: who is acting, for the exceptions they raise
         self._in_step = False  # a batch step is running (see begin_step)
+        self._batched = False  # a batch began (see begin_batch)
         self._batch_events: list[DomainEvent] = []  # events of the steps kept so far, written at the commit
         self.step_events: list[DomainEvent] | None = None  # what the step committed (None: it did not)
 
@@ -107,7 +108,7 @@ class SqlAlchemyUnitOfWork:
         if self._in_step:
             self._commit_step()
             return
-        self.mapper.flush()
+        self.mapper.flush(grouped_updates=self._batched)  # a batch's levels: one statement
         events = self._batch_events + self._collect_events()
         self._batch_events = []
         self.stock.write_pending()  # the ledger's movements, in one statement
@@ -121,6 +122,7 @@ class SqlAlchemyUnitOfWork:
         self.mapper.forget()
         self.stock.forget_locks()
         self.session.info.pop(_BATCH_ROWS, None)
+        self._batched = False
         self.exceptions_opened, self.exceptions = self.exceptions, []
 
     def _collect_events(self) -> list[DomainEvent]:
@@ -135,7 +137,7 @@ class SqlAlchemyUnitOfWork:
 
     def rollback(self) -> None:
         """Throw away everything not committed."""
-        self._in_step = False
+        self._in_step = self._batched = False
         self.session.info.pop(_BATCH_ROWS, None)
         self.session.rollback()
         self.mapper.forget()
@@ -164,6 +166,7 @@ class SqlAlchemyUnitOfWork:
         """Mark where a batch's commands start (after the locks it took up front): undo_batch returns here."""
         _run(self.session, "SAVEPOINT waybill_batch")
         self.session.info[_BATCH_ROWS] = []
+        self._batched = True
 
     def begin_step(self) -> None:
         """Start one command of a batch: until end_step, commit() ends the step, not the transaction."""
