@@ -55,6 +55,9 @@ class FakeStock:
     def lock_levels(self, product_ids) -> list:
         return [level for (_, p), level in self.levels.items() if p in set(product_ids)]
 
+    def lock_levels_of(self, pairs) -> None:
+        pass  # nothing to lock in memory
+
     def add_level(self, level) -> None:
         level.id = next(self._ids)
         self.levels[(level.warehouse_id, level.product_id)] = level
@@ -104,6 +107,15 @@ class FakeSyncLog:
             command_id=envelope["id"], seq=envelope["seq"], type=envelope["type"], version=envelope["v"],
             payload=envelope["payload"], status=status, outcome=outcome)
         device.last_processed_seq = max(device.last_processed_seq, envelope["seq"] or 0)
+
+    def find_commands(self, device_id: str, command_ids) -> dict:
+        found = (self.commands.get((device_id, command_id)) for command_id in command_ids)
+        return {row.command_id: row for row in found if row is not None}
+
+    def record_commands(self, device, logged) -> None:
+        for row in logged:
+            self.commands[(device.id, row.command_id)] = row
+            device.last_processed_seq = max(device.last_processed_seq, row.seq or 0)
 
 
 class FakeAccounts:
@@ -182,9 +194,12 @@ class FakeUnitOfWork:
         self.sync_log = FakeSyncLog()
         self.accounts = FakeAccounts(ids)
         self.exceptions: list[RaisedException] = []
+        self.exceptions_opened: list[RaisedException] = []
         self.command_id = self.actor_id = None
         self.committed: list[list] = []  # the events of each commit
         self._events, self._callbacks = [], []
+        self._step = self._step_events = None
+        self._batch_events: list = []
 
     def __enter__(self):
         return self
@@ -213,8 +228,38 @@ class FakeUnitOfWork:
         callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
             callback(events)
-        self.committed.append(events)
-        self.exceptions = []
+        self.exceptions_opened, self.exceptions = self.exceptions, []
+        if self._step is not None:  # a batch step: kept with the batch, committed with it
+            self._step_events = events
+            self._batch_events += events
+            return
+        self.committed.append(self._batch_events + events)
+        self._batch_events = []
 
     def rollback(self) -> None:
         self._events, self._callbacks, self.exceptions = [], [], []
+        self._step, self._batch_events = None, []
+
+    def begin_batch(self) -> None:
+        # What undo_batch restores: the levels' values and the ledger as they were (memory has no savepoint).
+        self._batch_mark = ({key: dict(vars(level)) for key, level in self.stock.levels.items()},
+                            len(self.stock.movements))
+
+    def begin_step(self) -> None:
+        self._step, self._step_events = object(), None
+
+    def end_step(self):
+        self._step = None
+        events, self._step_events = self._step_events, None
+        return events
+
+    def undo_batch(self) -> None:
+        levels, movements = self._batch_mark
+        for key in list(self.stock.levels):
+            if key in levels:
+                vars(self.stock.levels[key]).update(levels[key])
+            else:
+                del self.stock.levels[key]
+        del self.stock.movements[movements:]
+        self._step = self._step_events = None
+        self._events, self._callbacks, self.exceptions, self._batch_events = [], [], [], []

@@ -130,16 +130,31 @@ class DataMapper:
         self._known[(mapping, row[mapping.key])] = thing
         self._tracked[id(thing)] = _Tracked(mapping, thing, mapping.snapshot(row), child_keys or {})
 
-    def flush(self) -> None:
-        """Write what changed since the last read or write: inserts, changed columns, dropped children."""
+    def has_new(self) -> bool:
+        """Are objects staged for insert (they have no ids until the next flush)?"""
+        return bool(self._new)
+
+    def flush(self, *, grouped_updates: bool = False) -> None:
+        """Write what changed since the last read or write: inserts, changed columns, dropped children.
+
+        `grouped_updates`: the rows whose same columns changed are updated with one executemany (the end of
+        a batch of offline commands: one statement for many stock levels, all locked already), instead of
+        one UPDATE each as they are met.
+        """
         new, self._new = self._new, []
         for mapping, thing in new:
             if id(thing) not in self._tracked:
                 self._insert(mapping, thing)
         batched: dict = {}  # mapping -> new children to insert together
         rekey: list = []  # (parent's state, list attribute, the list) to note once the batch has ids
+        updates: dict | None = {} if grouped_updates else None  # (mapping, columns) -> parameters of each row
         for tracked in list(self._tracked.values()):
-            self._write_changes(tracked, batched, rekey)
+            self._write_changes(tracked, batched, rekey, updates)
+        for (mapping, names), rows in (updates or {}).items():
+            if len(rows) == 1:
+                mapping.update_statement(names).run(self.session, rows[0])
+            else:
+                mapping.update_statement(names).run(self.session, many=rows)
         for mapping, things in batched.items():
             self._insert_batch(mapping, things)
         for tracked, attribute, current, key in rekey:
@@ -194,14 +209,24 @@ class DataMapper:
             setattr(thing, mapping.key, ids[key])
             self.register_inserted(mapping, thing, row)
 
-    def _write_changes(self, tracked: _Tracked, batched: dict, rekey: list) -> None:
+    def _write_changes(self, tracked: _Tracked, batched: dict, rekey: list, updates: dict | None = None) -> None:
         mapping, thing, row = tracked.mapping, tracked.thing, tracked.row
         state = vars(thing)
-        changed = {name: state.get(name) for name in mapping.columns
-                   if name != mapping.key and state.get(name) != row[name]}
+        changed = None
+        try:  # the common case, nothing changed, found in one comparison of tuples (flush runs often)
+            if mapping.column_values(state) == mapping.column_values(row):
+                changed = {}
+        except KeyError:  # an attribute the object does not carry: compare column by column
+            pass
+        if changed is None:
+            changed = {name: state.get(name) for name in mapping.columns
+                       if name != mapping.key and state.get(name) != row[name]}
         if changed:
             names = tuple(changed)
-            mapping.update_statement(names).run(self.session, dict(changed, _key=row[mapping.key]))
+            if updates is None:
+                mapping.update_statement(names).run(self.session, dict(changed, _key=row[mapping.key]))
+            else:
+                updates.setdefault((mapping, names), []).append(dict(changed, _key=row[mapping.key]))
             json_columns = mapping.json_columns
             row.update((n, snapshot_json(v) if n in json_columns else v) for n, v in changed.items())
         for children in mapping.children:

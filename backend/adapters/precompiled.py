@@ -137,17 +137,27 @@ class PrecompiledInsert:
         self._sizes: dict = {}
 
     ROWS_PER_STATEMENT = 50  # bounds the statement's parameters and the number of compiled sizes
+    # From this many rows (a batch of offline commands) one single-row INSERT run with executemany wins: the
+    # driver parses a long multi-row statement afresh on every run (it caches only short ones).
+    MANY_FROM = 10
 
     def run(self, session, rows: list) -> None:
         """Insert `rows` (dicts with every column) in the session's transaction, in order."""
+        if len(rows) >= self.MANY_FROM:
+            self._statement(1).run(session, many=[{f"{c}_0": row[c] for c in self.columns} for row in rows])
+            return
         for start in range(0, len(rows), self.ROWS_PER_STATEMENT):
             chunk = rows[start:start + self.ROWS_PER_STATEMENT]
-            statement = self._sizes.get(len(chunk))
-            if statement is None:
-                statement = self._sizes[len(chunk)] = Precompiled(self.table.insert().values([
-                    {c: bindparam(f"{c}_{i}", type_=self.table.c[c].type) for c in self.columns}
-                    for i in range(len(chunk))]))
-            statement.run(session, {f"{c}_{i}": row[c] for i, row in enumerate(chunk) for c in self.columns})
+            self._statement(len(chunk)).run(session, {f"{c}_{i}": row[c] for i, row in enumerate(chunk)
+                                                      for c in self.columns})
+
+    def _statement(self, size: int) -> Precompiled:
+        statement = self._sizes.get(size)
+        if statement is None:
+            statement = self._sizes[size] = Precompiled(self.table.insert().values([
+                {c: bindparam(f"{c}_{i}", type_=self.table.c[c].type) for c in self.columns}
+                for i in range(size)]))
+        return statement
 
 
 class PrecompiledBySize:

@@ -1,6 +1,8 @@
 """How a domain class is stored: its table, the children it owns, and the statements that write its rows."""
 from __future__ import annotations
 
+import operator
+
 from typing import Any, Iterable
 
 import sqlalchemy as sa
@@ -39,6 +41,8 @@ class Mapping:
         # matched to its returned id by these values (never by RETURNING's order, which SQL leaves open).
         self.batch_key = batch_key
         self.columns = tuple(column.name for column in table.c)
+        # The columns' values of a row or of an object's attributes, in one C call (KeyError if one is missing).
+        self.column_values = operator.itemgetter(*self.columns)
         key = table.primary_key.columns.values()[0]
         self.key = key.name
         self.generated_key = isinstance(key.type, sa.Integer)  # ids the database hands out

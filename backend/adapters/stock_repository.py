@@ -38,6 +38,10 @@ _LOCK_LEVEL = Precompiled(sa.select(*_LEVEL_COLUMNS)
                           .where(stock_levels.c.warehouse_id == typed_bind(stock_levels.c.warehouse_id),
                                  stock_levels.c.product_id == typed_bind(stock_levels.c.product_id))
                           .with_for_update())
+_LOCK_LEVELS_BY_ID = PrecompiledBySize(lambda n: sa.select(*_LEVEL_COLUMNS).where(
+    stock_levels.c.id.in_([typed_bind(stock_levels.c.id, f"l_{i}") for i in range(n)]))
+    .order_by(stock_levels.c.id).with_for_update())
+_LEVEL_IDS = sa.select(stock_levels.c.id, stock_levels.c.warehouse_id, stock_levels.c.product_id)
 _MOVEMENT_COLUMNS = ("warehouse_id", "product_id", "reason", "on_hand_delta", "reserved_delta", "incoming_delta",
                      "note", "order_id", "actor_id", "created_at")
 _INSERT_MOVEMENTS = PrecompiledInsert(stock_movements, _MOVEMENT_COLUMNS)
@@ -54,6 +58,7 @@ class StockRepository:
     def __init__(self, session, mapper: DataMapper):
         self.session, self.mapper = session, mapper
         self._movements: list[StockMovement] = []
+        self._held: dict[tuple[int, int], StockLevel] = {}  # (warehouse, product) -> level locked in this transaction
 
     def _locked(self, statement, params) -> list:
         """Run a locking select in the transaction and adopt its levels.
@@ -64,6 +69,8 @@ class StockRepository:
         """
         rows = statement.run(self.session, params)
         levels = self.mapper.adopt_rows(STOCK_LEVEL, [dict(zip(_LEVEL_KEYS, row)) for row in rows])
+        for level in levels:
+            self._held[(level.warehouse_id, level.product_id)] = level
         return list(zip(levels, rows))
 
     def lock_levels(self, product_ids) -> list[StockLevel]:
@@ -92,9 +99,31 @@ class StockRepository:
         return found
 
     def lock_level(self, warehouse_id: int, product_id: int) -> StockLevel | None:
-        """One level, locked."""
+        """One level, locked (a level this transaction already holds is returned as it left it, unread)."""
+        held = self._held.get((warehouse_id, product_id))
+        if held is not None:
+            return held
         found = self._locked(_LOCK_LEVEL, {"warehouse_id": warehouse_id, "product_id": product_id})
         return found[0][0] if found else None
+
+    def lock_levels_of(self, pairs) -> None:
+        """Lock the existing levels of these (warehouse, product) pairs now, in primary-key order.
+
+        A batch of changes that each lock one level would otherwise take the locks in the batch's
+        order, and two batches could deadlock; taken up front in the global order, they cannot.
+        """
+        wanted = set(pairs) - set(self._held)
+        if not wanted:
+            return
+        product_ids = sorted({product_id for _, product_id in wanted})
+        rows = self.session.execute(_LEVEL_IDS.where(stock_levels.c.product_id.in_(product_ids)))
+        ids = sorted(row.id for row in rows if (row.warehouse_id, row.product_id) in wanted)
+        if ids:
+            self._locked(_LOCK_LEVELS_BY_ID(len(ids)), {f"l_{i}": level_id for i, level_id in enumerate(ids)})
+
+    def forget_locks(self) -> None:
+        """The transaction ended, or a step of it was undone: levels must be locked (and read) again."""
+        self._held.clear()
 
     def add_level(self, level: StockLevel) -> None:
         """Store a new level now, so a later lock in this unit of work finds this very object."""
@@ -112,6 +141,10 @@ class StockRepository:
                                                  for m in self._movements])
             self._movements.clear()
 
-    def discard_pending(self) -> None:
-        """Forget staged movements (the transaction is rolled back)."""
-        self._movements.clear()
+    def pending_count(self) -> int:
+        """How many movements are staged (a batch step keeps those before it when it is undone)."""
+        return len(self._movements)
+
+    def discard_pending(self, keep: int = 0) -> None:
+        """Forget staged movements (the transaction is rolled back), all but the first `keep`."""
+        del self._movements[keep:]

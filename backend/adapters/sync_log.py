@@ -4,7 +4,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..domain.events import utcnow
+from .precompiled import PrecompiledInsert
 from .records import Device, SyncCommand
+
+_INSERT_COMMANDS = PrecompiledInsert(SyncCommand.__table__, (
+    "command_id", "device_id", "seq", "type", "version", "payload", "status", "outcome", "occurred_at", "received_at"))
 
 
 class SyncLogRepository:
@@ -38,4 +42,27 @@ class SyncLogRepository:
                                      status=status, outcome=outcome, occurred_at=envelope.get("occurred_at")))
         device.last_processed_seq = max(device.last_processed_seq, seq)
         device.last_seen_at = utcnow()
+        self.session.flush()
+
+    def find_commands(self, device_id: str, command_ids) -> dict[str, SyncCommand]:
+        """The commands of this list the device already sent, by id: one query for a whole push."""
+        wanted = sorted(set(command_ids))
+        if not wanted:
+            return {}
+        found = self.session.execute(sa.select(SyncCommand).where(
+            SyncCommand.device_id == device_id, SyncCommand.command_id.in_(wanted))).scalars()
+        return {row.command_id: row for row in found}
+
+    def record_commands(self, device: Device, logged) -> None:
+        """Store many outcomes (objects with command_id, seq, type, version, payload, status, outcome,
+        occurred_at) in one statement, and move the device's progress on, in the caller's transaction."""
+        if not logged:
+            return
+        now = utcnow()
+        _INSERT_COMMANDS.run(self.session, [
+            {"command_id": c.command_id, "device_id": device.id, "seq": c.seq or 0, "type": c.type,
+             "version": c.version, "payload": c.payload, "status": c.status, "outcome": c.outcome,
+             "occurred_at": c.occurred_at, "received_at": now} for c in logged])
+        device.last_processed_seq = max(device.last_processed_seq, *(c.seq or 0 for c in logged))
+        device.last_seen_at = now
         self.session.flush()

@@ -24,6 +24,11 @@ def _replay(cmd: commands.ReplayCommand, actor: Actor, uow: UnitOfWork, settings
     return sync_log.replay_command(cmd, actor, uow, settings, HANDLERS)
 
 
+def _replay_batch(cmd: commands.ReplayBatch, actor: Actor, uow: UnitOfWork, settings: Settings):
+    """A push's offline commands in one transaction, each through its own handler from this table."""
+    return sync_log.replay_batch(cmd, actor, uow, settings, HANDLERS)
+
+
 HANDLERS: dict[type, Handler] = {
     commands.PlaceOrder: orders.place_order,
     commands.AcceptOrder: orders.accept_order,
@@ -69,6 +74,7 @@ HANDLERS: dict[type, Handler] = {
     # offline sync: each queued command with its log row, in one transaction
     commands.RegisterDevice: sync_log.register_device,
     commands.ReplayCommand: _replay,
+    commands.ReplayBatch: _replay_batch,
     commands.RecordReplayOutcome: sync_log.record_replay_outcome,
     # user accounts: passwords, API tokens, sign-ins
     commands.CreateUser: accounts.create_user,

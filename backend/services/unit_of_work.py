@@ -29,6 +29,7 @@ class UnitOfWork(Protocol):
     sync_log: ports.SyncLog
     accounts: ports.AccountRepository
     exceptions: list[RaisedException]  # opened in this transaction, for the office
+    exceptions_opened: list[RaisedException]  # what the last commit (or batch step) opened
     command_id: str | None  # the offline command that caused what follows (set by the replay)
     actor_id: int | None  # who is acting (set by the bus)
 
@@ -56,3 +57,16 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Throw away everything not committed."""
+
+    # A batch (the offline replay of a push): many commands in one transaction, each one a step.
+    def begin_batch(self) -> None:
+        """Mark where a batch's commands start (after the locks it took up front): undo_batch returns here."""
+
+    def begin_step(self) -> None:
+        """Start one command of a batch: until end_step, commit() ends the step, not the transaction."""
+
+    def end_step(self) -> list[DomainEvent] | None:
+        """Finish the step: its events if its handler committed, None if it did not (undo the batch then)."""
+
+    def undo_batch(self) -> None:
+        """Undo every step since begin_batch (the locks taken before it are kept); the batch may run again."""

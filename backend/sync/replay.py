@@ -1,8 +1,9 @@
 """Idempotent replay of a device's offline commands through the same handlers as the online forms.
 
-Each command runs in its own transaction together with its log row and the device's progress, so a
-retried push (lost response, killed page) finds the stored outcome instead of applying it twice, and
-one bad command is answered on its own without blocking the ones after it.
+A push runs in one transaction: each command with its log row (a refused one undone alone), the device's
+progress with them, one commit (services/sync_log.replay_batch). A retried push (lost response, killed
+page) finds the stored outcomes instead of applying them twice, and one bad command is answered on its
+own without blocking the ones after it.
 
 What `id` and `seq` mean (README, "Offline sync, conflicts and the exception queue"):
 - The command `id` is the idempotency key, scoped to the device: (device, id) is replayed at most once.
@@ -53,6 +54,9 @@ class EnvelopeSchema(Schema):
     blob_refs = fields.List(fields.Dict(), load_default=list)
 
 
+_ENVELOPE = EnvelopeSchema()  # built once: a schema instance deep-copies its fields
+
+
 class ReplayInterrupted(Exception):
     """Replay stopped on an unexpected error; `results` holds what was processed (and committed) before."""
 
@@ -85,13 +89,6 @@ def _answer_of(replayed, envelope: dict) -> dict:
     return _answer(envelope, replayed.status, replayed.outcome)
 
 
-def _reject(bus, actor, device_id: str, envelope: dict, code: str, message: str, errors=None) -> dict:
-    """A permanent rejection, stored so that a retry gets the same answer; the device moves on."""
-    outcome = {"code": code, "message": message, **({"errors": errors} if errors else {})}
-    return _answer_of(bus.handle(commands.RecordReplayOutcome(device_id, envelope, REJECTED, outcome), actor),
-                      envelope)
-
-
 def _usable_seq(value) -> int | None:
     return value if type(value) is int and 1 <= value <= MAX_SEQ else None
 
@@ -119,34 +116,53 @@ def _refuse_text_that_is_not_text(raw) -> None:
         raise ValidationError(problems)
 
 
-def replay_one(bus, actor, device_id: str, raw) -> dict:
-    """Replay one queued command and say what became of it."""
+def _item(device_id: str, raw):
+    """A pushed entry checked at the edge: the command to replay (ReplayCommand), a rejection to log
+    (RecordReplayOutcome), or the answer of an entry without a usable id (a dict: nothing to log it under)."""
     try:
         _refuse_text_that_is_not_text(raw)
-        envelope = EnvelopeSchema().load(raw)
+        envelope = _ENVELOPE.load(raw)
     except ValidationError as exc:
         envelope = _salvage(raw)
         errors = flatten_errors(exc.messages)
         if envelope["id"] is None:  # nothing to store it under: answered by its index in the batch
             return {"id": None, "seq": envelope["seq"], "status": REJECTED, "code": "invalid",
                     "message": "This command is malformed.", "errors": errors}
-        return _reject(bus, actor, device_id, envelope, "invalid", "This command is malformed.", errors)
+        return _rejection(device_id, envelope, "invalid", "This command is malformed.", errors)
     envelope["id"] = str(envelope["id"])
     known = COMMAND_TYPES.get((envelope["type"], envelope["v"]))
     if known is None:
-        return _reject(bus, actor, device_id, envelope, "upgrade_required",
-                       f"This server does not know '{envelope['type']}' version {envelope['v']}; update the app.")
+        return _rejection(device_id, envelope, "upgrade_required",
+                          f"This server does not know '{envelope['type']}' version {envelope['v']}; update the app.")
     schema, build = known
     try:
         payload = schema.load(envelope["payload"])
     except ValidationError as exc:
-        return _reject(bus, actor, device_id, envelope, "invalid", "Some fields are not valid.",
-                       flatten_errors(exc.messages))
+        return _rejection(device_id, envelope, "invalid", "Some fields are not valid.", flatten_errors(exc.messages))
     try:
-        replayed = bus.handle(commands.ReplayCommand(device_id, envelope, build(payload)), actor)
+        return commands.ReplayCommand(device_id, envelope, build(payload))
     except DomainError as exc:
-        return _reject(bus, actor, device_id, envelope, exc.code, exc.message)
-    return _answer_of(replayed, envelope)
+        return _rejection(device_id, envelope, exc.code, exc.message)
+
+
+def _rejection(device_id: str, envelope: dict, code: str, message: str, errors=None) -> commands.RecordReplayOutcome:
+    """A permanent rejection, logged so that a retry gets the same answer; the device moves on."""
+    outcome = {"code": code, "message": message, **({"errors": errors} if errors else {})}
+    return commands.RecordReplayOutcome(device_id, envelope, REJECTED, outcome)
+
+
+def replay_one(bus, actor, device_id: str, item) -> dict:
+    """Replay one checked entry (see _item) in its own transaction and say what became of it."""
+    if isinstance(item, dict):
+        return item
+    if isinstance(item, commands.RecordReplayOutcome):
+        return _answer_of(bus.handle(item, actor), item.envelope)
+    try:
+        replayed = bus.handle(item, actor)
+    except DomainError as exc:
+        return _answer_of(bus.handle(_rejection(device_id, item.envelope, exc.code, exc.message), actor),
+                          item.envelope)
+    return _answer_of(replayed, item.envelope)
 
 
 def register_device(bus, actor, device_id: str) -> bool:
@@ -154,18 +170,42 @@ def register_device(bus, actor, device_id: str) -> bool:
     return bus.handle(commands.RegisterDevice(device_id), actor)
 
 
+def _in_seq_order(raw_commands) -> list:
+    return sorted(enumerate(raw_commands),
+                  key=lambda entry: _usable_seq(entry[1].get("seq") if isinstance(entry[1], dict) else None) or 0)
+
+
 def replay(bus, session, actor, device_id: str, raw_commands) -> dict:
     """Replay a pushed batch in seq order; one result per entry (with its `index`) and the device's progress.
+
+    The whole push runs as one bus command (one transaction, one commit: see
+    services/sync_log.replay_batch). If that fails as a whole (a deadlock twice, a bug in one handler),
+    nothing of it was saved, and the push is replayed again command by command, each in its own transaction.
+    """
+    checked = [(index, _item(device_id, raw)) for index, raw in _in_seq_order(raw_commands)]
+    batch = tuple(item for _, item in checked if not isinstance(item, dict))
+    try:
+        replayed = iter(bus.handle(commands.ReplayBatch(device_id, batch), actor) if batch else ())
+    except Exception:
+        session.rollback()
+        log.warning("push of device %s failed as a batch; replaying it command by command", device_id,
+                    exc_info=True)
+        return replay_one_by_one(bus, session, actor, device_id, checked)
+    results = [{**(item if isinstance(item, dict) else _answer_of(next(replayed), item.envelope)), "index": index}
+               for index, item in checked]
+    return {"results": results, "last_processed_seq": last_processed_seq(session, device_id)}
+
+
+def replay_one_by_one(bus, session, actor, device_id: str, checked) -> dict:
+    """Replay checked entries each in its own transaction (the slow way, after a batch failed as a whole).
 
     Each command commits on its own, so an unexpected error stops the batch where it happened and raises
     ReplayInterrupted with the results of the entries before it: those are committed and must be answered.
     """
-    entries = sorted(enumerate(raw_commands),
-                     key=lambda entry: _usable_seq(entry[1].get("seq") if isinstance(entry[1], dict) else None) or 0)
     results = []
-    for index, raw in entries:
+    for index, item in checked:
         try:
-            results.append({**replay_one(bus, actor, device_id, raw), "index": index})
+            results.append({**replay_one(bus, actor, device_id, item), "index": index})
         except Exception:
             session.rollback()
             log.exception("replaying entry %s of device %s failed; the rest of the batch waits", index, device_id)

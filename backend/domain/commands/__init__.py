@@ -14,4 +14,4 @@ from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, Creat
 from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFromPush, UnsubscribeFromStaffPush
 from .orders import (AcceptOrder, CancelOrder, PlaceOrder, RecordPaymentReceived, RejectOrder, RejectPaymentHold,
                      ReleasePaymentHold, RetryAllocation, UndoOrderDecision)
-from .sync import RecordReplayOutcome, RegisterDevice, ReplayCommand
+from .sync import RecordReplayOutcome, RegisterDevice, ReplayBatch, ReplayCommand

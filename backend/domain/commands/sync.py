@@ -28,3 +28,11 @@ class RecordReplayOutcome:
     envelope: dict = field(hash=False)
     status: str
     outcome: dict = field(hash=False)
+
+
+@dataclass(frozen=True)
+class ReplayBatch:
+    """A push of queued commands (ReplayCommand or RecordReplayOutcome, in seq order), replayed together."""
+
+    device_id: str
+    items: tuple = field(hash=False)

@@ -135,3 +135,23 @@ def test_a_refused_command_never_runs_before_commit(bus, uow):
     with pytest.raises(StockError):
         bus.handle(adjust(uow, -1), MANAGER, before_commit=lambda: seen.append("placed"))
     assert seen == [] and uow.committed == []
+
+
+def test_a_batch_applies_each_command_once_and_a_refused_one_alone(bus, uow):
+    bus.handle(commands.RegisterDevice("phone"), MANAGER)
+    batch = (commands.ReplayCommand("phone", envelope("c1", 1), adjust(uow, 5)),
+             commands.ReplayCommand("phone", envelope("c2", 2), adjust(uow, -50)),  # more than the shelf holds
+             commands.ReplayCommand("phone", envelope("c1", 1), adjust(uow, 5)),  # the same id twice in a push
+             commands.ReplayCommand("phone", envelope("c3", 3), adjust(uow, -2)))
+    results = bus.handle(commands.ReplayBatch("phone", batch), MANAGER)
+    assert [r.status for r in results] == [sync_log.APPLIED, sync_log.REJECTED, sync_log.DUPLICATE, sync_log.APPLIED]
+    assert results[1].outcome["code"] == "stock.negative_on_hand"
+    assert [m.on_hand_delta for m in uow.stock.movements] == [5, -2]
+    assert [e.name for e in uow.committed[-1]] == ["stock.adjusted", "stock.adjusted"]  # one commit for the push
+    assert uow.sync_log.find_command("phone", "c2").status == sync_log.REJECTED
+    assert uow.sync_log.devices["phone"].last_processed_seq == 3
+    again = bus.handle(commands.ReplayBatch("phone", batch), MANAGER)
+    assert [r.status for r in again] == [sync_log.DUPLICATE] * 4
+    assert [r.stored.status for r in again] == [sync_log.APPLIED, sync_log.REJECTED, sync_log.APPLIED,
+                                                sync_log.APPLIED]
+    assert len(uow.stock.movements) == 2 and uow.committed[-1] == []  # nothing written again
