@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .errors import DomainError
+from .money import format_money
 
 
 class PaymentMethod(str, Enum):
@@ -54,6 +55,7 @@ class RiskFacts:
     customer_recent_orders: int      # orders by this customer inside the window, this one excluded
     card_recent_orders: int          # orders with this card fingerprint inside the window
     address_check: AddressCheck = AddressCheck.NOT_CHECKED
+    currency: str = "GBP"            # of total_minor, to say the amounts as money
     # False when only the buyer says a card or PayPal payment was made: a person must check it.
     payment_confirmed: bool = True
 
@@ -75,8 +77,9 @@ def assess_risk(policy: RiskPolicy, facts: RiskFacts) -> list[HoldReason]:
     reasons = []
     if facts.total_minor > policy.max_order_minor:
         reasons.append(HoldReason("risk.order_value",
-                                  f"Order value {facts.total_minor / 100:.2f} is above the "
-                                  f"{policy.max_order_minor / 100:.2f} review threshold."))
+                                  f"The order comes to {format_money(facts.total_minor, facts.currency)}, above "
+                                  f"the {format_money(policy.max_order_minor, facts.currency)} the shop checks "
+                                  "by hand."))
     if facts.billing_country.upper() != facts.shipping_country.upper():
         reasons.append(HoldReason("risk.country_mismatch",
                                   f"Billing country {facts.billing_country} differs from shipping "

@@ -86,7 +86,7 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, setting
         card_recent_orders=(uow.orders.card_recent_orders(cmd.card_fingerprint,
                                                           minutes=settings.risk.velocity_window_minutes)
                             if cmd.card_fingerprint else 0),
-        address_check=address_check, payment_confirmed=payment_confirmed)
+        address_check=address_check, payment_confirmed=payment_confirmed, currency=settings.currency)
     # A plain order: written by the Core data mapper, never through the ORM session (domain/orders.py).
     order = Order(customer_id=customer_id, channel=channel, channel_order_id=cmd.channel_order_id,
                        currency=settings.currency, payment_method=method.value,

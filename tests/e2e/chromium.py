@@ -3,6 +3,7 @@ download): the browser, a phone-sized page that fails the test on any script err
 signing in as a person would, and the floor's stock page (fixtures registered by tests/e2e/conftest.py)."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -74,6 +75,15 @@ def browser_sign_in(page, email: str, password: str = PASSWORD, lands_on: str | 
         page.wait_for_url(lambda url: "/sign-in" not in url)
     else:
         expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """Where browser tests keep their 360 px screenshots: WAYBILL_SCREENSHOT_DIR, else test-output/screens in
+    the checkout (kept after the run, ignored by git), so a person can open them after `make test`."""
+    folder = Path(os.environ.get("WAYBILL_SCREENSHOT_DIR") or Path(__file__).parents[2] / "test-output" / "screens")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def open_menu(page) -> None:

@@ -24,15 +24,17 @@ class LiveServer:
 
 
 @contextmanager
-def serving(application, template_world: World):
-    """Serve `application` with werkzeug in a background thread on a free port; disposed of afterwards."""
+def serving(application, template_world: World | None):
+    """Serve `application` with werkzeug in a background thread on a free port; disposed of afterwards.
+
+    Without a template world (an app on other data, the demo shop say) the server's world is None."""
     # Port 0: the OS picks a free ephemeral port (32768+), above every port Chromium calls unsafe.
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="waybill-live-server", daemon=True)
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", application,
-                         _world_for(application, template_world))
+                         _world_for(application, template_world) if template_world else None)
     finally:
         server.shutdown()
         server.server_close()

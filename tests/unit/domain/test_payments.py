@@ -56,7 +56,7 @@ def test_an_address_check_that_was_not_made_is_not_a_reason_to_hold():
 def test_each_hold_reason_carries_a_sentence_for_the_manager():
     (reason,) = assess_risk(POLICY, replace(CLEAN, total_minor=150_000))
     assert reason.as_dict() == {"code": "risk.order_value",
-                                "message": "Order value 1500.00 is above the 1000.00 review threshold."}
+                                "message": "The order comes to £1,500.00, above the £1,000.00 the shop checks by hand."}
 
 
 @pytest.mark.parametrize("method, status", [
