@@ -3,10 +3,8 @@ door and hands it in; the office sees each order paid, the run balanced or short
 shortfall in its exception queue, resolved with a note. Each flow ends with the stock ledger balanced."""
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -26,13 +24,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def shots(tmp_path_factory):
-    """Where this run keeps its 360 px screenshots (WAYBILL_SCREENSHOT_DIR, else the run's temporary folder)."""
-    folder = Path(os.environ.get("WAYBILL_SCREENSHOT_DIR") or tmp_path_factory.getbasetemp() / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-
+def shots(screenshot_dir):
+    """Take a 360 px screenshot, kept with the run's others (tests/e2e/chromium.py: screenshot_dir)."""
     def take(page, name: str) -> None:
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(screenshot_dir / f"{name}.png"), full_page=True)
     return take
 
 

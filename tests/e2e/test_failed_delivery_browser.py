@@ -4,7 +4,6 @@ dispatch page. Re-attempted on a later run it is delivered; failed up to the sho
 sender by itself, the office is told, and its stock is back on the shelf. Each ends with the ledger balanced."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -25,11 +24,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def shots(tmp_path) -> Path:
-    """Where the screenshots go: WAYBILL_SCREENSHOT_DIR if set (to look at them), else the test's folder."""
-    folder = Path(os.environ.get("WAYBILL_SCREENSHOT_DIR") or tmp_path / "screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(screenshot_dir) -> Path:
+    """This test's screenshots, kept with the run's others (tests/e2e/chromium.py: screenshot_dir)."""
+    return screenshot_dir
 
 
 @pytest.fixture

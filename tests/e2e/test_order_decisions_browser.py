@@ -2,7 +2,6 @@
 until it is confirmed, the message says what happened, and Undo brings the order back with its stock."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def shots(tmp_path) -> Path:
-    """Where this test keeps its screenshots (WAYBILL_SCREENSHOT_DIR to keep them after the run)."""
-    folder = Path(os.environ.get("WAYBILL_SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(screenshot_dir) -> Path:
+    """This test's screenshots, kept with the run's others (tests/e2e/chromium.py: screenshot_dir)."""
+    return screenshot_dir
 
 
 def _state(app, order_id: int) -> tuple:

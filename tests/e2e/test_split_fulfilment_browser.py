@@ -3,12 +3,11 @@
 London picks TEE 5 of 7 and reports 2 short; the 2 are reallocated to Manchester. London packs and ships
 what it holds; Manchester's floor sees the 2 units waiting, picks, packs and ships them; both shipments are
 delivered and the order ends Delivered with two shipments and a balanced stock ledger. The pick list, both
-floor queues and the owner's order page are kept as screenshots (WAYBILL_SCREENSHOT_DIR, else the test's
-own folder).
+floor queues and the owner's order page are kept as screenshots (test-output/screens, or WAYBILL_SCREENSHOT_DIR;
+see tests/e2e/chromium.py).
 """
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -64,10 +63,9 @@ def _wait_server(check, timeout: float = 15.0) -> None:
 
 
 @pytest.fixture
-def screens(tmp_path) -> Path:
-    folder = Path(os.environ.get("WAYBILL_SCREENSHOT_DIR") or tmp_path / "screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def screens(screenshot_dir) -> Path:
+    """This test's screenshots, kept with the run's others (tests/e2e/chromium.py: screenshot_dir)."""
+    return screenshot_dir
 
 
 def _new_phone(browser, live):
