@@ -11,9 +11,11 @@ from ..extensions import login_manager
 
 
 # Photos taken on the phone are shown from blob: and data: URLs before they are uploaded; Socket.IO and
-# the offline queue talk to this origin only (ws: of the same host is 'self' too).
+# the offline queue talk to this origin only (ws: of the same host is 'self' too). 'wasm-unsafe-eval' lets
+# the barcode reader compile its WebAssembly (where the browser has no BarcodeDetector); it allows no
+# JavaScript eval.
 CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+    "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'", "img-src 'self' data: blob:",
     "connect-src 'self'", "font-src 'self'", "manifest-src 'self'", "worker-src 'self'", "object-src 'none'",
     "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ])
