@@ -75,7 +75,7 @@ def test_the_run_page_says_when_it_was_saved_for_offline_after_every_reload(driv
     expect(page.locator("[data-offline-missing]")).to_be_hidden()
 
 
-def test_a_stop_page_not_kept_for_offline_says_so_while_there_is_a_signal(playwright, server):
+def test_a_stop_page_not_kept_for_offline_says_so_while_there_is_a_signal(playwright, server, screenshot_dir):
     # A browser whose worker never runs (blocked here) keeps no page: the driver must hear it before the signal goes.
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
     try:
@@ -87,6 +87,7 @@ def test_a_stop_page_not_kept_for_offline_says_so_while_there_is_a_signal(playwr
         expect(notice).to_be_visible()
         expect(notice).to_have_text("Not saved for offline use yet: open it again with signal, or save the run.")
         expect(notice.get_by_role("link", name="save the run")).to_have_attribute("href", "/driver")
+        page.screenshot(path=str(screenshot_dir / "driver-stop-not-saved-offline.png"))
     finally:
         browser.close()
 
