@@ -98,6 +98,7 @@ def _page_urls(run: dict, run_stops: list[dict]) -> list[str]:
     urls = [url_for("driver.run_page")]
     urls += [url_for("driver.stop_page", stop_id=s["id"]) for s in run_stops]
     urls.append(url_for("driver.settle_page", run_id=run["id"]))
+    urls.append(url_for("sync_page.index"))  # what is waiting to be sent, readable without a signal
     return urls
 
 

@@ -53,9 +53,9 @@ def sign_in_driver(page, email):
 
 
 def take_run_offline(page, stops: int):
-    """Save today's run (the run page, each stop, the cash page) for use without a signal."""
+    """Save today's run (the run page, each stop, the cash page, the sync page) for use without a signal."""
     page.get_by_role("button", name="Take today's run offline").tap()
-    expect(page.locator("[data-offline-progress]")).to_have_text(f"Ready offline: {stops + 2} pages saved.")
+    expect(page.locator("[data-offline-progress]")).to_have_text(f"Ready offline: {stops + 3} pages saved.")
 
 
 def card(page, position: int):

@@ -1,5 +1,6 @@
-/* The "Needs attention" list: changes from this phone the server refused, or recorded and flagged for the
- * office, each said in words with what to do next, and kept until a person dismisses it. */
+/* The sync page's "Waiting to be sent" list, and the "Needs attention" list: changes from this phone the
+ * server refused, or recorded and flagged for the office, each said in words with what to do next, and kept
+ * until a person dismisses it. */
 import * as commandlog from "./commandlog.js";
 import { formatWhen } from "./timefmt.js";
 
@@ -80,4 +81,20 @@ export function renderAttention(rejected) {
     }));
   });
   document.querySelectorAll("[data-nothing-needs-attention]").forEach((p) => { p.hidden = rejected.length > 0; });
+}
+
+/** The sync page's list of changes not sent yet (or being sent), oldest first, each in words with its time. */
+export function renderWaiting(waiting) {
+  document.querySelectorAll("[data-waiting]").forEach((section) => {
+    section.hidden = waiting.length === 0;
+    const heading = section.querySelector("[data-waiting-heading]");
+    if (heading) {
+      heading.textContent = `Waiting to be sent: ${waiting.length} ${waiting.length === 1 ? "change" : "changes"}`;
+    }
+    section.querySelector("[data-waiting-list]").replaceChildren(...waiting.map((command) => {
+      const item = document.createElement("li");
+      item.textContent = command.state === commandlog.SENDING ? `${describe(command)} (sending now)` : describe(command);
+      return item;
+    }));
+  });
 }

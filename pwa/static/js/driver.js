@@ -1,7 +1,8 @@
 /* The driver's pages offline (run page, stop page, end-of-day cash), on top of the command log.
  *
  * - "Take today's run offline" asks the service worker to keep the run page, every stop page and the
- *   cash page, and shows its progress, then "Ready offline" (driver_offline_run.js).
+ *   cash page, and shows its progress, then "Ready offline"; the run page says "Ready offline, saved at 07:42"
+ *   on every load while it is, a started run saves itself, and a stop page not kept says so (driver_offline_run.js).
  * - The confirm form: photos from the camera (or gallery) are shrunk and re-encoded on the phone
  *   (photos.js, no EXIF), a signature is drawn on a canvas (signature.js), the position is added only
  *   if the driver ticks the box (driver_evidence.js). Submitting writes a `delivery.confirm` command with
@@ -14,7 +15,7 @@
 import * as commandlog from "./commandlog.js";
 import { askPosition, onPhotosChosen, startSignature } from "./driver_evidence.js";
 import { onSubmit } from "./driver_forms.js";
-import { takeOffline } from "./driver_offline_run.js";
+import { showReadiness, takeOffline, warnIfNotKept } from "./driver_offline_run.js";
 import { onProgress, render } from "./driver_status.js";
 
 const userId = document.querySelector('meta[name="waybill-user"]')?.content;
@@ -28,6 +29,8 @@ function start() {
   document.querySelectorAll("[data-share-position]").forEach((box) => box.addEventListener("change", () => askPosition(box)));
   document.querySelectorAll("[data-take-offline]").forEach((button) =>
     button.addEventListener("click", () => takeOffline(button)));
+  document.querySelectorAll("[data-take-offline]").forEach(showReadiness);
+  document.querySelectorAll("[data-offline-missing]").forEach(warnIfNotKept);
   commandlog.onChange(scheduleRender);
   commandlog.onProgress(onProgress);
   window.addEventListener("online", scheduleRender);

@@ -5,13 +5,13 @@
  * - forms marked data-offline="stock.adjust" are written to the log instead of posted, and their row
  *   says "Saved on this phone" only once the write has completed, then "Waiting to send";
  * - when a row's commands have their outcome, the row is fetched again from the server (its truth);
- * - the "Needs attention" list (attention.js) of commands refused or flagged, each dismissed only by a person;
+ * - the sync page's list of what is waiting to be sent, and the "Needs attention" list (attention.js) of commands refused or flagged, each dismissed only by a person;
  * - "Sync now" buttons, and sign-out held back while this person's changes wait to be sent.
  *
  * Without IndexedDB (or signed out) nothing here runs and the forms post the ordinary way.
  */
 import * as commandlog from "./commandlog.js";
-import { renderAttention, signed } from "./attention.js";
+import { renderAttention, renderWaiting, signed } from "./attention.js";
 import { oneRenderAtATime, showFieldError } from "./page.js";
 
 const CHANGE_PATTERN = /^[+-]?\d{1,7}$/;
@@ -144,6 +144,7 @@ async function renderOnce() {
   latest = counts;
   await renderChip(counts);
   renderAttention([...rejected, ...flagged].sort((a, b) => a.seq - b.seq));
+  renderWaiting([...sending, ...queued].sort((a, b) => a.seq - b.seq));
   const now = renderBadges([...queued, ...sending]);
   const before = pendingKeys;
   pendingKeys = now;
