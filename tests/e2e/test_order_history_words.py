@@ -43,3 +43,19 @@ def test_a_parcel_handed_over_after_the_office_cancelled_reads_as_delivered_alth
     assert "although the order was cancelled" in history
     assert ": customer called" in history and "Cancelled by " in history
     assert "_" not in history and "order." not in history
+
+
+def test_the_shortage_card_agrees_with_the_lines_and_goes_once_a_retry_reserves_everything(app, client, world):
+    manager = world.actor("manager")
+    order_id = world.place([("LAMP", 10)], who="manager")  # 8 lamps in London
+    run(app, commands.AcceptOrder(order_id), manager)
+    sign_in(client, world.emails["owner"])
+    page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "Not enough stock" in page and "LAMP: 2 of 10 missing" in page and "reserved 8" in page
+
+    world.shop.stock("LAMP", "MAN", 2)
+    run(app, commands.RetryAllocation(order_id), manager)
+    page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "Not enough stock" not in page and "missing" not in page and "reserved 10" in page
+    assert "Backordered: not enough stock" in _history(client, order_id)
+    assert "Allocated to " in _history(client, order_id)
