@@ -19,7 +19,7 @@ _STATUS_WORDS = {"payment_hold": "on a payment hold", "awaiting_payment": "waiti
 # Templates: {by} is " by <name>" (or nothing when no person did it), {reason} is ": <reason>" or nothing,
 # {warehouse} the warehouse the row names (or the ones holding the order's stock).
 _TEMPLATES = {
-    "order.payment_hold": "Held for a payment check{reason}",
+    "order.payment_hold": "Held for a payment check",  # the hold card says why
     "order.awaiting_payment": "Waiting for the bank transfer",
     "order.accepted": "Accepted{by}",
     "order.backordered": "Backordered{reason}",
