@@ -152,6 +152,7 @@ def _allocate_or_backorder(order: Order, uow: UnitOfWork, settings: Settings, ac
     if missing_before:
         reservations.reserve_order(order, uow, settings, actor)
     if order.fully_allocated:
+        order.shortages = []  # a shortage noted earlier (e.g. before a retry) no longer holds
         order.transition(OrderStatus.ALLOCATED, actor_id=actor.user_id)
     elif order.state != OrderStatus.BACKORDERED:
         order.transition(OrderStatus.BACKORDERED, actor_id=actor.user_id, reason="not enough stock",

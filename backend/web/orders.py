@@ -22,6 +22,7 @@ from ..queries.failed_deliveries import delivery_problem
 from ..queries.orders import list_orders, order_for, order_history
 from ..queries.tracking import customer_timeline
 from .decision_words import DESTRUCTIVE
+from .history_words import history_lines, shortage_lines
 from .outcome import take_outcome
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -118,10 +119,13 @@ def render_order(order, *, error: str = "", status: int = 200):
                                timeline=customer_timeline(db.session, order.id), tracking_url=tracking_url,
                                outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
                                fulfilment=parts_view(db.session, order)), status
+    fulfilment = parts_view(db.session, order)
+    warehouses = {row["warehouse"].id: row["warehouse"].name for row in fulfilment["parts"] if row["warehouse"]}
     return render_template("orders/show.html", order=order, actions=decisions_for(actor, order),
-                           history=order_history(db.session, order.id) if actor.is_office else [],
+                           history=history_lines(order_history(db.session, order.id), warehouses)
+                           if actor.is_office else [], shortages=shortage_lines(order),
                            tracking_url=tracking_url, office_fields=sees_office_fields(actor),
                            outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
-                           fulfilment=parts_view(db.session, order),
+                           fulfilment=fulfilment,
                            missed=delivery_problem(db.session, order.id) if actor.is_office else None), status
 
