@@ -88,6 +88,7 @@ def test_a_picker_is_not_warned_about_their_own_claim_and_pick_but_is_about_anot
         expect(lamp.locator("[data-row-status]")).to_contain_text("Recorded")
         expect(notice).to_be_visible()
         expect(notice).to_contain_text("This pick list changed on another phone or in the office.")
+        phone.screenshot(path=str(screenshot_dir / "picking-changed-elsewhere-360.png"))
         # The manager's own phone is not warned about the manager's own pick.
         wait_until(other, "window.pickListNudges >= 1")
         other.wait_for_timeout(500)
