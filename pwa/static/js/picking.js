@@ -10,12 +10,14 @@
  * is not on the list is refused here with a clear message and nothing is queued.
  *
  * Modules: the list on the page and the prediction (picking_list.js), the forms (picking_forms.js), what
- * the page shows of the log (picking_status.js), the camera (picking_camera.js).
+ * the page shows of the log (picking_status.js), the camera (picking_camera.js), the notice of changes
+ * made on another phone (picking_live.js).
  */
 import * as commandlog from "./commandlog.js";
 import { scanWithCamera, setUpCamera } from "./picking_camera.js";
 import { onSubmit } from "./picking_forms.js";
 import { root } from "./picking_list.js";
+import { judge, watchChanges } from "./picking_live.js";
 import { render } from "./picking_status.js";
 
 function start() {
@@ -30,6 +32,8 @@ function start() {
   });
   setUpCamera();
   commandlog.onChange(render);
+  commandlog.onChange(judge);
+  watchChanges();
   window.addEventListener("online", render);
   render();
 }

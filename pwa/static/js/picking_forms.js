@@ -88,6 +88,17 @@ async function commandFor(form) {
   return null;
 }
 
+/** A new action was saved: the page-wide messages of earlier ones (a wrong item scanned, the server's
+ * refusal of a form sent without the log) no longer apply and must not sit beside its success. Messages on
+ * other lines and packs stay: they still say what became of those. */
+function clearOldMessages(target) {
+  const scanStatus = root.querySelector("[data-scan-status]");
+  if (scanStatus && scanStatus !== target) setStatus(scanStatus, "");
+  scanStatus?.removeAttribute("role");
+  target?.removeAttribute("role");
+  document.querySelectorAll(".flash-error").forEach((flash) => flash.remove());
+}
+
 /** Save a pick list form as a command on the phone instead of posting it (one tap, one command). */
 export async function onSubmit(event) {
   const form = event.target;
@@ -107,7 +118,6 @@ export async function onSubmit(event) {
       if (kind === "pick.scan") { form.elements.scanned.value = ""; form.elements.scanned.focus(); }  // next scan
       return;
     }
-    built.status?.removeAttribute("role");
     try {
       await commandlog.enqueue(built.command);
     } catch (error) {
@@ -116,6 +126,7 @@ export async function onSubmit(event) {
       setStatus(built.status, "Could not save this on the phone, and there is no connection: nothing was recorded.");
       return;
     }
+    clearOldMessages(built.status);
     setStatus(built.status, built.saved);
     if (built.rowStatus) setStatus(built.rowStatus, built.saved);
     if (built.clear) { built.clear.value = ""; built.clear.focus(); }  // ready for the next scan

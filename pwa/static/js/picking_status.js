@@ -75,6 +75,24 @@ async function refresh() {
   setUpCamera();
 }
 
+/** Where the page speaks of a command: the claim's line, its pick line's row, or its order's pack. */
+function messageFor(command) {
+  const p = command.payload || {};
+  if (command.type === "pick_list.claim") return root.querySelector("[data-claim-status]");
+  if (command.type === "pack.close") return packSection(p.order_id)?.querySelector("[data-pack-status]");
+  return lineRow(p.pick_line_id)?.querySelector("[data-row-status]");
+}
+
+/** What became of an answered command, in the picker's words. */
+function outcomeText(command) {
+  if (command.state === commandlog.REJECTED) {
+    return `Not recorded: ${(command.outcome || {}).message || "refused"} (see Needs attention).`;
+  }
+  const notes = ((command.outcome || {}).exceptions || []).map((e) => e.message).join(" ");
+  const flagged = command.state === commandlog.FLAGGED || Boolean(notes);
+  return flagged ? `Recorded and flagged for the office${notes ? `: ${notes}` : "."}` : "Recorded on the server.";
+}
+
 async function renderOnce() {
   // FLAGGED: applied with an exception for the office (commandlog.js); older logs have only DONE.
   const [queued, sending, done, flagged, rejected] = await Promise.all([
@@ -85,23 +103,10 @@ async function renderOnce() {
   const before = pendingBefore;
   pendingBefore = ids;
   if (before && [...before].some((id) => !ids.has(id))) {
-    const answered = [...done, ...flagged, ...rejected].filter((c) => before.has(c.id));
-    for (const command of answered.filter((c) => c.state === commandlog.REJECTED)) {
-      const p = command.payload || {};
-      const target = command.type === "pick_list.claim" ? root.querySelector("[data-claim-status]")
-        : command.type === "pack.close" ? packSection(p.order_id)?.querySelector("[data-pack-status]")
-          : lineRow(p.pick_line_id)?.querySelector("[data-row-status]");
-      setStatus(target, `Not recorded: ${(command.outcome || {}).message || "refused"} (see Needs attention).`);
-    }
-    for (const command of answered.filter((c) => c.state !== commandlog.REJECTED)) {
-      const p = command.payload || {};
-      const notes = ((command.outcome || {}).exceptions || []).map((e) => e.message).join(" ");
-      const flagged = command.state === commandlog.FLAGGED || Boolean(notes);
-      const text = flagged ? `Recorded and flagged for the office${notes ? `: ${notes}` : "."}` : "Recorded on the server.";
-      if (command.type === "pick_list.claim") setStatus(root.querySelector("[data-claim-status]"), text);
-      else if (command.type === "pack.close") setStatus(packSection(p.order_id)?.querySelector("[data-pack-status]"), text);
-      else setStatus(lineRow(p.pick_line_id)?.querySelector("[data-row-status]"), text);
-    }
+    // In the order they were made: a line's message is about its latest action, so a refusal followed by
+    // a success on the same line ends with the success (the refusal stays listed under Needs attention).
+    const answered = [...done, ...flagged, ...rejected].filter((c) => before.has(c.id)).sort((x, y) => x.seq - y.seq);
+    for (const command of answered) setStatus(messageFor(command), outcomeText(command));
     await refresh();
   }
   const byLine = predicted(pending);

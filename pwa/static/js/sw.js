@@ -54,6 +54,7 @@ const PRECACHE = [
   "/static/js/picking_camera.js",
   "/static/js/picking_forms.js",
   "/static/js/picking_list.js",
+  "/static/js/picking_live.js",
   "/static/js/picking_status.js",
   "/manifest.webmanifest",
   "/static/icons/icon-192.png",
