@@ -49,6 +49,9 @@ def stock_row(page, sku: str):
 def record(page, sku: str, change: str, reason: str = "count", note: str = "") -> None:
     """Fill and send one product's count form, and wait until the phone says it is saved."""
     row = stock_row(page, sku)
+    details = row.locator("details.other-change")
+    if details.get_attribute("open") is None:
+        row.get_by_text("Other change (received, damaged, found)").tap()
     row.get_by_label("Change").fill(change)
     row.get_by_label("Reason").select_option(reason)
     if note:
@@ -56,6 +59,13 @@ def record(page, sku: str, change: str, reason: str = "count", note: str = "") -
     row.get_by_role("button", name=f"Record {sku}").tap()
     shown = change if change.startswith("-") else f"+{change}"
     expect(row.locator("[data-row-status]")).to_have_text(f"Saved on this phone: {shown}.")
+
+
+def count(page, sku: str, counted: str) -> None:
+    """Type the total counted on the shelf into one product's row and record it (count mode)."""
+    row = stock_row(page, sku)
+    row.get_by_label("Counted on the shelf").fill(counted)
+    row.get_by_role("button", name="Record count").tap()
 
 
 def on_hand(live_server, sku: str, warehouse: str = "LON") -> int:

@@ -104,6 +104,7 @@ def test_a_queue_whose_session_has_ended_pauses_and_keeps_its_counts(stock_page,
 
 def test_a_change_of_zero_is_explained_at_the_field_and_not_queued(stock_page):
     row = stock_row(stock_page, "MUG")
+    row.get_by_text("Other change (received, damaged, found)").tap()
     row.get_by_label("Change").fill("0")
     row.get_by_role("button", name="Record MUG").tap()
     expect(row.locator(".field-error")).to_have_text("Enter the difference you found; 0 changes nothing.")
