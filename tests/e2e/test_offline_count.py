@@ -141,6 +141,7 @@ def test_stock_changed_elsewhere_shows_on_the_open_stock_page_without_a_reload(s
     try:
         wait_until(stock_page, "document.documentElement.dataset.live === 'on'")
         mugs = on_hand(live_server, "MUG")
+        stock_row(stock_page, "MUG").get_by_text("Other change (received, damaged, found)").tap()
         stock_row(stock_page, "MUG").get_by_label("Note (optional)").fill("half-typed note")
         shop = live_server.world.shop
         with live_server.app.app_context():  # a delivery booked in at the office
