@@ -61,13 +61,6 @@ def record(page, sku: str, change: str, reason: str = "count", note: str = "") -
     expect(row.locator("[data-row-status]")).to_have_text(f"Saved on this phone: {shown}.")
 
 
-def count(page, sku: str, counted: str) -> None:
-    """Type the total counted on the shelf into one product's row and record it (count mode)."""
-    row = stock_row(page, sku)
-    row.get_by_label("Counted on the shelf").fill(counted)
-    row.get_by_role("button", name="Record count").tap()
-
-
 def on_hand(live_server, sku: str, warehouse: str = "LON") -> int:
     """The server's on-hand stock of `sku` in `warehouse`."""
     shop = live_server.world.shop

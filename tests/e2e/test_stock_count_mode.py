@@ -12,7 +12,7 @@ from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.access import SYSTEM
 from tests.e2e.chromium import PHONE, browser_sign_in
-from tests.e2e.phone import chip, count, on_hand, stock_row, sync_commands
+from tests.e2e.phone import chip, on_hand, stock_row, sync_commands
 
 pytestmark = pytest.mark.browser
 
@@ -87,7 +87,8 @@ def test_a_count_made_offline_while_the_shelf_changed_on_the_server_is_refused_n
     assert on_hand(live_server, "LAMP") == 15
 
 
-def test_the_stock_page_fits_360_px_with_one_row_per_product_for_floor_and_owner(stock_page, live_server):
+def test_the_stock_page_fits_360_px_with_one_row_per_product_for_floor_and_owner(stock_page, live_server,
+                                                                                screenshot_dir):
     assert stock_page.evaluate("document.scrollingElement.scrollWidth") <= 360
     skus = stock_page.locator("[data-stock-row]").evaluate_all("rows => rows.map(r => r.dataset.sku)")
     assert sorted(skus) == ["LAMP", "MUG"]
@@ -102,21 +103,14 @@ def test_the_stock_page_fits_360_px_with_one_row_per_product_for_floor_and_owner
         expect(mug.locator("[data-on-hand]")).to_have_count(2)  # on hand in LON and in MAN, in one row
         expect(mug.get_by_label("Warehouse").first).to_be_visible()
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
-        page.screenshot(path=str(_shots() / "stock-owner-360.png"), full_page=True)
+        page.screenshot(path=str(screenshot_dir / "stock-owner-360.png"), full_page=True)
     finally:
         owner.close()
 
 
-def _shots():
-    from pathlib import Path
-    folder = Path("test-output/screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def test_typing_a_barcode_or_sku_into_the_search_finds_it_where_there_is_no_camera(stock_page):
+def test_typing_a_barcode_or_sku_into_the_search_finds_it_where_there_is_no_camera(stock_page, screenshot_dir):
     stock_page.get_by_label("Find a product (name, SKU or barcode)").fill("MUG")
     stock_page.get_by_role("button", name="Find").tap()
     expect(stock_page.locator("[data-stock-row]")).to_have_count(1)
     expect(stock_page).to_have_url(re.compile(r"/floor/stock$"))  # found in place, the page kept
-    stock_page.screenshot(path=str(_shots() / "stock-floor-360.png"), full_page=True)
+    stock_page.screenshot(path=str(screenshot_dir / "stock-floor-360.png"), full_page=True)
