@@ -67,10 +67,11 @@ def list_customers(session, q: str | None = None) -> list[Customer]:
     return reader(session).load(CUSTOMER, query.limit(500))
 
 
-def stock_rows(session, warehouse_ids) -> list[dict]:
+def stock_rows(session, warehouse_ids, search: str = "") -> list[dict]:
     """Stock levels of the given warehouses with their product and bin, in walking order (bin, then SKU).
 
-    Levels without a bin come after the shelved ones, by SKU (the floor's stock page).
+    Levels without a bin come after the shelved ones, by SKU (the floor's stock page). `search` keeps the
+    products whose SKU or name contains it, in any case, or whose barcode it is (what a counter types or scans to find a shelf).
     """
     query = (sa.select(levels.c.warehouse_id, levels.c.product_id, levels.c.on_hand, levels.c.reserved,
                        levels.c.version, products.c.sku, products.c.name, bins.c.code.label("bin"))
@@ -78,6 +79,12 @@ def stock_rows(session, warehouse_ids) -> list[dict]:
              .outerjoin(bins, bins.c.id == levels.c.bin_id)
              .where(levels.c.warehouse_id.in_(sorted(warehouse_ids)))
              .order_by(levels.c.warehouse_id, bins.c.code.is_(None), bins.c.code, products.c.sku))
+    if search.strip():
+        # LIKE's own wildcards in what was typed are matched literally.
+        pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(sa.func.lower(products.c.sku).like(pattern, escape="\\"),
+                                   sa.func.lower(products.c.name).like(pattern, escape="\\"),
+                                   products.c.barcode == search.strip()))
     return [{**row._asdict(), "available": row.on_hand - row.reserved} for row in session.execute(query)]
 
 

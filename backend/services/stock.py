@@ -37,6 +37,10 @@ def adjust_stock(cmd: commands.AdjustStock, actor: Actor, uow: UnitOfWork, setti
     if uow.catalogue.product(cmd.product_id) is None:
         raise NotFound("No such product.", field="product_id")
     level = _locked_or_new_level(uow, cmd.warehouse_id, cmd.product_id)
+    if cmd.expected_on_hand is not None and level.on_hand != cmd.expected_on_hand:
+        # The difference was worked out from a number that is no longer true: applying it would be wrong.
+        raise StockError(f"On hand changed from {cmd.expected_on_hand} to {level.on_hand} since this count was "
+                         "started; count the shelf again.", code="stock.count_stale", field="on_hand_delta")
     movement = level.apply(reason, on_hand_delta=cmd.on_hand_delta, incoming_delta=cmd.incoming_delta,
                            note=cmd.note, actor_id=actor.user_id)
     uow.stock.add_movement(movement)

@@ -24,12 +24,15 @@ class StockAdjustV1(Schema):
                                                           MovementReason.ADJUSTMENT.value, MovementReason.COUNT.value]))
     on_hand_delta = fields.Integer(required=True, strict=True, validate=validate.Range(-10**6, 10**6))
     note = Text(load_default="", validate=validate.Length(0, 500))
+    # Optional, so payloads queued before it existed keep their meaning: a count's on-hand the phone showed.
+    expected_on_hand = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 10**9))
 
 
 # (type, version) -> (payload schema, builder of the domain command)
 COMMAND_TYPES = {
     ("stock.adjust", 1): (StockAdjustV1(), lambda p: commands.AdjustStock(
-        p["warehouse_id"], p["product_id"], p["reason"], on_hand_delta=p["on_hand_delta"], note=p["note"])),
+        p["warehouse_id"], p["product_id"], p["reason"], on_hand_delta=p["on_hand_delta"], note=p["note"],
+        expected_on_hand=p["expected_on_hand"])),
     # the driver (one schema per command, shared with the pages and the API: backend/edge/command_schemas.py)
     ("delivery.confirm", 1): (DeliveryConfirmV1(), build_confirm),
     ("delivery.fail", 1): (DeliveryFailV1(), build_fail),

@@ -1,4 +1,7 @@
-"""Floor staff's stock page: levels in their warehouses and a count form per product.
+"""Floor staff's stock page: one row per product with its levels, a count form and a change form, and a search.
+
+A count is the total on the shelf; the change is worked out from the on-hand the row showed and sent with it
+(`expected_on_hand`), so the server refuses it if stock moved since instead of applying a stale difference.
 
 The form works without JavaScript (a POST through the bus, like every form). With JavaScript the
 offline module (pwa/static/js/commandlog.js) takes the same form's submit and queues a `stock.adjust`
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from ..bootstrap import bus
 from ..domain import commands
@@ -40,22 +43,47 @@ class CountForm(Schema):
     csrf_token = fields.String(load_default="")
 
 
+class TotalCountForm(Schema):
+    """Count mode: the total counted on the shelf; the change is worked out from the on-hand the page showed."""
+
+    class Meta:
+        unknown = EXCLUDE  # the on_hand_<warehouse> fields, read by _shown_on_hand
+
+    warehouse_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    product_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    counted = fields.Integer(required=True, validate=validate.Range(0, 10**6),
+                             error_messages={"invalid": "Enter how many you counted, like 10."})
+
+
+def _by_product(rows: list[dict], warehouses) -> list[dict]:
+    """One entry per product (in the order the levels came: walking order), with its level per warehouse."""
+    code = {w.id: w.code for w in warehouses}
+    products: dict[int, dict] = {}
+    for row in rows:
+        entry = products.setdefault(row["product_id"], {"product_id": row["product_id"], "sku": row["sku"],
+                                                        "name": row["name"], "levels": [], "available": 0})
+        entry["levels"].append({**row, "warehouse_code": code[row["warehouse_id"]]})
+        entry["available"] += row["available"]
+    return list(products.values())
+
+
 def _page(errors: dict | None = None, submitted: dict | None = None, status: int = 200):
-    """The stock page (or, for an htmx/fetch refresh, only its levels) for the signed-in user."""
+    """The stock page (or, for an htmx/fetch refresh, only its rows) for the signed-in user, maybe searched."""
     actor = actor_for(current_user)
     require_role(actor, Role.FLOOR, Role.OWNER, Role.MANAGER)
     warehouses = list_warehouses(db.session, None if actor.is_office else actor.warehouse_ids)
-    rows = stock_rows(db.session, [w.id for w in warehouses])
-    by_warehouse = [(w, [r for r in rows if r["warehouse_id"] == w.id]) for w in warehouses]
+    search = request.args.get("q", "")[:100]
+    products = _by_product(stock_rows(db.session, [w.id for w in warehouses], search), warehouses)
     template = "floor/_levels.html" if request.headers.get("HX-Request") else "floor/stock.html"
-    return render_template(template, by_warehouse=by_warehouse, reasons=REASONS, errors=errors or {},
-                           submitted=submitted or {}, assigned=actor.is_office or bool(actor.warehouse_ids)), status
+    return render_template(template, products=products, warehouses=warehouses, search=search, reasons=REASONS,
+                           errors=errors or {}, submitted=submitted or {},
+                           assigned=actor.is_office or bool(actor.warehouse_ids)), status
 
 
 @bp.get("/floor/stock")
 @login_required
 def stock():
-    """Stock levels of the user's warehouses, each with a form to record a count or a correction."""
+    """Stock of the user's warehouses, one row per product, each with a count form (and a search on top)."""
     # A page showing a one-off message ("Recorded +3.") must not become the worker's offline copy,
     # or the message would come back on every offline visit.
     one_off = bool(session.get("_flashes"))
@@ -66,7 +94,39 @@ def stock():
 
 
 def _row_key(data: dict) -> str:
-    return f"{data.get('warehouse_id')}-{data.get('product_id')}"
+    return str(data.get("product_id"))
+
+
+def _shown_on_hand(posted: dict, warehouse_id: int) -> int | None:
+    """The on-hand the page showed for the chosen warehouse (the count's base), if it came with the form."""
+    try:
+        return int(posted.get(f"on_hand_{warehouse_id}", ""))
+    except ValueError:
+        return None
+
+
+def _record_total_count(posted: dict):
+    """Count mode without JavaScript: the same command the phone would queue, checked against the shown on-hand."""
+    try:
+        form = TotalCountForm().load(posted)
+    except ValidationError as exc:
+        errors = {"counted" if field == "counted" else "_form": list(messages) for field, messages in exc.messages.items()}
+        return _page({_row_key(posted): errors}, {_row_key(posted): posted}, 422)
+    was = _shown_on_hand(posted, form["warehouse_id"])
+    if was is None:
+        return _page({_row_key(posted): {"counted": ["Reload the page and count again."]}},
+                     {_row_key(posted): posted}, 422)
+    change = form["counted"] - was
+    if change == 0:
+        flash(f"Counted {form['counted']}, the same as on hand: nothing to change.")
+        return redirect(url_for("floor.stock") + f"#stock-{_row_key(form)}")
+    try:
+        bus().handle(commands.AdjustStock(form["warehouse_id"], form["product_id"], MovementReason.COUNT.value,
+                                          on_hand_delta=change, expected_on_hand=was), actor_for(current_user))
+    except DomainError as exc:
+        return _page({_row_key(posted): {"counted": [exc.message]}}, {_row_key(posted): posted}, exc.status)
+    flash(f"Recorded the count: was {was}, counted {form['counted']}: {change:+d}.")
+    return redirect(url_for("floor.stock") + f"#stock-{_row_key(form)}")
 
 
 @bp.post("/floor/stock")
@@ -74,6 +134,8 @@ def _row_key(data: dict) -> str:
 def record():
     """Record a stock change from the form; problems are shown at the product's form, never a crash."""
     posted = request.form.to_dict()
+    if "counted" in posted:
+        return _record_total_count(posted)
     try:
         form = CountForm().load(posted)
     except ValidationError as exc:

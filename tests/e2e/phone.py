@@ -49,6 +49,9 @@ def stock_row(page, sku: str):
 def record(page, sku: str, change: str, reason: str = "count", note: str = "") -> None:
     """Fill and send one product's count form, and wait until the phone says it is saved."""
     row = stock_row(page, sku)
+    details = row.locator("details.other-change")
+    if details.get_attribute("open") is None:
+        row.get_by_text("Other change (received, damaged, found)").tap()
     row.get_by_label("Change").fill(change)
     row.get_by_label("Reason").select_option(reason)
     if note:

@@ -104,6 +104,7 @@ def test_a_queue_whose_session_has_ended_pauses_and_keeps_its_counts(stock_page,
 
 def test_a_change_of_zero_is_explained_at_the_field_and_not_queued(stock_page):
     row = stock_row(stock_page, "MUG")
+    row.get_by_text("Other change (received, damaged, found)").tap()
     row.get_by_label("Change").fill("0")
     row.get_by_role("button", name="Record MUG").tap()
     expect(row.locator(".field-error")).to_have_text("Enter the difference you found; 0 changes nothing.")
@@ -140,6 +141,7 @@ def test_stock_changed_elsewhere_shows_on_the_open_stock_page_without_a_reload(s
     try:
         wait_until(stock_page, "document.documentElement.dataset.live === 'on'")
         mugs = on_hand(live_server, "MUG")
+        stock_row(stock_page, "MUG").get_by_text("Other change (received, damaged, found)").tap()
         stock_row(stock_page, "MUG").get_by_label("Note (optional)").fill("half-typed note")
         shop = live_server.world.shop
         with live_server.app.app_context():  # a delivery booked in at the office

@@ -14,6 +14,8 @@ class AdjustStock:
     on_hand_delta: int = 0
     incoming_delta: int = 0
     note: str = ""
+    # A count's on-hand as the counter saw it: the change is refused if stock moved since (None: not checked).
+    expected_on_hand: int | None = None
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,9 @@ async function renderChip(counts) {
 }
 
 // -- rows of the stock page ------------------------------------------------------------------------
+// One row per product (its levels in every warehouse shown), so a row is keyed by the product.
 function rowKey(payload) {
-  return `${payload.warehouse_id}-${payload.product_id}`;
+  return `${payload.product_id}`;
 }
 
 function rowFor(key) {
@@ -87,7 +88,7 @@ function renderBadges(pending) {
     byRow.set(key, entry);
   }
   document.querySelectorAll("[data-stock-row]").forEach((row) => {
-    const key = `${row.dataset.warehouseId}-${row.dataset.productId}`;
+    const key = row.dataset.productId;
     let badge = row.querySelector("[data-row-badge]");
     const entry = byRow.get(key);
     if (!entry) { if (badge) badge.remove(); return; }
@@ -121,7 +122,12 @@ async function refreshRows(keys, outcomes) {
     if (!row || !replacement) continue;
     // Only the numbers and the version they belong to change: the form keeps what someone may be typing.
     row.querySelector(".levels").replaceWith(document.importNode(replacement.querySelector(".levels"), true));
-    row.querySelector('input[name="version"]').value = replacement.querySelector('input[name="version"]').value;
+    // A count is worked out from these: they must be the numbers the row now shows.
+    row.querySelectorAll("[data-shown-on-hand]").forEach((input) => {
+      const fresher = replacement.querySelector(`[data-shown-on-hand="${input.dataset.shownOnHand}"]`);
+      if (fresher) input.value = fresher.value;
+    });
+    row.querySelectorAll("[data-count-mode]").forEach(showCountPreview);
     if (outcomes.has(key)) setRowStatus(row, outcomes.get(key));
   }
 }
@@ -161,8 +167,54 @@ const render = oneRenderAtATime(renderOnce);
 
 // -- the count form --------------------------------------------------------------------------------
 
+/** The chosen warehouse's on-hand as the row shows it (a count's base), or null if the row has none. */
+function shownOnHand(form) {
+  const input = form.querySelector(`[data-shown-on-hand="${form.elements.warehouse_id.value}"]`);
+  return input ? Number(input.value) : null;
+}
+
+/** "Was 12, counted 10: -2" under the count field while the counter types. */
+function showCountPreview(form) {
+  const preview = form.querySelector("[data-count-preview]");
+  const raw = form.elements.counted.value.trim();
+  const was = shownOnHand(form);
+  if (!/^\d{1,7}$/.test(raw) || was === null) { preview.textContent = "Type the total you counted."; return; }
+  const change = Number(raw) - was;
+  preview.textContent = `Was ${was}, counted ${Number(raw)}: ${change ? signed(change) : "no change"}`;
+}
+
+/** Count mode: the total counted becomes a `count` change from the on-hand the row showed, sent with it. */
+function readTotalCount(form) {
+  const raw = form.elements.counted.value.trim();
+  const was = shownOnHand(form);
+  let problem = "";
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) > MAX_CHANGE) problem = "Enter how many you counted, like 10.";
+  else if (was === null) problem = "Reload the page and count again.";
+  else if (Number(raw) === was) problem = `Counted ${was}, the same as on hand: nothing to change.`;
+  showFieldError(form.elements.counted, problem);
+  if (problem) { form.elements.counted.focus(); return null; }
+  return stockCommand(form, "count", Number(raw) - was, "", was);
+}
+
+function stockCommand(form, reason, change, note, expectedOnHand) {
+  const row = form.closest("[data-stock-row]");
+  const warehouseId = Number(form.elements.warehouse_id.value);
+  const productId = Number(form.elements.product_id.value);
+  const level = row && row.querySelector(`[data-level][data-warehouse-id="${warehouseId}"]`);
+  const version = Number(level && level.dataset.version) || null;
+  const payload = { warehouse_id: warehouseId, product_id: productId, reason, on_hand_delta: change, note };
+  if (expectedOnHand !== null) payload.expected_on_hand = expectedOnHand;
+  return {
+    type: "stock.adjust", v: 1,
+    base: { stock_level: { warehouse_id: warehouseId, product_id: productId, version } },
+    payload,
+    label: row && level ? `${row.dataset.sku} in ${level.dataset.warehouseCode}` : "",
+  };
+}
+
 /** The form's command, or null after showing what to fix (the same limits as the server's schema). */
 function readCountForm(form) {
+  if (form.elements.counted) return readTotalCount(form);
   const raw = form.elements.change.value.trim();
   const change = Number(raw);
   let problem = "";
@@ -171,17 +223,7 @@ function readCountForm(form) {
   else if (Math.abs(change) > MAX_CHANGE) problem = `Enter a change between -${MAX_CHANGE} and ${MAX_CHANGE}.`;
   showFieldError(form.elements.change, problem);
   if (problem) { form.elements.change.focus(); return null; }
-  const row = form.closest("[data-stock-row]");
-  const warehouseId = Number(form.elements.warehouse_id.value);
-  const productId = Number(form.elements.product_id.value);
-  const version = Number(form.elements.version && form.elements.version.value) || null;
-  return {
-    type: "stock.adjust", v: 1,
-    base: { stock_level: { warehouse_id: warehouseId, product_id: productId, version } },
-    payload: { warehouse_id: warehouseId, product_id: productId, reason: form.elements.reason.value,
-               on_hand_delta: change, note: form.elements.note.value.trim().slice(0, 500) },
-    label: row ? `${row.dataset.sku} in ${row.dataset.warehouseCode}` : "",
-  };
+  return stockCommand(form, form.elements.reason.value, change, form.elements.note.value.trim().slice(0, 500), null);
 }
 
 async function onCountSubmit(event) {
@@ -195,8 +237,8 @@ async function onCountSubmit(event) {
   button.disabled = true;  // one tap, one command
   try {
     await commandlog.enqueue(command);
-    form.elements.change.value = "";
-    form.elements.note.value = "";
+    for (const name of ["change", "note", "counted"]) if (form.elements[name]) form.elements[name].value = "";
+    if (form.elements.counted) showCountPreview(form);
     setRowStatus(row, `Saved on this phone: ${signed(command.payload.on_hand_delta)}.`);
   } catch (error) {
     console.warn("Waybill: could not save the change on this phone", error);
@@ -235,6 +277,10 @@ function start() {
   if (!userId || !commandlog.supported()) return;
   commandlog.configure({ userId, csrfToken });
   document.addEventListener("submit", onCountSubmit);
+  document.addEventListener("input", (event) => {
+    const form = event.target.form;
+    if (form && form.matches("[data-count-mode]")) showCountPreview(form);
+  });
   window.addEventListener("submit", holdSignOutWhilePending, true);
   document.addEventListener("click", (event) => {
     if (event.target.closest && event.target.closest("[data-sync-now]")) commandlog.flush({ manual: true });
