@@ -50,3 +50,14 @@ def test_a_date_that_is_not_a_date_is_said_beside_the_field_and_the_list_still_s
     assert response.status_code == 200
     assert 'id="order-from-error"' in html and "Not a date." in html
     assert "1 order matching" in html
+
+
+def test_the_next_page_keeps_the_tab_and_the_search(client, world):
+    for _ in range(21):
+        world.place([("MUG", 1)])
+    sign_in(client, world.emails["manager"])
+    html = client.get("/orders/?view=all&q=casey").get_data(as_text=True)
+    assert "Page 1 of 2" in html
+    older = re.search(r'href="([^"]+)">Older orders</a>', html).group(1).replace("&amp;", "&")
+    assert {"page=2", "q=casey", "view=all"} <= set(older.split("?")[1].split("&"))
+    assert "Page 2 of 2" in client.get(older).get_data(as_text=True)
