@@ -65,3 +65,18 @@ def test_a_browser_without_barcode_detector_reads_an_ean_13_with_the_vendored_re
     loaded = phone.evaluate("performance.getEntriesByType('resource').map(entry => entry.name)")
     assert any("/static/vendor/zxing-wasm-3.1.3/zxing_reader." in url and url.endswith(".wasm") for url in loaded)
     assert all(url.startswith(live_server.url) for url in loaded)
+
+
+def test_the_stock_page_scans_to_find_with_the_same_reader(phone, live_server):
+    browser_sign_in(phone, live_server.world.emails["floor"])
+    phone.goto("/floor/stock")
+    scan = phone.get_by_role("button", name="Scan", exact=True)
+    expect(scan).to_be_visible()
+    read = phone.evaluate(f"""async () => {{
+        const draw = {DRAW_EAN13};
+        const barcode = await import('/static/js/barcode.js');
+        const detector = await barcode.barcodeDetector(document.querySelector('[data-scan-find]'));
+        return (await detector.detect(draw('4006381333931'))).map(code => code.rawValue);
+    }}""")
+    assert read == ["4006381333931"]
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 360

@@ -52,6 +52,7 @@ const PRECACHE = [
   "/static/js/signature.js",
   "/static/js/picking.js",
   "/static/js/picking_camera.js",
+  "/static/js/barcode.js",
   "/static/js/stock_scan.js",
   "/static/js/picking_forms.js",
   "/static/js/picking_list.js",
