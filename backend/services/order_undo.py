@@ -40,10 +40,12 @@ def _reserve_again(order: Order, allocations: list[dict], uow: UnitOfWork, actor
     wanted = [(lines[a["line_id"]], a["warehouse_id"], a["quantity"]) for a in allocations if a["line_id"] in lines]
     levels = {(lv.warehouse_id, lv.product_id): lv
               for lv in uow.stock.lock_levels({line.product_id for line, _, _ in wanted})}
+    # Two lines of one product in one warehouse draw on the same free units: count them down as we go.
+    free = {key: level.available for key, level in levels.items()}
     missing = []
     for line, warehouse_id, quantity in wanted:
-        level = levels.get((warehouse_id, line.product_id))
-        available = level.available if level is not None else 0
+        available = free.get((warehouse_id, line.product_id), 0)
+        free[(warehouse_id, line.product_id)] = available - quantity
         if available < quantity:
             warehouse = uow.catalogue.warehouse(warehouse_id)
             missing.append(f"{line.sku}: {quantity} needed, {max(available, 0)} free in "

@@ -115,6 +115,17 @@ def test_an_undo_whose_stock_went_to_another_order_says_so_and_changes_nothing(a
         assert_ledger_balanced(db.engine)
 
 
+def test_two_lines_of_one_product_are_counted_together_when_the_stock_is_checked(app, shop, manager):
+    order_id, _before, version = cancelled(app, shop, manager, [("LAMP", 3), ("LAMP", 3)])
+    shop.place(manager, [("LAMP", 4)])  # 4 of London's 8 lamps: enough for one line, not for both
+    error = refused(app, commands.UndoOrderDecision(order_id, version), manager)
+    assert (error.status, error.code) == (409, "order.undo_stock_gone")
+    assert "LAMP: 3 needed, 1 free in" in error.message
+    assert snapshot(app, shop, order_id)["status"] == "cancelled"
+    with app.app_context():
+        assert_ledger_balanced(db.engine)
+
+
 def test_a_rejected_payment_hold_cannot_be_undone(app, shop, manager):
     order_id = shop.place(manager, [("MUG", 1)], billing_address=dict(LEEDS, country="FR"))
     order = run(app, commands.RejectPaymentHold(order_id, "stolen card"), manager)
