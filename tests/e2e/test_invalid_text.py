@@ -68,5 +68,5 @@ def test_a_page_form_with_bytes_that_are_not_utf8_is_kept_as_plain_text_never_a_
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 302
     page = client.get(f"/orders/{order_id}")
-    assert page.status_code == 200 and "rejected by" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Rejected by" in page.get_data(as_text=True)
     assert "odd%ED%A0%BD" in page.get_data(as_text=True)
