@@ -237,3 +237,14 @@ def allocated_order(shop: Shop, actor, lines, customer="robin", address=LONDON) 
     with shop.app.app_context():
         bus().handle(commands.AcceptOrder(order_id), actor)
     return order_id
+
+
+def london_pick_list(shop: Shop, manager) -> tuple[int, int, int]:
+    """Boxes and bins in London, two allocated London orders (A: 2 MUG + 1 LAMP, B: 2 LAMP) batched by
+    `manager` into one pick list; returns (list id, A, B)."""
+    picking_setup(shop)
+    a = allocated_order(shop, manager, [("MUG", 2), ("LAMP", 1)])
+    b = allocated_order(shop, manager, [("LAMP", 2)])
+    with shop.app.app_context():
+        list_id = bus().handle(commands.CreatePickList(shop.warehouses["LON"]), manager).id
+    return list_id, a, b

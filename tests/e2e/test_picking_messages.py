@@ -9,10 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.adapters.realtime import SocketIOPublisher
-from backend.bootstrap import bus, start_relay_thread
-from backend.domain import commands
+from backend.bootstrap import start_relay_thread
 from tests.e2e.conftest import PHONE, browser_sign_in, wait_until
-from tests.factories import allocated_order, picking_setup
+from tests.factories import london_pick_list
 
 pytestmark = pytest.mark.browser
 
@@ -24,13 +23,7 @@ COUNT_NUDGES = """() => { window.pickListNudges = 0;
 @pytest.fixture
 def live_list(live_server):
     """Two allocated London orders (A: 2 MUG + 1 LAMP, B: 2 LAMP) on one pick list; the relay sends nudges."""
-    world = live_server.world
-    picking_setup(world.shop)
-    manager = world.actor("manager")
-    a = allocated_order(world.shop, manager, [("MUG", 2), ("LAMP", 1)])
-    b = allocated_order(world.shop, manager, [("LAMP", 2)])
-    with live_server.app.app_context():
-        list_id = bus().handle(commands.CreatePickList(world.shop.warehouses["LON"]), manager).id
+    list_id, a, b = london_pick_list(live_server.world.shop, live_server.world.actor("manager"))
     stop = start_relay_thread(live_server.app, SocketIOPublisher.for_app(live_server.app))
     try:
         yield list_id, a, b

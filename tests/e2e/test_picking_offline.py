@@ -17,7 +17,7 @@ from backend.domain import commands
 from backend.extensions import db
 from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.e2e.conftest import PHONE, UNLABELLED_CONTROLS, browser_sign_in, wait_until
-from tests.factories import allocated_order, picking_setup
+from tests.factories import london_pick_list
 
 pytestmark = pytest.mark.browser
 
@@ -100,14 +100,7 @@ def _sync_statuses(live) -> list:
 @pytest.fixture
 def floor_list(live_server):
     """Boxes and bins in London, two allocated London orders (A: 2 MUG + 1 LAMP, B: 2 LAMP) on one pick list."""
-    world = live_server.world
-    picking_setup(world.shop)
-    manager = world.actor("manager")
-    a = allocated_order(world.shop, manager, [("MUG", 2), ("LAMP", 1)])
-    b = allocated_order(world.shop, manager, [("LAMP", 2)])
-    with live_server.app.app_context():
-        list_id = bus().handle(commands.CreatePickList(world.shop.warehouses["LON"]), manager).id
-    return list_id, a, b
+    return london_pick_list(live_server.world.shop, live_server.world.actor("manager"))
 
 
 def _second_phone(browser, live_server):
