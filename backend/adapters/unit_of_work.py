@@ -28,6 +28,7 @@ from .shipping_repository import ShippingRepository
 from .stock_repository import StockRepository
 from .sqlite import fresh_write
 from .sync_log import SyncLogRepository
+from .webhook_repository import WebhookRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -45,6 +46,7 @@ class SqlAlchemyUnitOfWork:
         self.delivery = DeliveryRepository(session, mapper)
         self.exception_queue = ExceptionRepository(session)
         self.push = PushRepository(session)
+        self.webhooks = WebhookRepository(session)
         self.sync_log = SyncLogRepository(session)
         self.accounts = AccountRepository(session)
         self._before_commit: list[Callable[[list[DomainEvent]], None]] = []

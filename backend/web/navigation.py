@@ -12,7 +12,7 @@ _OFFICE = (("owner.dashboard", "Dashboard"), ("orders.index", "Orders"), ("floor
            ("picking.index", "Pick lists"), ("shipping.index", "Shipping"), ("dispatch.index", "Dispatch"),
            ("settlements.index", "Cash"), ("exception_queue.index", "Exceptions"), ("account.staff", "Staff"))
 MENUS = {
-    "owner": _OFFICE,
+    "owner": (*_OFFICE, ("webhook_pages.index", "Webhooks")),
     "manager": _OFFICE,
     "floor": (("home.floor", "Pick queue"), ("picking.index", "Pick lists"), ("floor.stock", "Stock"),
               ("shipping.index", "Shipping")),
