@@ -286,3 +286,24 @@ def test_the_api_document_describes_the_signature_scheme(client):
     created = spec["paths"]["/api/v1/webhooks/subscriptions"]["post"]["responses"]["201"]
     assert "secret" in json.dumps(spec["components"]["schemas"]["WebhookSubscriptionCreated"])
     assert created
+
+
+def test_the_sender_refuses_an_internal_address_at_send_time_without_the_flag(receiver):
+    from backend.adapters.webhook_sender import HttpWebhookSender
+    for url in (receiver.url(), receiver.url().replace("127.0.0.1", "localhost")):
+        result = HttpWebhookSender(allow_private=False).send(url, "whsec_k", "{}", delivery_id="d-1",
+                                                             event_type="order.placed")
+        assert result.status_code is None and result.permanent and "refused" in result.error
+    assert receiver.received == []
+    allowed = HttpWebhookSender(allow_private=True).send(receiver.url(), "whsec_k", "{}", delivery_id="d-1",
+                                                          event_type="order.placed")
+    assert allowed.status_code == 200 and len(receiver.received) == 1
+
+
+def test_a_receiver_that_does_not_answer_is_retried_then_failed(app, client, world):
+    made = subscribe(client, world, "http://127.0.0.1:9/closed", ["order.placed"])  # nothing listens on port 9
+    world.place([("MUG", 1)])
+    deliver(app)
+    [row] = deliveries(app, made["id"])
+    assert (row.status, row.attempts, row.last_status_code) == ("failed", 3, None)
+    assert "Connection" in row.last_error
