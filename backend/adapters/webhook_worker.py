@@ -151,10 +151,10 @@ class WebhookWorker:
         row = repo.delivery(delivery["id"], for_update=True)
         if row is None or row.status != "pending":  # cancelled while it was being sent
             return
-        sub = repo.subscription_any(row.subscription_id, for_update=True)
-        if result is None or not sub.active:  # the subscription ended after this delivery was queued
+        if result is None:  # the subscription ended after this delivery was queued: nothing was sent
             row.status, row.finished_at, row.next_attempt_at = "cancelled", now, None
             return
+        sub = repo.subscription_any(row.subscription_id, for_update=True)
         attempt = delivery["attempts"] + 1
         fate = after_attempt(result.status_code, attempt=attempt, now=now, random_fraction=self.rand(),
                              policy=self.policy, retry_after_seconds=result.retry_after_seconds,
@@ -166,6 +166,10 @@ class WebhookWorker:
         repo.add_attempt(WebhookAttempt(delivery_id=row.id, attempt=attempt, status_code=result.status_code,
                                         error=result.error, duration_ms=result.duration_ms,
                                         next_retry_at=fate.retry_at, sent_at=now))
+        if not sub.active:  # deleted or stopped while this request was out: no retry, no more counting
+            if fate.status == "pending":
+                row.status, row.finished_at, row.next_attempt_at = "cancelled", now, None
+            return
         if fate.status == "delivered":
             sub.failures_in_a_row = 0
         elif fate.status == "failed":

@@ -47,36 +47,28 @@ class InvalidWebhook(DomainError):
     status = 422
 
 
-def webhook_types_of(event_name: str, aggregate_type: str) -> tuple[str, ...]:
-    """The webhook types an outbox event is, most specific first (a cancel is also a status change)."""
+def webhook_types_of(event_name: str, aggregate_type: str, payload: dict) -> tuple[str, ...]:
+    """The webhook types an outbox event is, most specific first (a cancel is also a status change).
+
+    An order event is a status change when it says which status the order moved to (the transition table's
+    events, undoing a cancel included); news about an order that leaves its status alone is not.
+    """
     if aggregate_type == "stock_level" and event_name.startswith("stock."):
         return ("stock.changed",)
-    if event_name in ("shipment.created", "shipment.attempt_failed", "shipment.returned"):
+    if aggregate_type == "shipment" and event_name in ("shipment.created", "shipment.attempt_failed",
+                                                       "shipment.returned"):
         return (event_name,)
     if aggregate_type != "order":
         return ()
-    if event_name == "order.placed":
-        return ("order.placed",)
-    if event_name == "order.cancelled":
-        return ("order.cancelled", "order.status_changed")
-    if event_name.startswith("order.") and event_name.count(".") == 1 and event_name not in _NOT_A_STATUS:
-        return ("order.status_changed",)
-    return ()
-
-
-# Order events that report something other than a move to the status they are named after.
-_NOT_A_STATUS = frozenset({"order.short_picked", "order.backorder_reduced", "order.arriving_soon",
-                           "order.payment_received", "order.cash_received", "order.delivery_attempt_noted",
-                           "order.part_packed", "order.line_reduced", "order.part_shipped", "order.part_delivered",
-                           "order.handed_over_despite_state", "order.cancel_undone", "order.reject_undone"})
+    moved = bool(payload.get("to_status")) and payload.get("to_status") != payload.get("from_status")
+    kinds = (event_name,) if event_name in ("order.placed", "order.cancelled") else ()
+    return kinds + (("order.status_changed",) if moved else ())
 
 
 def type_for(event_name: str, aggregate_type: str, payload: dict, subscribed) -> str | None:
     """The one webhook type a subscription receives this event as (None: it did not ask for it)."""
-    kinds = webhook_types_of(event_name, aggregate_type)
-    if "order.status_changed" in kinds and not payload.get("to_status"):
-        kinds = tuple(k for k in kinds if k != "order.status_changed")
-    return next((kind for kind in kinds if kind in subscribed), None)
+    return next((kind for kind in webhook_types_of(event_name, aggregate_type, payload) if kind in subscribed),
+                None)
 
 
 def delivery_body(*, event_id: str, webhook_type: str, event_name: str, aggregate_id: int | None,
