@@ -307,3 +307,24 @@ def test_a_receiver_that_does_not_answer_is_retried_then_failed(app, client, wor
     [row] = deliveries(app, made["id"])
     assert (row.status, row.attempts, row.last_status_code) == ("failed", 3, None)
     assert "Connection" in row.last_error
+
+
+def test_a_shipment_booked_names_its_order_carrier_and_tracking_number(app, client, world, receiver):
+    from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
+    from backend.domain.orders import OrderStatus
+    subscribe(client, world, receiver.url("/parcels"), ["shipment.created"])
+    owner = world.actor("owner")
+    order_id = world.place([("MUG", 1)])
+    run(app, commands.AcceptOrder(order_id), owner)
+    with app.app_context(), SqlAlchemyUnitOfWork(db.session) as uow:  # the floor's pick and pack, in one step
+        order = uow.track(uow.orders.get(order_id, for_update=True))
+        for step in (OrderStatus.PICKING, OrderStatus.PACKED):
+            order.transition(step, actor_id=None)
+        uow.commit()
+    shipment = run(app, commands.CreateShipment(order_id, "own_fleet"), owner)
+    deliver(app)
+    [got] = receiver.at("/parcels")
+    assert got.json["type"] == "shipment.created"
+    assert {k: got.json["data"][k] for k in ("shipment_id", "order_id", "carrier", "tracking_number")} == {
+        "shipment_id": shipment.id, "order_id": order_id, "carrier": "own_fleet",
+        "tracking_number": shipment.tracking_number}
