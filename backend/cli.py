@@ -20,6 +20,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
     app.cli.add_command(push)
+    app.cli.add_command(webhooks)
 
 
 @click.group()
@@ -152,6 +153,31 @@ def push_worker(idle, once):
         worker.run_until(threading.Event(), idle_seconds=idle)
     except KeyboardInterrupt:
         click.echo("Push worker stopped.")
+
+
+@click.group()
+def webhooks():
+    """Outgoing webhooks for API clients."""
+
+
+@webhooks.command("worker")
+@click.option("--idle", default=1.0, show_default=True, help="Seconds between polls for due deliveries.")
+@click.option("--once", is_flag=True, help="Take in and send what is due now, then stop.")
+@with_appcontext
+def webhooks_worker(idle, once):
+    """Turn published events into signed webhook deliveries and send them, retrying with backoff, until stopped."""
+    import threading
+
+    from .adapters.webhook_sender import worker_for_app
+    worker = worker_for_app(current_app)
+    if once:
+        click.echo(f"Webhook worker: {worker.run_once()} deliveries made or sent.")
+        return
+    click.echo("Webhook worker running; Ctrl-C stops it.")
+    try:
+        worker.run_until(threading.Event(), idle_seconds=idle)
+    except KeyboardInterrupt:
+        click.echo("Webhook worker stopped.")
 
 
 def main() -> None:

@@ -163,6 +163,14 @@ def load_config(instance_path: str) -> dict:
         # Web push (backend/adapters/push.py): the VAPID key pair and subject, the push services allowed and
         # the worker's timeout and retries; left empty, the adapter uses its defaults (or the instance's key file).
         **{name: os.environ.get(name, "") for name in PUSH_SETTINGS},
+        # Outgoing webhooks (adapters/webhook_sender.py): whether loopback/private addresses may be called, the
+        # request timeout, the backoff's base, the attempts per delivery, failed deliveries before a stop.
+        "WAYBILL_WEBHOOKS_ALLOW_PRIVATE": os.environ.get("WAYBILL_WEBHOOKS_ALLOW_PRIVATE", "0").lower()
+        in ("1", "true", "yes"),
+        "WAYBILL_WEBHOOK_TIMEOUT_SECONDS": _env_int("WAYBILL_WEBHOOK_TIMEOUT_SECONDS", 10),
+        "WAYBILL_WEBHOOK_RETRY_BASE_SECONDS": _env_int("WAYBILL_WEBHOOK_RETRY_BASE_SECONDS", 30),
+        "WAYBILL_WEBHOOK_MAX_ATTEMPTS": _env_int("WAYBILL_WEBHOOK_MAX_ATTEMPTS", 8),
+        "WAYBILL_WEBHOOK_DISABLE_AFTER": _env_int("WAYBILL_WEBHOOK_DISABLE_AFTER", 5),
         # Packing: the carrier's dimensional weight divisor (cm3 per kg).
         "WAYBILL_DIM_WEIGHT_DIVISOR": _env_int("WAYBILL_DIM_WEIGHT_DIVISOR", 5000),
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.

@@ -6,22 +6,26 @@ import os
 from . import create_app
 from .adapters.push import PushNotConfigured, start_push_thread
 from .adapters.realtime import SocketIOPublisher
+from .adapters.webhook_sender import start_webhook_thread
 from .bootstrap import start_relay_thread
 from .extensions import socketio
 
 
 def publishers(app):
-    """The relay's publish callable: Socket.IO nudges, then a wake-up for the push worker if it runs."""
+    """The relay's publish callable: Socket.IO nudges, then wake-ups for the webhook and push workers."""
     sockets = SocketIOPublisher.for_app(app)
+    webhook_dispatcher, _stop_webhooks = start_webhook_thread(app)
     try:
         push_dispatcher, _stop = start_push_thread(app)
     except PushNotConfigured:
         print("  Web push is off: run `flask --app backend push vapid-keys` once to turn it on.", flush=True)
-        return sockets
+        push_dispatcher = None
 
     def publish(batch):
         sockets(batch)
-        push_dispatcher(batch)
+        webhook_dispatcher(batch)
+        if push_dispatcher is not None:
+            push_dispatcher(batch)
     return publish
 
 
@@ -36,8 +40,8 @@ def main() -> None:
     for role in ("owner", "manager", "floor", "driver", "customer"):
         print(f"    {role:<9} {role}@example.com")
     print("\n  API: http://%s:%d/api/v1/openapi.json   Stop with Ctrl-C.\n" % (host, port), flush=True)
-    # The embedded default publishes committed events from a thread of this process: to Socket.IO, and
-    # customers' news to the web push worker (another thread) when VAPID keys are set up.
+    # The embedded default publishes committed events from a thread of this process: to Socket.IO, to the
+    # webhook worker, and customers' news to the web push worker (threads) when VAPID keys are set up.
     start_relay_thread(app, publishers(app))
     # Werkzeug's threaded server is the embedded default; production runs gunicorn (see README).
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)

@@ -29,6 +29,7 @@ from .stock_repository import StockRepository
 from .sqlite import fresh_write
 from .bank_repository import BankStatementRepository
 from .sync_log import SyncLogRepository
+from .webhook_repository import WebhookRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -46,6 +47,7 @@ class SqlAlchemyUnitOfWork:
         self.delivery = DeliveryRepository(session, mapper)
         self.exception_queue = ExceptionRepository(session)
         self.push = PushRepository(session)
+        self.webhooks = WebhookRepository(session)
         self.sync_log = SyncLogRepository(session)
         self.accounts = AccountRepository(session)
         self.bank = BankStatementRepository(session)

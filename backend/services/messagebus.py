@@ -14,6 +14,7 @@ from . import delivery, failed_deliveries
 from . import dispatch, shipping
 from . import push
 from . import sync_log
+from . import webhooks
 from .settings import Settings
 from .unit_of_work import UnitOfWork
 
@@ -75,6 +76,9 @@ HANDLERS: dict[type, Handler] = {
     # staff web push (owners' and managers' new-order alerts)
     commands.SubscribeToStaffPush: push.subscribe_to_staff_push,
     commands.UnsubscribeFromStaffPush: push.unsubscribe_from_staff_push,
+    # outgoing webhooks (API clients' subscriptions)
+    commands.CreateWebhookSubscription: webhooks.create_webhook_subscription,
+    commands.DeleteWebhookSubscription: webhooks.delete_webhook_subscription,
     # offline sync: each queued command with its log row, in one transaction
     commands.RegisterDevice: sync_log.register_device,
     commands.ReplayCommand: _replay,

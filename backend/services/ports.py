@@ -139,6 +139,14 @@ class PushRepository(Protocol):
     def staff_subscription(self, user_id: int, endpoint: str) -> Any | None: ...
 
 
+class WebhookRepository(Protocol):
+    """API clients' webhook subscriptions."""
+
+    def add_subscription(self, **fields: Any) -> Any: ...
+    def subscription(self, subscription_id: int, *, for_update: bool = False) -> Any | None: ...
+    def cancel_pending(self, subscription_id: int, now: datetime) -> None: ...
+
+
 class SyncLog(Protocol):
     """Devices and the log of their replayed offline commands (the idempotency store of sync)."""
 

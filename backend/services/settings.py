@@ -29,6 +29,8 @@ class Settings:
     dim_weight_divisor: int = 5000
     # How long after a cancel or reject the office may still undo it (domain/order_undo.py).
     undo_seconds: int = 30
+    # Outgoing webhooks may name loopback and private addresses (tests, a receiver on the same host).
+    webhooks_allow_private: bool = False
     # Hashes new passwords (adapters: argon2), built by the wiring like the carriers.
     passwords: PasswordHasher | None = field(default=None, compare=False, hash=False)
 
@@ -52,5 +54,6 @@ class Settings:
             dim_weight_divisor=int(config.get("WAYBILL_DIM_WEIGHT_DIVISOR", 5000)),
             undo_seconds=int(config.get("WAYBILL_UNDO_SECONDS", 30)),
             max_delivery_attempts=int(config.get("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3)),
+            webhooks_allow_private=bool(config.get("WAYBILL_WEBHOOKS_ALLOW_PRIVATE", False)),
             passwords=passwords,
         )

@@ -26,6 +26,7 @@ class UnitOfWork(Protocol):
     delivery: ports.DeliveryRepository
     exception_queue: ports.ExceptionRepository
     push: ports.PushRepository
+    webhooks: ports.WebhookRepository
     sync_log: ports.SyncLog
     accounts: ports.AccountRepository
     bank: ports.BankStatementRepository

@@ -13,7 +13,7 @@ _OFFICE = (("owner.dashboard", "Dashboard"), ("orders.index", "Orders"), ("floor
            ("settlements.index", "Cash"), ("bank.index", "Bank"),
            ("exception_queue.index", "Exceptions"), ("account.staff", "Staff"))
 MENUS = {
-    "owner": _OFFICE,
+    "owner": (*_OFFICE, ("webhook_pages.index", "Webhooks")),
     "manager": _OFFICE,
     "floor": (("home.floor", "Pick queue"), ("picking.index", "Pick lists"), ("floor.stock", "Stock"),
               ("shipping.index", "Shipping")),

@@ -16,3 +16,4 @@ from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFro
 from .orders import (AcceptOrder, CancelOrder, PlaceOrder, RecordPaymentReceived, RejectOrder, RejectPaymentHold,
                      ReleasePaymentHold, RetryAllocation, UndoOrderDecision)
 from .sync import RecordReplayOutcome, RegisterDevice, ReplayBatch, ReplayCommand
+from .webhooks import CreateWebhookSubscription, DeleteWebhookSubscription
