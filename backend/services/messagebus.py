@@ -12,6 +12,7 @@ from . import catalogue, exception_queue, orders, stock
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
 from . import push
+from . import payment_webhooks, payments
 from . import sync_log
 from .settings import Settings
 from .unit_of_work import UnitOfWork
@@ -39,6 +40,9 @@ HANDLERS: dict[type, Handler] = {
     commands.RejectPaymentHold: orders.reject_payment_hold,
     commands.RecordPaymentReceived: orders.record_payment_received,
     commands.UndoOrderDecision: order_undo.undo_order_decision,
+    # card and wallet payments through the provider (capture and void ride on shipping and cancelling)
+    commands.RefundPayment: payments.refund_payment,
+    commands.HandlePaymentWebhook: payment_webhooks.handle_payment_webhook,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,
     commands.UpdateProduct: catalogue.update_product,
