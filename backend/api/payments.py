@@ -53,6 +53,8 @@ class OrderPaymentsSchema(Schema):
     received_minor = fields.Integer()
     balance_minor = fields.Integer()
     refundable_minor = fields.Integer()
+    held = fields.Boolean(metadata={"description": "True while a declined capture holds the parcel (an open "
+                                                   "payment.capture_declined exception)"})
     entries = fields.List(fields.Nested(PaymentEntrySchema))
 
 

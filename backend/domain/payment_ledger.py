@@ -12,6 +12,10 @@ from .money import format_money
 from .payments import PAID_UPFRONT, PaymentMethod, PaymentStatus
 
 
+# The office exception a declined capture opens: its parcel is held until a person resolves it.
+CAPTURE_DECLINED = "payment.capture_declined"
+
+
 class EntryKind(str, Enum):
     """What one ledger line says happened to the money."""
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..adapters.payment_tables import payment_entries
-from ..adapters.records import User
-from ..domain.payment_ledger import EntryKind, PaymentEntry, PaymentLedger
+from ..adapters.records import OfficeException, User
+from ..domain.exception_queue import OPEN
+from ..domain.payment_ledger import CAPTURE_DECLINED, EntryKind, PaymentEntry, PaymentLedger
 
 
 def order_payments(session, order) -> dict:
@@ -24,6 +25,10 @@ def order_payments(session, order) -> dict:
         "refunded_minor": ledger.refunded_minor, "received_minor": ledger.received_minor,
         "balance_minor": ledger.balance_minor,
         "refundable_minor": max(ledger.captured_minor - ledger.refunded_minor, 0),
+        # A declined capture holds the parcel until a person resolves its exception.
+        "held": session.execute(sa.select(sa.exists().where(
+            OfficeException.order_id == order.id, OfficeException.code == CAPTURE_DECLINED,
+            OfficeException.status == OPEN))).scalar(),
         "entries": [{"kind": r.kind, "amount_minor": r.amount_minor, "currency": r.currency,
                      "reference": r.reference, "decline_code": r.decline_code, "note": r.note,
                      "by": r.actor_name, "occurred_at": r.occurred_at} for r in rows],

@@ -11,13 +11,12 @@ from ..domain.access import Actor, Role, ensure_visible, require_role
 from ..domain.errors import DomainError
 from ..domain.money import format_money
 from ..domain.orders import Order
-from ..domain.payment_ledger import (EntryKind, GatewayAnswer, NothingToCapture, PaymentDeclined, PaymentEntry,
-                                     PaymentGatewayUnavailable, PaymentLedger, part_share)
+from ..domain.payment_ledger import (CAPTURE_DECLINED, EntryKind, GatewayAnswer, NothingToCapture, PaymentDeclined,
+                                     PaymentEntry, PaymentGatewayUnavailable, PaymentLedger, part_share)
 from ..domain.payments import PAID_UPFRONT, PaymentMethod
 from .settings import Settings
 from .unit_of_work import UnitOfWork
 
-CAPTURE_DECLINED = "payment.capture_declined"  # the office's exception that holds a parcel
 VOID_FAILED = "payment.void_failed"
 
 
@@ -65,7 +64,8 @@ def authorize_at_intake(cmd: commands.PlaceOrder, method: PaymentMethod, total_m
     uow.rollback()  # what was read so far is not held across the provider's answer
     answer = settings.payment_gateway.authorize(
         amount_minor=total_minor, currency=settings.currency, method=method.value, token=cmd.payment_token,
-        reference=cmd.channel_order_id or cmd.idempotency_key or "", idempotency_key=authorization_key(cmd.payment_token))
+        reference=cmd.channel_order_id or cmd.idempotency_key or "",
+        idempotency_key=authorization_key(cmd.payment_token))
     if not answer.approved:
         raise PaymentDeclined(f"The card or wallet was declined ({answer.decline_code}): {answer.message}",
                               field="payment_token", details={"decline_code": answer.decline_code})

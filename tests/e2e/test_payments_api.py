@@ -151,3 +151,23 @@ def test_the_office_order_page_shows_the_balance_and_refunds_with_a_form(client,
     text = done.get_data(as_text=True)
     assert "£2.50 refunded to the buyer" in text and "Refunded: £2.50" in text
     assert provider.refunded_total() == 250
+
+
+def test_a_declined_capture_shows_the_parcel_held_on_the_order_page(client, app, world, provider):
+    from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
+    from tests.factories import refused
+    manager = world.actor("manager")
+    order_id = world.place([("MUG", 1)], who="manager", payment_token="tok_visa")
+    run(app, commands.AcceptOrder(order_id), manager)
+    with app.app_context(), SqlAlchemyUnitOfWork(db.session) as uow:
+        order = uow.track(uow.orders.get(order_id, for_update=True))
+        order.transition(OrderStatus.PICKING, actor_id=None)
+        order.transition(OrderStatus.PACKED, actor_id=None)
+        uow.commit()
+    provider.decline["capture"] = "insufficient_funds"
+    refused(app, commands.CreateShipment(order_id, "own_fleet"), manager)
+    body = client.get(f"/api/v1/orders/{order_id}/payments", headers=world.headers("manager")).get_json()
+    assert body["held"] is True and [e["kind"] for e in body["entries"]] == ["authorized", "capture_declined"]
+    sign_in(client, world.emails["manager"])
+    page = client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert "Parcel held:" in page and "Capture declined" in page and "insufficient funds" in page
