@@ -11,6 +11,7 @@ from ..domain.order_undo import facts_before_ending
 from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderLine, OrderStatus
 from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskFacts, assess_risk,
                                initial_payment_status, needs_buyer_payment_confirmation)
+from ..domain.payment_ledger import EntryKind, PaymentEntry
 from ..domain.pricing import quote
 from . import payments, reservations
 from .unit_of_work import UnitOfWork
@@ -185,8 +186,8 @@ def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, rea
     order.transition(to, actor_id=actor.user_id, reason=reason, **({"undo": undo} if undo else {}))
     if held_stock:
         reservations.release_order(order, uow, actor, keep_warehouses=shipped)
-    if order.payment_status != PaymentStatus.PAID.value and not uow.payments.entries(order.id):
-        order.payment_status = PaymentStatus.VOIDED.value  # vouched for by a person: nothing held at a provider
+    if order.payment_status != PaymentStatus.PAID.value and not payments.ledger_of(order, uow).authorized_minor:
+        order.payment_status = PaymentStatus.VOIDED.value  # nothing held at a provider: the payment simply lapses
     uow.commit()
     # After the ending committed: a slow or failing provider never blocks a cancel.
     return payments.void_after_ending(order.id, uow, settings, actor) or order
@@ -251,6 +252,12 @@ def record_payment_received(cmd: commands.RecordPaymentReceived, actor: Actor,
     if order.payment_method != PaymentMethod.BANK_TRANSFER.value:
         raise DomainError("Only bank transfer orders wait for funds.", code="payment.not_bank_transfer")
     order.payment_status = PaymentStatus.PAID.value
+    # The transfer in the payments ledger: the balance counts it (the rest of the total, as the office said).
+    owed = order.total_minor - payments.ledger_of(order, uow).balance_minor
+    if owed > 0:
+        uow.payments.add(order.id, PaymentEntry(EntryKind.TRANSFER_RECEIVED, owed, order.currency,
+                                                (cmd.reference or "")[:100]), idempotency_key=None,
+                         actor_id=actor.user_id)
     if order.state == OrderStatus.AWAITING_PAYMENT:
         order.transition(OrderStatus.PLACED, actor_id=actor.user_id, reason="funds received", reference=cmd.reference)
     else:

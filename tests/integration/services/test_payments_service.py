@@ -200,3 +200,12 @@ def test_a_split_order_captures_each_parts_share_as_it_ships(app, shop, people, 
     assert (order.status, order.payment_status) == ("shipped", "paid")
     assert gateway.captured_total() == order.total_minor  # the last part takes the rest, shipping included
     assert [kind for kind, _ in _entries(app, order_id)] == ["authorized", "captured", "captured"]
+
+
+def test_a_bank_transfer_received_is_in_the_ledger_and_the_balance(app, shop, people, gateway):
+    order_id = shop.place(people["max"], [("MUG", 1)], method="bank_transfer")
+    run(app, commands.RecordPaymentReceived(order_id, "BACS 0042"), people["max"])
+    order = _order(app, order_id)
+    assert order.payment_status == "paid"
+    assert _entries(app, order_id) == [("transfer_received", order.total_minor)]
+    assert gateway.requests == []
