@@ -74,7 +74,7 @@ class WebhookEventSchema(Schema):
 
 
 class WebhookAnswerSchema(Schema):
-    """What became of the event: captured, failed, disputed, noted, ignored or replayed."""
+    """What became of the event: confirmed, unmatched, failed, disputed, noted, ignored or replayed."""
 
     outcome = Text()
 

@@ -11,6 +11,7 @@ from .unit_of_work import UnitOfWork
 
 DISPUTED = "payment.disputed"
 FAILED = "payment.failed"
+UNMATCHED = "payment.unmatched"
 
 
 def _reference(data: dict) -> str:
@@ -22,7 +23,7 @@ def handle_payment_webhook(cmd: commands.HandlePaymentWebhook, actor: Actor, uow
     """Apply a signed provider event to its order's ledger; 'replayed' when its event id was handled before.
 
     Events about references Waybill never made are noted and ignored ('ignored'): the provider must stop
-    re-sending them.
+    re-sending them. Each outcome is the answer's `outcome`: confirmed, unmatched, failed, disputed, noted.
     """
     if uow.payments.webhook_seen(cmd.event_id):
         return "replayed"
@@ -39,17 +40,17 @@ def handle_payment_webhook(cmd: commands.HandlePaymentWebhook, actor: Actor, uow
     ledger = ledger_of(order, uow)
     amount = data.get("amount") if isinstance(data.get("amount"), int) else 0
     key = f"webhook-{cmd.event_id}"[:120]
-    outcome = "noted"
+    outcome = "confirmed" if cmd.event_type == "payment.succeeded" else "noted"
     if cmd.event_type == "payment.succeeded":
-        known = any(e.reference == reference for e in ledger.entries)
-        if data.get("capture_id") and not known and amount > 0:
-            # Our capture call timed out, the provider took the money anyway: the ledger learns it here.
-            record_entry(order, PaymentEntry(EntryKind.CAPTURED, amount, order.currency, reference,
-                                             parent=str(data.get("authorization_id") or "")[:100]),
-                         uow, None, key=key)
-            outcome = "captured"
-        else:
+        if any(e.reference == reference for e in ledger.entries):
             order.record("order.payment_confirmed", actor_id=None, reference=reference)
+        else:
+            # Money taken that the ledger does not know (a capture whose answer never reached us): shipping
+            # again asks with the same key and learns it; until then a person checks. Never counted twice.
+            uow.open_exception(UNMATCHED, f"The payment provider took {format_money(amount, order.currency)} for "
+                               f"order {order.number} that Waybill has not recorded ({reference}); check it with "
+                               "the provider.", order_id=order.id, data={"reference": reference}, conflict=False)
+            outcome = "unmatched"
     elif cmd.event_type == "payment.failed":
         code = str(data.get("decline_code") or data.get("reason") or "failed")[:64]
         uow.open_exception(FAILED, f"The payment provider reports a failed payment for order {order.number} "

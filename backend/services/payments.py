@@ -96,9 +96,9 @@ def capture_for_part(order: Order, parts, part, uow: UnitOfWork, settings: Setti
     if not ledger.entries or ledger.captured_for(part_key):
         return False
     if CAPTURE_DECLINED in uow.exception_queue.open_codes(order.id):
-        raise PaymentDeclined(f"The payment for order {order.number} was declined; the parcel is held until the "
-                              "office sorts it out (see the exception queue).", code="shipment.payment_held",
-                              details={"held": True})
+        raise DomainError(f"The payment for order {order.number} was declined; the parcel is held until the "
+                          "office sorts it out (see the exception queue).", code="shipment.payment_held",
+                          details={"held": True})
     last = sum(1 for p in parts if not p.shipped) == 1
     amount = min(part_share(order.lines, part.units_by_line, total_minor=order.total_minor,
                             captured_minor=ledger.captured_minor, last_part=last), ledger.capturable_minor)

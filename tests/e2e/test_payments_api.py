@@ -171,3 +171,19 @@ def test_a_declined_capture_shows_the_parcel_held_on_the_order_page(client, app,
     sign_in(client, world.emails["manager"])
     page = client.get(f"/orders/{order_id}").get_data(as_text=True)
     assert "Parcel held:" in page and "Capture declined" in page and "insufficient funds" in page
+
+
+def test_a_signed_success_confirms_a_known_capture_and_flags_an_unknown_one_without_counting_it(client, app, world,
+                                                                                              provider):
+    order_id = _shipped_card_order(app, world)
+    capture = next(iter(provider.captures))
+    auth = next(iter(provider.authorizations))
+    known = _post_event(client, {"id": "evt_ok", "type": "payment.succeeded", "data": {"capture_id": capture}})
+    assert known.get_json() == {"outcome": "confirmed"} and _count(app, OfficeException) == 0
+    entries = _count(app, payment_entries)
+    unknown = _post_event(client, {"id": "evt_new", "type": "payment.succeeded",
+                                   "data": {"capture_id": "cap_elsewhere", "authorization_id": auth, "amount": 99}})
+    assert unknown.get_json() == {"outcome": "unmatched"} and _count(app, payment_entries) == entries
+    with app.app_context():
+        assert db.session.execute(sa.select(OfficeException.code, OfficeException.order_id)).one() == \
+            ("payment.unmatched", order_id)
