@@ -26,7 +26,9 @@ def customer_status(status: str) -> str:
 _PAYMENT_METHOD = {"card": "Card", "paypal": "PayPal", "bank_transfer": "Bank transfer",
                    "cash_on_delivery": "Cash on delivery"}
 _PAYMENT_STATUS = {"unpaid": "being confirmed", "authorized": "approved", "awaiting_funds": "waiting for your transfer",
-                   "paid": "paid", "collect_on_delivery": "pay the driver", "voided": "not charged"}
+                   "paid": "paid", "collect_on_delivery": "pay the driver", "voided": "not charged",
+                   "partly_paid": "part taken as parcels leave", "partly_refunded": "partly refunded",
+                   "refunded": "refunded"}
 
 
 def customer_payment(method: str, status: str) -> str:
