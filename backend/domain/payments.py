@@ -23,7 +23,7 @@ class PaymentStatus(str, Enum):
     UNPAID = "unpaid"                # card/PayPal the buyer chose, not yet confirmed by the gateway or staff
     AUTHORIZED = "authorized"        # card/PayPal: the gateway holds the funds
     AWAITING_FUNDS = "awaiting_funds"  # bank transfer: nothing received yet
-    PARTLY_PAID = "partly_paid"      # a split order: the shipped part's share captured, the rest still held
+    PARTLY_PAID = "partly_paid"      # part of the money taken or arrived (a split order's first part, a part transfer)
     PAID = "paid"
     PARTLY_REFUNDED = "partly_refunded"
     REFUNDED = "refunded"

@@ -78,7 +78,7 @@ def consequences(decision: str, order, names: dict[int, str], run, today: date, 
     elif order.payment_status == "paid":
         said.append(f"It is paid ({format_money(order.total_minor, order.currency)}): refund the customer "
                     "separately.")
-    elif order.payment_status == "partly_paid":
+    elif order.payment_status == "partly_paid" and order.payment_method in ("card", "paypal"):
         said.append("Part of it was already taken for a parcel that left: the rest of the card hold is released; "
                     "refund what was taken separately.")
     reason = why_not_undoable(decision, state)

@@ -209,3 +209,15 @@ def test_a_bank_transfer_received_is_in_the_ledger_and_the_balance(app, shop, pe
     assert order.payment_status == "paid"
     assert _entries(app, order_id) == [("transfer_received", order.total_minor)]
     assert gateway.requests == []
+
+
+def test_a_transfer_read_from_the_bank_statement_is_a_line_of_the_payments_ledger(app, shop, people, gateway):
+    from datetime import date
+    from backend.domain.bank_statements import StatementLine
+    order_id = shop.place(people["max"], [("MUG", 1)], method="bank_transfer")
+    total = _order(app, order_id).total_minor
+    line = StatementLine(line_number=2, bank_reference="TX-9", booked_on=date(2026, 12, 1), amount_minor=total,
+                         currency="GBP", reference=f"WB-{order_id:06d}")
+    run(app, commands.ImportBankStatement("dec.csv", (line,)), people["max"])
+    assert _order(app, order_id).payment_status == "paid"
+    assert _entries(app, order_id) == [("transfer_received", total)]
