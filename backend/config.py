@@ -155,6 +155,12 @@ def load_config(instance_path: str) -> dict:
         "CARRIER_CODE": os.environ.get("CARRIER_CODE", "express"),
         "CARRIER_NAME": os.environ.get("CARRIER_NAME", ""),
         "CARRIER_TIMEOUT_SECONDS": _env_int("CARRIER_TIMEOUT_SECONDS", 10),
+        # Payments: the card and wallet provider's JSON API (none if unset: card and PayPal orders then wait
+        # for a person to confirm the money), its secret key and the secret its webhooks are signed with.
+        "PAYMENT_GATEWAY_URL": os.environ.get("PAYMENT_GATEWAY_URL") or None,
+        "PAYMENT_GATEWAY_SECRET_KEY": os.environ.get("PAYMENT_GATEWAY_SECRET_KEY", ""),
+        "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET", ""),
+        "PAYMENT_GATEWAY_TIMEOUT_SECONDS": _env_int("PAYMENT_GATEWAY_TIMEOUT_SECONDS", 10),
         "WAYBILL_DISPATCH_SPEED_KMH": _env_int("WAYBILL_DISPATCH_SPEED_KMH", 30),
         "WAYBILL_DISPATCH_SERVICE_MINUTES": _env_int("WAYBILL_DISPATCH_SERVICE_MINUTES", 5),
         "WAYBILL_DISPATCH_START_HOUR_UTC": _env_int("WAYBILL_DISPATCH_START_HOUR_UTC", 8),

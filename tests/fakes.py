@@ -84,6 +84,9 @@ class FakeExceptionQueue:
     def lock(self, exception_id: int):
         return self.rows.get(exception_id)
 
+    def open_codes(self, order_id: int) -> set:
+        return {r.code for r in self.rows.values() if r.order_id == order_id and r.status == OPEN}
+
 
 class FakeSyncLog:
     """Devices and their logged commands."""

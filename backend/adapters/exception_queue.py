@@ -38,3 +38,8 @@ class ExceptionRepository:
         return self.session.execute(sa.select(OfficeException).where(OfficeException.id == exception_id)
                                     .with_for_update(of=OfficeException)
                                     .execution_options(populate_existing=True)).scalar_one_or_none()
+
+    def open_codes(self, order_id: int) -> set[str]:
+        """The codes of the order's exceptions still open (a declined capture holds its parcel until resolved)."""
+        return set(self.session.execute(sa.select(OfficeException.code).where(
+            OfficeException.order_id == order_id, OfficeException.status == OPEN)).scalars())

@@ -20,6 +20,7 @@ from .delivery_repository import DeliveryRepository
 from .exception_queue import ExceptionRepository, open_exceptions
 from .mappings import MAPPINGS
 from .order_repository import OrderRepository
+from .payment_repository import PaymentRepository
 from .outbox import with_aggregate_id, write_events
 from .precompiled import transaction_connection
 from .picking_repository import PickingRepository
@@ -50,6 +51,7 @@ class SqlAlchemyUnitOfWork:
         self.webhooks = WebhookRepository(session)
         self.sync_log = SyncLogRepository(session)
         self.accounts = AccountRepository(session)
+        self.payments = PaymentRepository(session)
         self.bank = BankStatementRepository(session)
         self._before_commit: list[Callable[[list[DomainEvent]], None]] = []
         self._seen = []

@@ -95,6 +95,10 @@ def init_api(app: Flask) -> WaybillApi:
                    webhooks):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no CSRF exposure
         api.register_blueprint(module.blp)
+    from . import payments  # card and wallet payments; the provider's webhooks are signed, not token-bearing
+    for blueprint in (payments.blp, payments.webhooks):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
     from . import picking  # floor: pick lists, picking, packing
     csrf.exempt(picking.blp)
     api.register_blueprint(picking.blp)

@@ -45,7 +45,7 @@ def _place_command(data: dict) -> commands.PlaceOrder:
         shipping_address=dict(data["shipping_address"]), billing_address=_address_or_none(data["billing_address"]),
         payment_method=data["payment_method"], channel_order_id=data["channel_order_id"],
         card_fingerprint=data["card_fingerprint"], address_check=data["address_check"], notes=data["notes"],
-        idempotency_key=key, request_fingerprint=fingerprint)
+        idempotency_key=key, request_fingerprint=fingerprint, payment_token=data["payment_token"])
 
 
 def _int(value):
@@ -106,6 +106,7 @@ class Orders(MethodView):
     @blp.arguments(OrderCreateSchema())
     @blp.response(201, OrderSchema)
     @blp.alt_response(200, schema=OrderSchema, description="A retried request (same Idempotency-Key): the first order")
+    @blp.alt_response(402, description="The payment provider declined the payment_token: no order was made")
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255},
                           "description": "Retrying with the same key returns the first order instead of a new one"}])
     def post(self, data):

@@ -201,6 +201,9 @@ class OrderCreateSchema(Schema):
     address_check = Text(load_default=None, validate=_enum(AddressCheck), metadata={
         "description": "Office only: the payment provider's address check (default not_checked)"})
     notes = Text(load_default="", validate=validate.Length(0, 2000))
+    payment_token = Text(load_default=None, allow_none=True, validate=validate.Length(1, 200), metadata={
+        "description": "Card or PayPal: the payment provider's one-use token from checkout; the order is "
+                       "authorized with the provider at once (a decline is a 402 and no order is made)"})
 
     @validates_schema
     def _one_line_per_sku(self, data, **kwargs):

@@ -23,8 +23,10 @@ class PaymentStatus(str, Enum):
     UNPAID = "unpaid"                # card/PayPal the buyer chose, not yet confirmed by the gateway or staff
     AUTHORIZED = "authorized"        # card/PayPal: the gateway holds the funds
     AWAITING_FUNDS = "awaiting_funds"  # bank transfer: nothing received yet
-    PARTLY_PAID = "partly_paid"      # bank transfer: part of the money arrived, the rest is owed
+    PARTLY_PAID = "partly_paid"      # part of the money taken or arrived (a split order's first part, a part transfer)
     PAID = "paid"
+    PARTLY_REFUNDED = "partly_refunded"
+    REFUNDED = "refunded"
     COLLECT_ON_DELIVERY = "collect_on_delivery"
     VOIDED = "voided"                # order rejected or cancelled before capture
 

@@ -10,6 +10,7 @@ from ..domain.bank_statements import (OPEN, InvalidStatementAction, Match, Order
 from ..domain.errors import NotFound
 from ..domain.events import DomainEvent
 from ..domain.orders import Order, OrderStatus
+from ..domain.payment_ledger import EntryKind, PaymentEntry
 from .settings import Settings
 from .unit_of_work import UnitOfWork
 
@@ -44,8 +45,13 @@ def _due(order: Order) -> OrderDue:
                     received_minor=order.paid_minor or 0)
 
 
-def _record_transfer(order: Order, amount_minor: int, match: Match, *, actor: Actor, bank_reference: str) -> None:
+def _record_transfer(order: Order, amount_minor: int, match: Match, uow: UnitOfWork, *, actor: Actor,
+                     bank_reference: str) -> None:
     """Put the money on the order; a bank transfer order waiting for it goes on once it is paid in full."""
+    # A line of the order's payments ledger too, so its balance counts the transfer (one per statement line).
+    uow.payments.add(order.id, PaymentEntry(EntryKind.TRANSFER_RECEIVED, amount_minor, order.currency,
+                                            bank_reference[:100]), idempotency_key=f"bank-{bank_reference}"[:120],
+                     actor_id=actor.user_id)
     receipt = transfer_received(_due(order), amount_minor)
     previous = order.payment_status
     order.payment_status, order.paid_minor = receipt.status.value, receipt.received_minor
@@ -84,7 +90,7 @@ def import_bank_statement(cmd: commands.ImportBankStatement, actor: Actor, uow: 
             continue
         if match.records_payment:
             uow.track(order)
-            _record_transfer(order, line.amount_minor, match, actor=actor, bank_reference=line.bank_reference)
+            _record_transfer(order, line.amount_minor, match, uow, actor=actor, bank_reference=line.bank_reference)
         report.add(uow.bank.add(line, match, file_name=cmd.file_name, actor_id=actor.user_id), line, match)
     if cmd.preview:
         uow.rollback()  # locks taken to read the orders are let go; nothing was written
@@ -121,7 +127,7 @@ def match_statement_line(cmd: commands.MatchStatementLine, actor: Actor, uow: Un
         raise InvalidStatementAction(match.message, field="order")
     note = (cmd.note or "").strip() or f"Matched by hand to {order.number}."
     uow.track(order)
-    _record_transfer(order, row.amount_minor, match, actor=actor, bank_reference=row.bank_reference)
+    _record_transfer(order, row.amount_minor, match, uow, actor=actor, bank_reference=row.bank_reference)
     uow.bank.settle(row, actor_id=actor.user_id, note=settle_note(note), order_id=order.id,
                     outcome=match.outcome.value, message=match.message)
     _line_event(uow, row, actor, "bank.line_matched", order_id=order.id)

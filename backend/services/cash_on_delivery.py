@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..domain.access import STAFF, Actor
 from ..domain.delivery import CashSettlement, cash_difference
+from ..domain.payment_ledger import EntryKind, PaymentEntry
 from ..domain.payments import cash_on_delivery_received
 from .unit_of_work import UnitOfWork
 
@@ -34,6 +35,10 @@ def pay_collected_orders(uow: UnitOfWork, actor: Actor, run, proofs) -> None:
                      amount_minor=proof.cod_collected_minor, received_minor=receipt.received_minor, currency=proof.currency, from_payment_status=previous,
                      payment_status=receipt.status.value, paid_in_full=receipt.paid_in_full, run_id=run.id,
                      stop_id=proof.stop_id, driver_id=run.driver_id)
+        # The payments ledger keeps the cash too, so the order's balance counts it (one line per stop).
+        uow.payments.add(order.id, PaymentEntry(EntryKind.COD_COLLECTED, proof.cod_collected_minor, proof.currency,
+                                                f"run-{run.id}-stop-{proof.stop_id}"),
+                         idempotency_key=f"cod-{proof.stop_id}", actor_id=actor.user_id)
 
 
 def report_difference(uow: UnitOfWork, run, settlement: CashSettlement) -> None:

@@ -13,6 +13,7 @@ from . import catalogue, exception_queue, orders, stock
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
 from . import push
+from . import payment_webhooks, payments
 from . import sync_log
 from . import webhooks
 from .settings import Settings
@@ -44,6 +45,9 @@ HANDLERS: dict[type, Handler] = {
     commands.MatchStatementLine: bank_statements.match_statement_line,
     commands.SettleStatementLine: bank_statements.settle_statement_line,
     commands.UndoOrderDecision: order_undo.undo_order_decision,
+    # card and wallet payments through the provider (capture and void ride on shipping and cancelling)
+    commands.RefundPayment: payments.refund_payment,
+    commands.HandlePaymentWebhook: payment_webhooks.handle_payment_webhook,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,
     commands.UpdateProduct: catalogue.update_product,

@@ -9,6 +9,7 @@ from ..domain.order_undo import UndoRefused, check_undo
 from ..domain.orders import Order, OrderStatus
 from .reservations import reserve_for_line
 from .settings import Settings
+from .payments import ledger_of
 from .unit_of_work import UnitOfWork
 
 
@@ -29,7 +30,11 @@ def undo_order_decision(cmd: commands.UndoOrderDecision, actor: Actor, uow: Unit
     _reserve_again(order, facts["allocations"], uow, actor)
     previous = OrderStatus(facts["status"])
     order.reinstate(previous, actor_id=actor.user_id, payment_status=facts["payment_status"])
-    order.payment_status = facts["payment_status"]
+    # A hold the provider already released stays released: the ledger says so, not the facts before the end.
+    ledger = ledger_of(order, uow)
+    order.payment_status = (ledger.status(method=order.payment_method, total_minor=order.total_minor,
+                                          current=facts["payment_status"]) if ledger.entries
+                            else facts["payment_status"])
     order.shortages = list(facts["shortages"])
     uow.commit()
     return order

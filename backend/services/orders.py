@@ -11,8 +11,9 @@ from ..domain.order_undo import facts_before_ending
 from ..domain.orders import CUSTOMER_CANCELLABLE, HOLDS_STOCK, Order, OrderLine, OrderStatus
 from ..domain.payments import (AddressCheck, PaymentMethod, PaymentStatus, RiskFacts, assess_risk,
                                initial_payment_status, needs_buyer_payment_confirmation)
+from ..domain.payment_ledger import EntryKind, PaymentEntry
 from ..domain.pricing import quote
-from . import reservations
+from . import payments, reservations
 from .unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -80,6 +81,10 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, setting
     billing = cmd.billing_address or shipping
     priced = quote(_priced_items(cmd, uow), currency=settings.currency, country=shipping["country"],
                    tax=settings.tax, shipping=settings.shipping)
+    # Only the provider's answer is a payment fact: a token it authorizes confirms the payment (a decline
+    # is refused here, before anything is written).
+    authorization = payments.authorize_at_intake(cmd, method, priced.total.amount, uow, settings)
+    payment_confirmed = payment_confirmed or authorization is not None
     facts = RiskFacts(
         total_minor=priced.total.amount, billing_country=billing["country"], shipping_country=shipping["country"],
         customer_recent_orders=customer_recent_orders,
@@ -107,6 +112,8 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, setting
     order.record("order.placed", actor_id=actor.user_id, number=order.number, status=order.status,
                  total_minor=order.total_minor, currency=order.currency, channel=order.channel,
                  customer_id=order.customer_id, shortages=order.shortages)
+    if authorization is not None:
+        payments.note_authorization(order, authorization, cmd, uow, actor)
     reasons = assess_risk(settings.risk, facts)
     if reasons:
         order.hold_reasons = [r.as_dict() for r in reasons]
@@ -165,7 +172,8 @@ def _allocate_or_backorder(order: Order, uow: UnitOfWork, settings: Settings, ac
                           code="order.still_backordered", details={"shortages": order.shortages})
 
 
-def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, reason: str, decision: str) -> None:
+def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, reason: str, decision: str,
+               settings: Settings) -> Order:
     """Reject or cancel: release every reserved unit and void the payment in the same transaction.
 
     The ending event keeps what the order was before, when the decision may be undone (domain/order_undo.py).
@@ -178,17 +186,18 @@ def _end_order(order: Order, to: OrderStatus, actor: Actor, uow: UnitOfWork, rea
     order.transition(to, actor_id=actor.user_id, reason=reason, **({"undo": undo} if undo else {}))
     if held_stock:
         reservations.release_order(order, uow, actor, keep_warehouses=shipped)
-    if order.payment_status != PaymentStatus.PAID.value:
-        order.payment_status = PaymentStatus.VOIDED.value
+    if order.payment_status != PaymentStatus.PAID.value and not payments.ledger_of(order, uow).authorized_minor:
+        order.payment_status = PaymentStatus.VOIDED.value  # nothing held at a provider: the payment simply lapses
     uow.commit()
+    # After the ending committed: a slow or failing provider never blocks a cancel.
+    return payments.void_after_ending(order.id, uow, settings, actor) or order
 
 
 def reject_order(cmd: commands.RejectOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """Refuse a placed order (owner or manager)."""
     require_role(actor, Role.OWNER, Role.MANAGER)
     order = _locked_visible(cmd.order_id, actor, uow)
-    _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason, "reject")
-    return order
+    return _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason, "reject", settings)
 
 
 def cancel_order(cmd: commands.CancelOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
@@ -200,8 +209,7 @@ def cancel_order(cmd: commands.CancelOrder, actor: Actor, uow: UnitOfWork, setti
                             code="order.cancel_needs_shop")
     else:
         require_role(actor, Role.OWNER, Role.MANAGER)
-    _end_order(order, OrderStatus.CANCELLED, actor, uow, cmd.reason, "cancel")
-    return order
+    return _end_order(order, OrderStatus.CANCELLED, actor, uow, cmd.reason, "cancel", settings)
 
 
 def _locked_on_hold(order_id: int, actor: Actor, uow: UnitOfWork) -> Order:
@@ -231,8 +239,7 @@ def release_payment_hold(cmd: commands.ReleasePaymentHold, actor: Actor, uow: Un
 def reject_payment_hold(cmd: commands.RejectPaymentHold, actor: Actor, uow: UnitOfWork, settings: Settings) -> Order:
     """A manager judges a held payment bad: the order is rejected and its stock released."""
     order = _locked_on_hold(cmd.order_id, actor, uow)
-    _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason or "payment rejected", "reject_hold")
-    return order
+    return _end_order(order, OrderStatus.REJECTED, actor, uow, cmd.reason or "payment rejected", "reject_hold", settings)
 
 
 def record_payment_received(cmd: commands.RecordPaymentReceived, actor: Actor,
@@ -245,6 +252,12 @@ def record_payment_received(cmd: commands.RecordPaymentReceived, actor: Actor,
     if order.payment_method != PaymentMethod.BANK_TRANSFER.value:
         raise DomainError("Only bank transfer orders wait for funds.", code="payment.not_bank_transfer")
     order.payment_status = PaymentStatus.PAID.value
+    # The transfer in the payments ledger: the balance counts it (the rest of the total, as the office said).
+    owed = order.total_minor - payments.ledger_of(order, uow).balance_minor
+    if owed > 0:
+        uow.payments.add(order.id, PaymentEntry(EntryKind.TRANSFER_RECEIVED, owed, order.currency,
+                                                (cmd.reference or "")[:100]), idempotency_key=None,
+                         actor_id=actor.user_id)
     if order.state == OrderStatus.AWAITING_PAYMENT:
         order.transition(OrderStatus.PLACED, actor_id=actor.user_id, reason="funds received", reference=cmd.reference)
     else:

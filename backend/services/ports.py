@@ -15,6 +15,7 @@ from ..domain.catalogue import Customer, Product, Warehouse
 from ..domain.delivery import Blob, CashSettlement, DeliveryProof
 from ..domain.dispatch import DeliveryRun, RunStop
 from ..domain.order_undo import StatusChange
+from ..domain.payment_ledger import GatewayAnswer, PaymentEntry
 from ..domain.orders import Order
 from ..domain.picking import PickLine, PickList
 from ..domain.shipping import Parcel, Shipment
@@ -116,6 +117,7 @@ class ExceptionRepository(Protocol):
     """The office's exception queue."""
 
     def lock(self, exception_id: int) -> Any | None: ...
+    def open_codes(self, order_id: int) -> set[str]: ...
 
 
 class BankStatementRepository(Protocol):
@@ -178,6 +180,33 @@ class AccountRepository(Protocol):
     def revoke_token(self, token_id: int, now: datetime) -> None: ...
     def add_security_event(self, kind: str, *, user_id: int | None, email: str, actor_id: int | None = None,
                            client_ip: str = "") -> None: ...
+
+
+class PaymentRepository(Protocol):
+    """Each order's payments ledger (lines only added) and the provider's webhook events already handled."""
+
+    def entries(self, order_id: int) -> list[PaymentEntry]: ...
+    def by_key(self, idempotency_key: str) -> PaymentEntry | None: ...
+    def order_of_reference(self, reference: str) -> int | None: ...
+    def add(self, order_id: int, entry: PaymentEntry, *, idempotency_key: str | None,
+            actor_id: int | None) -> None: ...
+    def webhook_seen(self, event_id: str) -> bool: ...
+    def note_webhook(self, event_id: str, event_type: str, order_id: int | None) -> None: ...
+
+
+class PaymentGateway(Protocol):
+    """The card and wallet provider: every call carries an idempotency key, so a retry never charges twice.
+
+    A decline is an answer (GatewayAnswer.approved False); an unreachable or failing provider raises
+    PaymentGatewayUnavailable.
+    """
+
+    def authorize(self, *, amount_minor: int, currency: str, method: str, token: str, reference: str,
+                  idempotency_key: str) -> GatewayAnswer: ...
+    def capture(self, authorization_id: str, *, amount_minor: int, currency: str,
+                idempotency_key: str) -> GatewayAnswer: ...
+    def void(self, authorization_id: str, *, idempotency_key: str) -> GatewayAnswer: ...
+    def refund(self, capture_id: str, *, amount_minor: int, currency: str, idempotency_key: str) -> GatewayAnswer: ...
 
 
 class PasswordHasher(Protocol):

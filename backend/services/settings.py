@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from ..domain.payments import RiskPolicy
 from ..domain.pricing import ShippingPolicy, TaxPolicy
-from .ports import PasswordHasher
+from .ports import PasswordHasher, PaymentGateway
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,13 @@ class Settings:
     webhooks_allow_private: bool = False
     # Hashes new passwords (adapters: argon2), built by the wiring like the carriers.
     passwords: PasswordHasher | None = field(default=None, compare=False, hash=False)
+    # The card and wallet provider (adapters/payment_gateway.py); None when none is configured: card and
+    # PayPal payments then wait for a person, nothing is taken or pretended taken.
+    payment_gateway: PaymentGateway | None = field(default=None, compare=False, hash=False)
 
     @classmethod
-    def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None) -> "Settings":
+    def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None,
+                    payment_gateway: PaymentGateway | None = None) -> "Settings":
         """Read the WAYBILL_* values of a Flask config mapping; `carriers` and `passwords` are built by the wiring."""
         return cls(
             currency=config["WAYBILL_CURRENCY"],
@@ -56,4 +60,5 @@ class Settings:
             max_delivery_attempts=int(config.get("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3)),
             webhooks_allow_private=bool(config.get("WAYBILL_WEBHOOKS_ALLOW_PRIVATE", False)),
             passwords=passwords,
+            payment_gateway=payment_gateway,
         )

@@ -8,6 +8,7 @@ from ..domain.fulfilment import follow_parts
 from ..domain.orders import OrderStatus
 from ..domain.shipping import CarrierRequest, Parcel, Shipment, ShippingError
 from ..domain.stock import MovementReason
+from . import payments
 from .fulfilment import choose_part, parts_of
 from .reservations import stock_event
 from .unit_of_work import UnitOfWork
@@ -38,6 +39,7 @@ def create_shipment(cmd: commands.CreateShipment, actor: Actor, uow: UnitOfWork,
     """Book the carrier for one warehouse's packed part, store the label, take its stock out of the ledger;
     the order is shipped once every part is.
 
+    A card or wallet order's share is captured first (services/payments.py): a decline holds the parcel.
     The carrier is asked before anything is written: if it refuses, fails or times out, the transaction
     rolls back and the order stays packed.
     """
@@ -66,6 +68,8 @@ def create_shipment(cmd: commands.CreateShipment, actor: Actor, uow: UnitOfWork,
                  f"Order {order.number} is {order.status.replace('_', ' ')}: only packed orders ship.")
         raise ShippingError(words,
                             code="shipment.not_packed", details={"status": order.status})
+    if payments.capture_for_part(order, parts, part, uow, settings, actor):
+        return create_shipment(cmd, actor, uow, settings)  # read again: the provider's answer is in the ledger now
     warehouse = uow.catalogue.warehouse(part.warehouse_id)
     if warehouse is None:
         raise NotFound("No such warehouse.")

@@ -29,6 +29,7 @@ class UnitOfWork(Protocol):
     webhooks: ports.WebhookRepository
     sync_log: ports.SyncLog
     accounts: ports.AccountRepository
+    payments: ports.PaymentRepository
     bank: ports.BankStatementRepository
     exceptions: list[RaisedException]  # opened in this transaction, for the office
     exceptions_opened: list[RaisedException]  # what the last commit (or batch step) opened

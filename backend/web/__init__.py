@@ -29,6 +29,7 @@ def init_web(app: Flask) -> None:
     init_compression(app)
     init_assets(app)
     from . import auth, exceptions, floor, home, order_decisions, owner, pwa, sync, tracking
+    from . import refunds  # noqa: F401  (its route joins the orders blueprint)
     app.register_blueprint(tracking.bp)
     app.register_blueprint(owner.bp)
     from . import dispatch, shipping

@@ -51,7 +51,7 @@ def consequences(decision: str, order, names: dict[int, str], run, today: date, 
     number, state = order.number, order.state
     if for_customer:
         return [f"{number} will be cancelled.",
-                *(["Nothing will be taken for it."] if order.payment_status != "paid" else
+                *(["Nothing will be taken for it."] if order.payment_status not in ("paid", "partly_paid") else
                   ["You have paid for it: the shop will refund you."]),
                 f"You can undo this for {counted(undo_seconds, 'second')} afterwards."]
     said = [f"{number}'s payment will be rejected and the order rejected with it." if decision == "reject_hold"
@@ -78,6 +78,9 @@ def consequences(decision: str, order, names: dict[int, str], run, today: date, 
     elif order.payment_status == "paid":
         said.append(f"It is paid ({format_money(order.total_minor, order.currency)}): refund the customer "
                     "separately.")
+    elif order.payment_status == "partly_paid" and order.payment_method in ("card", "paypal"):
+        said.append("Part of it was already taken for a parcel that left: the rest of the card hold is released; "
+                    "refund what was taken separately.")
     reason = why_not_undoable(decision, state)
     said.append(reason or f"You can undo this for {counted(undo_seconds, 'second')} afterwards.")
     return said

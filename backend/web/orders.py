@@ -20,6 +20,7 @@ from ..queries.fulfilment import parts_view
 from ..queries.order_decisions import undo_offer
 from ..queries.failed_deliveries import delivery_problem
 from ..queries.orders import list_orders, order_for, order_history
+from ..queries.payments import order_payments
 from ..queries.tracking import customer_timeline
 from .decision_words import DESTRUCTIVE
 from .history_words import history_lines, shortage_lines
@@ -127,5 +128,7 @@ def render_order(order, *, error: str = "", status: int = 200):
                            tracking_url=tracking_url, office_fields=sees_office_fields(actor),
                            outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
                            fulfilment=fulfilment,
+                           payments=order_payments(db.session, order) if actor.is_office else None,
+                           can_refund=actor.role in (Role.OWNER, Role.MANAGER),
                            missed=delivery_problem(db.session, order.id) if actor.is_office else None), status
 

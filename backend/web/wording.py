@@ -27,10 +27,15 @@ _PAYMENT_METHOD = {"card": "Card", "paypal": "PayPal", "bank_transfer": "Bank tr
                    "cash_on_delivery": "Cash on delivery"}
 _PAYMENT_STATUS = {"unpaid": "being confirmed", "authorized": "approved", "awaiting_funds": "waiting for your transfer",
                    "partly_paid": "part paid, the rest to transfer",
-                   "paid": "paid", "collect_on_delivery": "pay the driver", "voided": "not charged"}
+                   "paid": "paid", "collect_on_delivery": "pay the driver", "voided": "not charged",
+                   "partly_refunded": "partly refunded", "refunded": "refunded"}
+# A card or PayPal order is taken part by part as its parcels leave: the buyer transfers nothing.
+_CARD_PAYMENT_STATUS = {"partly_paid": "part taken as parcels leave"}
 
 
 def customer_payment(method: str, status: str) -> str:
     """How a customer reads their payment: "Card · paid", "Cash on delivery · to pay the driver"."""
     said_method = _PAYMENT_METHOD.get(method, method.replace("_", " ").capitalize())
-    return f"{said_method} · {_PAYMENT_STATUS.get(status, status.replace('_', ' '))}"
+    said = (_CARD_PAYMENT_STATUS.get(status) if method in ("card", "paypal") else None) or \
+        _PAYMENT_STATUS.get(status, status.replace("_", " "))
+    return f"{said_method} · {said}"

@@ -13,7 +13,7 @@ from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlo
 from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,
                          MoveStop, RecordPick, ReduceOrderLine, ReorderRun, ScanPick, ShortPick, StartRun)
 from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFromPush, UnsubscribeFromStaffPush
-from .orders import (AcceptOrder, CancelOrder, PlaceOrder, RecordPaymentReceived, RejectOrder, RejectPaymentHold,
-                     ReleasePaymentHold, RetryAllocation, UndoOrderDecision)
+from .orders import (AcceptOrder, CancelOrder, HandlePaymentWebhook, PlaceOrder, RecordPaymentReceived, RefundPayment,
+                     RejectOrder, RejectPaymentHold, ReleasePaymentHold, RetryAllocation, UndoOrderDecision)
 from .sync import RecordReplayOutcome, RegisterDevice, ReplayBatch, ReplayCommand
 from .webhooks import CreateWebhookSubscription, DeleteWebhookSubscription

@@ -20,6 +20,8 @@ class PlaceOrder:
     notes: str = ""
     idempotency_key: str | None = None
     request_fingerprint: str | None = None
+    # The card or wallet provider's one-use token from checkout: authorized at intake (no payment fact by itself).
+    payment_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,21 @@ class UndoOrderDecision:
 
     order_id: int
     version: int
+
+
+@dataclass(frozen=True)
+class RefundPayment:
+    """Give money back to the buyer's card or wallet (owner or manager), never more than was captured."""
+
+    order_id: int
+    amount_minor: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class HandlePaymentWebhook:
+    """An event the payment provider sent (its signature already checked at the edge)."""
+
+    event_id: str
+    event_type: str
+    data: dict

@@ -75,6 +75,11 @@ def test_a_balanced_run_pays_each_order_with_its_cash_and_opens_nothing(app, sho
     # The same count sent again (a retried form, a replayed phone) pays nothing twice.
     run(app, commands.SettleRunCash(run_id, sum(due)), driver)
     assert len(events_named(app, "order.cash_received")[0]) == 2
+    with app.app_context():  # the payments ledger holds the cash once, so each order's balance is its total
+        from backend.adapters.unit_of_work import SqlAlchemyUnitOfWork
+        from backend.services.payments import ledger_of
+        uow = SqlAlchemyUnitOfWork(db.session)
+        assert [ledger_of(stored(Order, i), uow).balance_minor for i in orders] == due
 
 
 def test_a_five_pound_shortfall_pays_the_order_and_opens_an_exception_naming_the_driver_and_run(app, shop, actors):
