@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from .adapters import sqlite
 from .adapters.carriers import build_carriers
+from .adapters.channel_payloads import CHANNEL_PAYLOADS
 from .adapters.outbox_relay import OutboxRelay
 from .adapters.outbox_signal import PostgresCommitSignal
 from .adapters.push import load_keys, push_settings
@@ -25,7 +26,8 @@ def wire(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sqlite.tune(db.engine)
-    settings = Settings.from_config(app.config, carriers=build_carriers(app.config), passwords=Argon2Passwords())
+    settings = Settings.from_config(app.config, carriers=build_carriers(app.config), passwords=Argon2Passwords(),
+                                    channel_payloads=CHANNEL_PAYLOADS)
     # db.session() is this app context's Session itself: the unit of work and its repositories use it
     # directly instead of looking it up through the scoped proxy on every statement.
     app.extensions["waybill.bus"] = MessageBus(lambda: SqlAlchemyUnitOfWork(db.session()), settings)

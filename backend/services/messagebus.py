@@ -9,6 +9,7 @@ from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
 from . import accounts
 from . import order_changes, order_undo, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
+from . import channel_intake
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
 from . import push
@@ -39,6 +40,11 @@ HANDLERS: dict[type, Handler] = {
     commands.RejectPaymentHold: orders.reject_payment_hold,
     commands.RecordPaymentReceived: orders.record_payment_received,
     commands.UndoOrderDecision: order_undo.undo_order_decision,
+    # shop channels: their webhooks and the intake exceptions a person decides on
+    commands.ConfigureChannel: channel_intake.configure_channel,
+    commands.ReceiveChannelWebhook: channel_intake.receive_webhook,
+    commands.ReleaseIntakeException: channel_intake.release_intake_exception,
+    commands.DiscardIntakeException: channel_intake.discard_intake_exception,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,
     commands.UpdateProduct: catalogue.update_product,

@@ -31,9 +31,12 @@ class Settings:
     undo_seconds: int = 30
     # Hashes new passwords (adapters: argon2), built by the wiring like the carriers.
     passwords: PasswordHasher | None = field(default=None, compare=False, hash=False)
+    # How each kind of shop channel sends orders (adapters/channel_payloads.py), keyed by kind; built by the wiring.
+    channel_payloads: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
-    def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None) -> "Settings":
+    def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None,
+                    channel_payloads: dict | None = None) -> "Settings":
         """Read the WAYBILL_* values of a Flask config mapping; `carriers` and `passwords` are built by the wiring."""
         return cls(
             currency=config["WAYBILL_CURRENCY"],
@@ -53,4 +56,5 @@ class Settings:
             undo_seconds=int(config.get("WAYBILL_UNDO_SECONDS", 30)),
             max_delivery_attempts=int(config.get("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3)),
             passwords=passwords,
+            channel_payloads=dict(channel_payloads or {}),
         )
