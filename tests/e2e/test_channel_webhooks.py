@@ -222,3 +222,41 @@ def test_only_the_owner_configures_a_channel_and_its_secret_is_never_read_out(cl
     assert made.status_code == 200 and made.get_json()["webhook_path"] == "/api/v1/channels/eu-shop/webhooks"
     listed = client.get("/api/v1/channels", headers=channels.headers("manager")).get_data(as_text=True)
     assert "eu-shop" in listed and "secret" not in listed and SHOPIFY_SECRET not in listed
+
+
+def test_a_manager_maps_an_unknown_sku_on_the_page_and_places_the_order(client, channels, counts):
+    from tests.e2e.conftest import csrf_token_of, sign_in
+    send_shopify(client, shopify_order(order_id=5011, lines=(("MUG-BLUE-XL", 1, "12.00"),)))
+    sign_in(client, channels.emails["manager"])
+    page = client.get("/office/intake/").get_data(as_text=True)
+    assert "No product with SKU &#39;MUG-BLUE-XL&#39;" in page and "data-intake-exception" in page
+    exception_id = int(page.split('data-intake-exception="')[1].split('"')[0])
+    token = csrf_token_of(page)
+    wrong = client.post(f"/office/intake/{exception_id}/release",
+                        data={"csrf_token": token, "shop_sku": "MUG-BLUE-XL", "our_sku": "NOPE"})
+    assert wrong.status_code == 422 and "still cannot be placed" in wrong.get_data(as_text=True)
+    before = counts()["orders"]
+    done = client.post(f"/office/intake/{exception_id}/release",
+                       data={"csrf_token": token, "shop_sku": "MUG-BLUE-XL", "our_sku": "MUG"}, follow_redirects=True)
+    assert done.status_code == 200 and "Placed as order WB-" in done.get_data(as_text=True)
+    assert counts()["orders"] == before + 1
+    assert "Nothing waiting" in done.get_data(as_text=True)
+
+
+def test_the_office_menu_leads_to_the_shop_orders_to_fix(client, channels):
+    from tests.e2e.conftest import sign_in
+    sign_in(client, channels.emails["owner"])
+    assert 'href="/office/intake/"' in client.get("/orders/").get_data(as_text=True)
+
+
+def test_the_owner_sets_a_channel_from_the_command_line_with_the_secret_from_the_environment(app, client, world):
+    secret = "cli-secret-from-the-environment-42"
+    result = app.test_cli_runner().invoke(args=["channels", "set", "cli-shop", "--kind", "woocommerce",
+                                                "--name", "CLI shop"],
+                                          env={"WAYBILL_CHANNEL_SECRET_CLI_SHOP": secret})
+    assert result.exit_code == 0, result.output
+    assert "/api/v1/channels/cli-shop/webhooks" in result.output and secret not in result.output
+    body = body_of(woo_order(order_id=9001))
+    url = "/api/v1/channels/cli-shop/webhooks"
+    assert client.post(url, data=body, headers=woo_headers(body, secret=secret)).status_code == 201
+    assert_problem(client.post(url, data=body, headers=woo_headers(body)), 401)  # another shop's secret
