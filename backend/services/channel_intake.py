@@ -7,6 +7,7 @@ shop's totals kept beside ours; one that cannot waits, raw payload and reasons, 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from ..domain import commands
@@ -22,6 +23,9 @@ from . import orders
 from .settings import Settings
 from .unit_of_work import UnitOfWork
 
+
+# JSON spells a lone surrogate or NUL only as an escape: a body without one needs no walk (the common case).
+_MAY_HOLD_NON_TEXT = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,8 @@ def receive_webhook(cmd: commands.ReceiveChannelWebhook, actor: Actor, uow: Unit
         payload = json.loads(cmd.raw_body)
     except ValueError:  # signed by the shop yet unreadable: kept for a person, never dropped
         payload = None
-    if holds_non_text(payload):  # no store takes it as text: held whole (its raw escapes are text) instead
+    if _MAY_HOLD_NON_TEXT.search(cmd.raw_body) and holds_non_text(payload):
+        # No store takes such a string as text: the delivery is held whole (its raw escapes are text) instead.
         payload = None
     if topic in payloads.create_topics:
         return _receive_order(channel, payloads, headers, topic, payload, cmd.raw_body, uow, settings)
@@ -96,15 +101,12 @@ def _receive_order(channel, payloads, headers, topic, payload, raw_body: bytes, 
     """A new order from the shop: the one already placed or held for it, else placed now or held."""
     delivery = payloads.delivery_id(headers)
     channel_order_id = payloads.order_id(payload) if isinstance(payload, dict) else ""
-    if channel_order_id:
-        existing = uow.orders.by_channel_order_id(_order_channel(channel), _order_ref(channel, channel_order_id))
-        if existing is not None:  # a retried delivery: the order stands as it is
-            return WebhookOutcome("duplicate", existing.id, existing.number)
     key = channel_order_id or f"delivery:{delivery}"
     held = uow.channels.intake_for(channel.id, key)
-    if held is not None:
-        return WebhookOutcome("held" if held.status == OPEN else held.status, held.order_id,
-                              intake_exception_id=held.id, reasons=tuple(held.reasons))
+    if held is not None:  # a retry of a held delivery: still held, or the order a manager placed, or discarded
+        status = {OPEN: "held", RELEASED: "duplicate"}.get(held.status, held.status)
+        return WebhookOutcome(status, held.order_id, f"WB-{held.order_id:06d}" if held.order_id else None,
+                              intake_exception_id=held.id, reasons=tuple(held.reasons) if held.status == OPEN else ())
     if not channel_order_id:
         reasons = [{"code": "payload.unreadable", "field": "body",
                     "message": "The shop's delivery is not an order we can read (no order id)."}]
@@ -112,8 +114,14 @@ def _receive_order(channel, payloads, headers, topic, payload, raw_body: bytes, 
     mapped = payloads.order_from(payload)
     reasons = _reasons(mapped, channel, uow)
     if reasons:
+        existing = uow.orders.by_channel_order_id(_order_channel(channel), _order_ref(channel, channel_order_id))
+        if existing is not None:  # placed before the catalogue changed: a retry changes nothing
+            return WebhookOutcome("duplicate", existing.id, existing.number)
         return _hold(channel, key, mapped.number, topic, delivery, payloads.source(headers), raw_body, reasons, uow)
-    order, totals = _place(channel, mapped, delivery, SHOP_ACTOR, uow, settings)
+    # place_order finds the order a retried delivery placed already (by the channel's order id): nothing is written.
+    order, created, totals = _place(channel, mapped, delivery, SHOP_ACTOR, uow, settings)
+    if not created:
+        return WebhookOutcome("duplicate", order.id, order.number)
     uow.commit()
     return WebhookOutcome("placed", order.id, order.number, totals=totals)
 
@@ -162,7 +170,7 @@ def _place(channel, mapped: ChannelOrder, delivery: str, actor: Actor, uow: Unit
         uow.channels.add_channel_order(sales_channel_id=channel.id, channel_order_id=mapped.channel_order_id,
                                        order_id=order.id, number=mapped.number[:100], totals=totals,
                                        total_difference_minor=totals["difference"]["total"], webhook_id=delivery)
-    return order, totals
+    return order, created, totals
 
 
 def _incomplete(address: dict) -> bool:
@@ -238,7 +246,7 @@ def release_intake_exception(cmd: commands.ReleaseIntakeException, actor: Actor,
         raise InvalidOrder("The order still cannot be placed; see errors.", code="intake.still_invalid",
                           errors={r["field"]: r["message"] for r in reasons}, details={"reasons": reasons})
     row.corrections = {"sku_map": sku_map, "shipping_address": address}
-    order, _ = _place(channel, mapped, row.webhook_id, actor, uow, settings)
+    order, _, _ = _place(channel, mapped, row.webhook_id, actor, uow, settings)
     _close(row, RELEASED, actor.user_id, uow, order_id=order.id)
     uow.commit()
     return row
