@@ -76,6 +76,7 @@ class WebhookOutcomeSchema(Schema):
 
 
 _OUTCOME_STATUS = {"placed": 201, "held": 202}
+_OUTCOME = WebhookOutcomeSchema()  # built once: every delivery is answered with it
 
 
 @webhooks.route("/<string(maxlength=40):slug>/webhooks")
@@ -97,7 +98,7 @@ class ChannelWebhook(MethodView):
                         if name.lower().startswith(SHOP_HEADER_PREFIXES))
         outcome = bus().handle(commands.ReceiveChannelWebhook(slug, headers, request.get_data(cache=True)),
                                  SHOP_ACTOR)
-        body = WebhookOutcomeSchema().dump(outcome)
+        body = _OUTCOME.dump(outcome)
         return current_app.json.response(body), _OUTCOME_STATUS.get(outcome.status, 200)
 
 

@@ -47,7 +47,7 @@ def configure_channel(cmd: commands.ConfigureChannel, actor: Actor, uow: UnitOfW
     if cmd.currency != settings.currency:
         raise InvalidChannel(f"Waybill prices in {settings.currency}; a channel in {cmd.currency} cannot be placed.",
                              field="currency")
-    row = uow.channels.channel_by_slug(cmd.slug)
+    row = uow.channels.channel_for_update(cmd.slug)
     if row is None:
         if cmd.secret is None:
             raise InvalidChannel("A new channel needs the shop's webhook secret.", field="secret")
@@ -146,13 +146,14 @@ def _hold(channel, key, number, topic, delivery, source, raw_body: bytes, reason
 
 def _customer_id(mapped: ChannelOrder, uow: UnitOfWork) -> int:
     """The customer the shop's order is filed under: found by e-mail, or registered from the order."""
-    customer = uow.catalogue.customer_by_email(mapped.email)
-    if customer is None:
+    customer_id = uow.channels.customer_id_by_email(mapped.email)
+    if customer_id is None:
         customer = Customer(mapped.email, mapped.customer_name or mapped.shipping_address.get("name") or mapped.email,
                             mapped.phone[:40], [dict(mapped.shipping_address)])
         uow.catalogue.add(customer)
         uow.flush()
-    return customer.id
+        customer_id = customer.id
+    return customer_id
 
 
 def _place(channel, mapped: ChannelOrder, delivery: str, actor: Actor, uow: UnitOfWork, settings: Settings):
@@ -188,7 +189,7 @@ def _receive_cancel(channel, payloads, payload, uow: UnitOfWork, settings: Setti
     order = (uow.orders.by_channel_order_id(_order_channel(channel), _order_ref(channel, channel_order_id))
              if channel_order_id else None)
     if order is None:
-        held = uow.channels.intake_for(channel.id, channel_order_id, for_update=True) if channel_order_id else None
+        held = uow.channels.lock_intake_for(channel.id, channel_order_id) if channel_order_id else None
         if held is None or held.status != OPEN:
             return WebhookOutcome("unknown_order" if held is None else held.status, intake_exception_id=getattr(held, "id", None))
         _close(held, DISCARDED, None, uow, reason="Cancelled in the shop before it was placed.")
