@@ -86,13 +86,15 @@ class Shopify:
         shipping_minor = (to_minor(shipping_money, currency) if shipping_money is not None else
                           sum(to_minor(line.get("price"), currency) or 0
                               for line in map(_dict, _list(payload.get("shipping_lines")))))
-        gateways = [_text(name) for name in _list(payload.get("payment_gateway_names"))] or [_text(payload.get("gateway"))]
+        gateways = ([_text(name) for name in _list(payload.get("payment_gateway_names"))]
+                    or [_text(payload.get("gateway"))])
         name = " ".join(filter(None, (_text(customer.get("first_name")), _text(customer.get("last_name")))))
         return ChannelOrder(
             channel_order_id=Shopify.order_id(payload), number=_text(payload.get("name")), lines=lines,
             shipping_address=Shopify.address(shipping), billing_address=Shopify.address(billing) if billing else None,
             email=_text(payload.get("email") or payload.get("contact_email") or customer.get("email")).lower(),
-            customer_name=name or _text(shipping.get("name")), phone=_text(payload.get("phone") or customer.get("phone")),
+            customer_name=name or _text(shipping.get("name")),
+            phone=_text(payload.get("phone") or customer.get("phone")),
             currency=currency, total_minor=to_minor(payload.get("total_price"), currency),
             subtotal_minor=to_minor(payload.get("subtotal_price"), currency),
             tax_minor=to_minor(payload.get("total_tax"), currency), shipping_minor=shipping_minor,

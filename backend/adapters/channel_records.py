@@ -63,5 +63,6 @@ class IntakeException(db.Model):
     closed_at = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(default=1)
-    __table_args__ = (sa.UniqueConstraint("sales_channel_id", "channel_order_id", name="uq_intake_exception_channel_id"),
+    __table_args__ = (sa.UniqueConstraint("sales_channel_id", "channel_order_id",
+                                          name="uq_intake_exception_channel_id"),
                       sa.Index("ix_intake_exception_status_received", "status", "received_at"))

@@ -38,7 +38,8 @@ _CUSTOMER_RECENT_ORDERS = Precompiled(sa.select(
 
 # A shop's retried delivery is rare; its first delivery asks this on every order: a bare id look-up first.
 _CHANNEL_ORDER_ID = Precompiled(sa.select(orders.c.id).where(
-    orders.c.channel == typed_bind(orders.c.channel), orders.c.channel_order_id == typed_bind(orders.c.channel_order_id)))
+    orders.c.channel == typed_bind(orders.c.channel),
+    orders.c.channel_order_id == typed_bind(orders.c.channel_order_id)))
 
 
 class OrderRepository:

@@ -235,7 +235,8 @@ class ReleaseIntake(MethodView):
     @blp.response(200, IntakeExceptionSchema)
     def post(self, data, exception_id):
         """Correct and place the order (owner, managers); 422 with what is still wrong, 409 if already closed."""
-        address = {k: v for k, v in (data["shipping_address"] or {}).items() if k in (*ADDRESS_FIELDS, "line2", "phone")}
+        address = {k: v for k, v in (data["shipping_address"] or {}).items()
+                   if k in (*ADDRESS_FIELDS, "line2", "phone")}
         bus().handle(commands.ReleaseIntakeException(exception_id, tuple(data["sku_map"].items()), address or None),
                      current_actor())
         return _intake(exception_id)

@@ -1,4 +1,4 @@
-"""Orders that shops send us (Shopify, WooCommerce webhooks): who may send them, and what must hold before one is placed.
+"""Orders that shops send us by webhook (Shopify, WooCommerce): who may send them, what must hold to place one.
 
 A shop signs each delivery with the secret it shares with its configured channel (HMAC-SHA256 of the raw body,
 base64). A delivery whose order cannot be placed as it stands (an unknown SKU, an address we cannot ship to, a
@@ -126,13 +126,15 @@ def problems_of(order: ChannelOrder, *, known_skus: set, shop_currency: str) -> 
     reasons = [dict(r) for r in order.unreadable]
     if order.currency != shop_currency:
         reasons.append({"code": "currency.unknown", "field": "currency",
-                        "message": f"The shop sells in {shop_currency}; this order is in {order.currency or 'no currency'}."})
+                        "message": f"The shop sells in {shop_currency}; "
+                                   f"this order is in {order.currency or 'no currency'}."})
     if not order.lines:
         reasons.append({"code": "lines.missing", "field": "lines", "message": "The order has no lines."})
     for index, line in enumerate(order.lines):
         if line.sku not in known_skus:
             reasons.append({"code": "sku.unknown", "field": f"lines.{index}.sku", "sku": line.sku,
-                            "message": f"No product with SKU {line.sku!r}" + (f" ({line.title})." if line.title else ".")})
+                            "message": f"No product with SKU {line.sku!r}"
+                                       + (f" ({line.title})." if line.title else ".")})
         if line.quantity < 1:
             reasons.append({"code": "quantity.invalid", "field": f"lines.{index}.quantity",
                             "message": f"Quantity {line.quantity} of {line.sku!r} is not a positive number."})
@@ -159,7 +161,8 @@ def address_problems(address: dict | None, prefix: str) -> list[dict]:
     return reasons
 
 
-def corrected(order: ChannelOrder, *, sku_map: dict | None = None, shipping_address: dict | None = None) -> ChannelOrder:
+def corrected(order: ChannelOrder, *, sku_map: dict | None = None,
+              shipping_address: dict | None = None) -> ChannelOrder:
     """The order with a person's corrections: SKUs mapped to ours, and the delivery address put right."""
     sku_map = {k: v.strip() for k, v in (sku_map or {}).items() if v and v.strip()}
     lines = tuple(replace(line, sku=sku_map.get(line.sku, line.sku)) for line in order.lines)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from ..domain import commands
 from ..domain.access import Actor, Role, require_role
 from ..domain.catalogue import Customer
-from ..domain.channel_intake import (DISCARDED, OPEN, RELEASED, SHOP_ACTOR, ChannelKind, ChannelOrder, IntakeExceptionClosed,
-                                     InvalidChannel, WebhookUnauthorized, check_channel, check_discard_reason,
-                                     corrected, holds_non_text, merged_lines, problems_of, signature_valid, totals_difference)
+from ..domain.channel_intake import (DISCARDED, OPEN, RELEASED, SHOP_ACTOR, ChannelKind, ChannelOrder,
+                                     IntakeExceptionClosed, InvalidChannel, WebhookUnauthorized, check_channel,
+                                     check_discard_reason, corrected, holds_non_text, merged_lines, problems_of,
+                                     signature_valid, totals_difference)
 from ..domain.errors import DomainError, InvalidOrder, NotFound
 from ..domain.events import DomainEvent, utcnow
 from ..domain.orders import OrderStatus
@@ -191,7 +192,8 @@ def _receive_cancel(channel, payloads, payload, uow: UnitOfWork, settings: Setti
     if order is None:
         held = uow.channels.lock_intake_for(channel.id, channel_order_id) if channel_order_id else None
         if held is None or held.status != OPEN:
-            return WebhookOutcome("unknown_order" if held is None else held.status, intake_exception_id=getattr(held, "id", None))
+            return WebhookOutcome("unknown_order" if held is None else held.status,
+                                  intake_exception_id=getattr(held, "id", None))
         _close(held, DISCARDED, None, uow, reason="Cancelled in the shop before it was placed.")
         uow.commit()
         return WebhookOutcome("discarded", intake_exception_id=held.id)
