@@ -21,7 +21,7 @@ from ..queries.orders import order_for
 # The shops call this one: no bearer token, the body's HMAC signature is the proof (checked by the handler).
 webhooks = Blueprint("channel_webhooks", __name__, url_prefix="/api/v1/channels",
                      description="Webhooks the configured shops (Shopify, WooCommerce) send orders to")
-blp = Blueprint("channels", __name__, url_prefix="/api/v1/channels",
+blp = Blueprint("channels", __name__, url_prefix="/api/v1",
                 description="Shop channels and the intake exceptions of the orders they sent")
 blp.before_request(authenticate)
 
@@ -126,7 +126,7 @@ class ChannelSettingsSchema(Schema):
     active = fields.Boolean(load_default=True)
 
 
-@blp.route("")
+@blp.route("/channels")
 class Channels(MethodView):
     """The configured shop channels."""
 
@@ -137,7 +137,7 @@ class Channels(MethodView):
         return list_channels(db.session)
 
 
-@blp.route("/<string(maxlength=40):slug>")
+@blp.route("/channels/<string(maxlength=40):slug>")
 class ChannelItem(MethodView):
     """One shop channel."""
 
@@ -271,7 +271,7 @@ class ChannelOrderSchema(Schema):
     received_at = fields.DateTime()
 
 
-@blp.route("/orders/<id:order_id>")
+@blp.route("/channels/orders/<id:order_id>")
 class ChannelOrder(MethodView):
     """An order as its shop counted it."""
 

@@ -143,10 +143,10 @@ def test_an_unknown_sku_waits_as_an_intake_exception_and_is_released_once_mapped
     assert send_shopify(client, payload).get_json()["status"] == "held"  # a retry: still one exception
     assert counts()["intake_exception"] == before["intake_exception"] + 1
 
-    listed = client.get("/api/v1/channels/intake-exceptions", headers=channels.headers("manager")).get_json()
+    listed = client.get("/api/v1/intake-exceptions", headers=channels.headers("manager")).get_json()
     [item] = listed
     assert item["unknown_skus"] == ["MUG-BLUE-XL"] and item["payload"]["id"] == 5004
-    url = f"/api/v1/channels/intake-exceptions/{item['id']}/release"
+    url = f"/api/v1/intake-exceptions/{item['id']}/release"
     still = client.post(url, json={"sku_map": {"MUG-BLUE-XL": "NO-SUCH"}}, headers=channels.headers("manager"))
     problem = assert_problem(still, 422)
     assert problem["code"] == "intake.still_invalid" and "lines.0.sku" in problem["errors"]
@@ -178,7 +178,7 @@ def test_a_held_address_is_corrected_and_released(client, channels):
     payload = shopify_order(order_id=5007, address={"name": "Jon", "address1": "", "city": "Leeds", "zip": "",
                                                     "country_code": "GB"})
     exception_id = send_shopify(client, payload).get_json()["intake_exception_id"]
-    released = client.post(f"/api/v1/channels/intake-exceptions/{exception_id}/release",
+    released = client.post(f"/api/v1/intake-exceptions/{exception_id}/release",
                            json={"shipping_address": {"line1": "12 Elm Street", "postcode": "LS1 4AP"}},
                            headers=channels.headers("manager"))
     assert released.status_code == 200, released.get_data(as_text=True)
@@ -188,18 +188,18 @@ def test_a_held_address_is_corrected_and_released(client, channels):
 
 def test_a_held_order_is_discarded_with_a_reason_and_kept_on_record(client, channels):
     exception_id = send_shopify(client, shopify_order(order_id=5008, currency="USD")).get_json()["intake_exception_id"]
-    url = f"/api/v1/channels/intake-exceptions/{exception_id}/discard"
+    url = f"/api/v1/intake-exceptions/{exception_id}/discard"
     assert "reason" in assert_problem(client.post(url, json={"reason": ""}, headers=channels.headers("manager")),
                                       422)["errors"]
     done = client.post(url, json={"reason": "Test order from the US store"}, headers=channels.headers("manager"))
     assert (done.get_json()["status"], done.get_json()["discard_reason"]) == ("discarded", "Test order from the US store")
-    closed = client.get("/api/v1/channels/intake-exceptions?status=discarded", headers=channels.headers("manager"))
+    closed = client.get("/api/v1/intake-exceptions?status=discarded", headers=channels.headers("manager"))
     assert [e["payload"]["id"] for e in closed.get_json()] == [5008]
 
 
 def test_intake_exceptions_leave_events_in_the_outbox(client, channels, app):
     exception_id = send_shopify(client, shopify_order(order_id=5009, currency="USD")).get_json()["intake_exception_id"]
-    client.post(f"/api/v1/channels/intake-exceptions/{exception_id}/discard", json={"reason": "Not ours"},
+    client.post(f"/api/v1/intake-exceptions/{exception_id}/discard", json={"reason": "Not ours"},
                 headers=channels.headers("manager"))
     with app.app_context():
         names = db.session.execute(sa.text("SELECT name FROM outbox_event WHERE aggregate_type = 'intake_exception' "
@@ -210,8 +210,8 @@ def test_intake_exceptions_leave_events_in_the_outbox(client, channels, app):
 @pytest.mark.parametrize("who", ["floor", "driver", "customer"])
 def test_only_the_office_sees_or_releases_intake_exceptions(client, channels, who):
     exception_id = send_shopify(client, shopify_order(order_id=5010, currency="USD")).get_json()["intake_exception_id"]
-    assert client.get("/api/v1/channels/intake-exceptions", headers=channels.headers(who)).status_code == 403
-    assert client.post(f"/api/v1/channels/intake-exceptions/{exception_id}/discard", json={"reason": "x"},
+    assert client.get("/api/v1/intake-exceptions", headers=channels.headers(who)).status_code == 403
+    assert client.post(f"/api/v1/intake-exceptions/{exception_id}/discard", json={"reason": "x"},
                        headers=channels.headers(who)).status_code == 403
 
 
