@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from .adapters import sqlite
 from .adapters.carriers import build_carriers
 from .adapters.payment_gateway import build_payment_gateway
+from .adapters.channel_payloads import CHANNEL_PAYLOADS
 from .adapters.outbox_relay import OutboxRelay
 from .adapters.outbox_signal import PostgresCommitSignal
 from .adapters.push import load_keys, push_settings
@@ -27,7 +28,8 @@ def wire(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             sqlite.tune(db.engine)
     settings = Settings.from_config(app.config, carriers=build_carriers(app.config), passwords=Argon2Passwords(),
-                                    payment_gateway=build_payment_gateway(app.config))
+                                    payment_gateway=build_payment_gateway(app.config),
+                                    channel_payloads=CHANNEL_PAYLOADS)
     # db.session() is this app context's Session itself: the unit of work and its repositories use it
     # directly instead of looking it up through the scoped proxy on every statement.
     app.extensions["waybill.bus"] = MessageBus(lambda: SqlAlchemyUnitOfWork(db.session()), settings)

@@ -21,6 +21,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(push)
     app.cli.add_command(webhooks)
+    app.cli.add_command(channels)
 
 
 @click.group()
@@ -112,6 +113,47 @@ def outbox_relay(idle):
     finally:
         if wake is not None:
             wake.close()
+
+
+@click.group()
+def channels():
+    """Shop channels that send orders by webhook (Shopify, WooCommerce)."""
+
+
+def secret_variable(slug: str) -> str:
+    """The environment variable a channel's webhook secret is read from by default: WAYBILL_CHANNEL_SECRET_<SLUG>."""
+    return "WAYBILL_CHANNEL_SECRET_" + slug.upper().replace("-", "_")
+
+
+@channels.command("set")
+@click.argument("slug")
+@click.option("--kind", required=True, type=click.Choice(["shopify", "woocommerce"]))
+@click.option("--currency", default=None, help="ISO 4217 code; the shop's currency (WAYBILL_CURRENCY) by default.")
+@click.option("--name", default="", help="What the office calls the shop.")
+@click.option("--secret-env", default=None,
+              help="Environment variable holding the shop's webhook secret (default WAYBILL_CHANNEL_SECRET_<SLUG>).")
+@click.option("--keep-secret", is_flag=True, help="Change the other settings and keep the secret it has.")
+@click.option("--inactive", is_flag=True, help="Refuse its webhooks (401) until set again.")
+@with_appcontext
+def set_channel(slug, kind, currency, name, secret_env, keep_secret, inactive):
+    """Add or change a channel; its secret comes from the environment, or is asked for without echo.
+
+    Never a command-line argument: those stay in shell histories and process lists.
+    """
+    import os
+    secret = None
+    if not keep_secret:
+        secret = os.environ.get(secret_env or secret_variable(slug))
+        if not secret:
+            secret = click.prompt("The shop's webhook secret", hide_input=True)
+    from .domain.errors import DomainError
+    try:
+        bus().handle(commands.ConfigureChannel(slug, kind, (currency or current_app.config["WAYBILL_CURRENCY"]).upper(),
+                                               name=name, secret=secret, active=not inactive), SYSTEM)
+    except DomainError as exc:
+        details = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+        raise click.ClickException(exc.message + (f" ({details})" if details else "")) from exc
+    click.echo(f"Channel {slug} ({kind}) is set; its shop sends webhooks to /api/v1/channels/{slug}/webhooks.")
 
 
 @click.group()

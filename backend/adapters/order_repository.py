@@ -36,6 +36,11 @@ _CUSTOMER_RECENT_ORDERS = Precompiled(sa.select(
     .where(orders.c.customer_id == customers.c.id, orders.c.created_at >= typed_bind(orders.c.created_at, "since"))
     .scalar_subquery().label("recent")).where(customers.c.id == typed_bind(customers.c.id, "customer_id")))
 
+# A shop's retried delivery is rare; its first delivery asks this on every order: a bare id look-up first.
+_CHANNEL_ORDER_ID = Precompiled(sa.select(orders.c.id).where(
+    orders.c.channel == typed_bind(orders.c.channel),
+    orders.c.channel_order_id == typed_bind(orders.c.channel_order_id)))
+
 
 class OrderRepository:
     """Orders as plain aggregates, read and written through the unit of work's data mapper."""
@@ -85,6 +90,8 @@ class OrderRepository:
 
     def by_channel_order_id(self, channel: str, channel_order_id: str) -> Order | None:
         """The order a channel already sent with this id, if any."""
+        if not _CHANNEL_ORDER_ID.run(self.session, {"channel": channel, "channel_order_id": channel_order_id}):
+            return None
         found = self.mapper.load(ORDER, sa.select(orders).where(
             orders.c.channel == channel, orders.c.channel_order_id == channel_order_id))
         return found[0] if found else None

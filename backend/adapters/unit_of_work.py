@@ -14,6 +14,7 @@ from ..domain.errors import ConcurrentUpdate, DuplicateRow
 from ..domain.events import DomainEvent
 from ..domain.exception_queue import RaisedException
 from .account_repository import AccountRepository
+from .channel_repository import ChannelRepository
 from .catalogue_repository import CatalogueRepository, IdempotencyRepository
 from .data_mapper import DataMapper
 from .delivery_repository import DeliveryRepository
@@ -47,6 +48,7 @@ class SqlAlchemyUnitOfWork:
         self.picking = PickingRepository(session, mapper)
         self.delivery = DeliveryRepository(session, mapper)
         self.exception_queue = ExceptionRepository(session)
+        self.channels = ChannelRepository(session)
         self.push = PushRepository(session)
         self.webhooks = WebhookRepository(session)
         self.sync_log = SyncLogRepository(session)

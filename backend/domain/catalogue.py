@@ -16,6 +16,8 @@ class Channel(str, Enum):
     POS = "pos"
     PHONE = "phone"
     API = "api"
+    SHOPIFY = "shopify"  # a configured Shopify shop's webhooks (domain/channel_intake.py)
+    WOOCOMMERCE = "woocommerce"  # a configured WooCommerce shop's webhooks
 
 
 class Product:

@@ -10,6 +10,7 @@ from . import accounts
 from . import bank_statements
 from . import order_changes, order_undo, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
+from . import channel_intake
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
 from . import push
@@ -48,6 +49,11 @@ HANDLERS: dict[type, Handler] = {
     # card and wallet payments through the provider (capture and void ride on shipping and cancelling)
     commands.RefundPayment: payments.refund_payment,
     commands.HandlePaymentWebhook: payment_webhooks.handle_payment_webhook,
+    # shop channels: their webhooks and the intake exceptions a person decides on
+    commands.ConfigureChannel: channel_intake.configure_channel,
+    commands.ReceiveChannelWebhook: channel_intake.receive_webhook,
+    commands.ReleaseIntakeException: channel_intake.release_intake_exception,
+    commands.DiscardIntakeException: channel_intake.discard_intake_exception,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,
     commands.UpdateProduct: catalogue.update_product,

@@ -60,8 +60,13 @@ def _replayed(actor, cmd, uow: UnitOfWork):
     return None
 
 
-def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, settings: Settings) -> tuple[Order, bool]:
-    """Price, risk-check and reserve stock for a new order; returns (order, created)."""
+def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, settings: Settings, *,
+                commit: bool = True) -> tuple[Order, bool]:
+    """Price, risk-check and reserve stock for a new order; returns (order, created).
+
+    `commit=False` leaves the transaction open for a caller that writes more with the order (a shop channel's
+    record of it, services/channel_intake.py).
+    """
     authorize_intake(actor, customer_id=cmd.customer_id, channel=cmd.channel, channel_order_id=cmd.channel_order_id,
                      card_fingerprint=cmd.card_fingerprint, address_check=cmd.address_check)
     existing = _replayed(actor, cmd, uow)
@@ -121,7 +126,8 @@ def place_order(cmd: commands.PlaceOrder, actor: Actor, uow: UnitOfWork, setting
                          hold_reasons=order.hold_reasons)
     elif method == PaymentMethod.BANK_TRANSFER:
         order.transition(OrderStatus.AWAITING_PAYMENT, actor_id=actor.user_id, reason="waiting for bank transfer")
-    uow.commit()
+    if commit:
+        uow.commit()
     return order, True
 
 

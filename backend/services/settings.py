@@ -36,10 +36,13 @@ class Settings:
     # The card and wallet provider (adapters/payment_gateway.py); None when none is configured: card and
     # PayPal payments then wait for a person, nothing is taken or pretended taken.
     payment_gateway: PaymentGateway | None = field(default=None, compare=False, hash=False)
+    # How each kind of shop channel sends orders (adapters/channel_payloads.py), keyed by kind; built by the wiring.
+    channel_payloads: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None,
-                    payment_gateway: PaymentGateway | None = None) -> "Settings":
+                    payment_gateway: PaymentGateway | None = None,
+                    channel_payloads: dict | None = None) -> "Settings":
         """Read the WAYBILL_* values of a Flask config mapping; `carriers` and `passwords` are built by the wiring."""
         return cls(
             currency=config["WAYBILL_CURRENCY"],
@@ -61,4 +64,5 @@ class Settings:
             webhooks_allow_private=bool(config.get("WAYBILL_WEBHOOKS_ALLOW_PRIVATE", False)),
             passwords=passwords,
             payment_gateway=payment_gateway,
+            channel_payloads=dict(channel_payloads or {}),
         )

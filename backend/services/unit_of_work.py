@@ -25,6 +25,7 @@ class UnitOfWork(Protocol):
     picking: ports.PickingRepository
     delivery: ports.DeliveryRepository
     exception_queue: ports.ExceptionRepository
+    channels: ports.ChannelRepository
     push: ports.PushRepository
     webhooks: ports.WebhookRepository
     sync_log: ports.SyncLog

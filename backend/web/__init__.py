@@ -36,6 +36,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(shipping.bp)
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(exceptions.bp)
+    from . import intake
+    app.register_blueprint(intake.bp)
     from . import settlements
     app.register_blueprint(settlements.bp)
     from . import webhooks

@@ -16,6 +16,7 @@ from ..domain.order_decisions import STATUS_GROUPS, decisions_for
 from ..domain.orders import OrderStatus
 from ..extensions import db
 from ..identity import actor_for
+from ..queries.channel_intake import channel_totals_of
 from ..queries.fulfilment import parts_view
 from ..queries.order_decisions import undo_offer
 from ..queries.failed_deliveries import delivery_problem
@@ -130,5 +131,6 @@ def render_order(order, *, error: str = "", status: int = 200):
                            fulfilment=fulfilment,
                            payments=order_payments(db.session, order) if actor.is_office else None,
                            can_refund=actor.role in (Role.OWNER, Role.MANAGER),
+                           channel_totals=channel_totals_of(db.session, order.id) if actor.is_office else None,
                            missed=delivery_problem(db.session, order.id) if actor.is_office else None), status
 

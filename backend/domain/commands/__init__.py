@@ -7,6 +7,7 @@ knowing which module holds it.
 from .accounts import (ChangePassword, CreateUser, EndAllSignIns, EndSignIn, IssueApiToken, ResetPassword,
                        RevokeApiToken, StartSignIn)
 from .bank import ImportBankStatement, MatchStatementLine, SettleStatementLine
+from .channels import ConfigureChannel, DiscardIntakeException, ReceiveChannelWebhook, ReleaseIntakeException
 from .catalogue import AdjustStock, CreateCustomer, CreateProduct, CreateWarehouse, ResolveException, UpdateProduct
 from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlobUpload, RecordFailedAttempt,
                        SettleRunCash)

@@ -1,0 +1,42 @@
+"""Commands about shop channels: configuring one, receiving its webhooks, and deciding on intake exceptions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ConfigureChannel:
+    """The owner adds or changes a shop channel; `secret` None keeps the one it has."""
+
+    slug: str
+    kind: str
+    currency: str
+    name: str = ""
+    secret: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ReceiveChannelWebhook:
+    """A shop's webhook delivery as it arrived: its channel, the shop's headers and the raw body it signed."""
+
+    slug: str
+    headers: tuple  # ((lower-case name, value), ...) of the shop's own X-Shopify-* / X-WC-Webhook-* headers
+    raw_body: bytes
+
+
+@dataclass(frozen=True)
+class ReleaseIntakeException:
+    """A manager corrects a held shop order (SKUs mapped to ours, the address put right) and places it."""
+
+    exception_id: int
+    sku_map: tuple = ()  # ((shop's SKU, our SKU), ...)
+    shipping_address: dict | None = None
+
+
+@dataclass(frozen=True)
+class DiscardIntakeException:
+    """A manager decides a held shop order will not be placed, and says why."""
+
+    exception_id: int
+    reason: str
