@@ -77,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = CookieSessions()
     app.after_request(drain_unread_chunked_body)
 
-    from .adapters import fulfilment_tables, records, tables  # noqa: F401  (tables must be known before migrations run)
+    from .adapters import fulfilment_tables, import_tables, records, tables  # noqa: F401  (tables must be known before migrations run)
     from .adapters import push_records  # noqa: F401  (web push tables)
 
     db.init_app(app)

@@ -16,6 +16,7 @@ class Channel(str, Enum):
     POS = "pos"
     PHONE = "phone"
     API = "api"
+    CSV = "csv"  # a file of orders a manager imported (channel_order_id: the file's order reference)
 
 
 class Product:

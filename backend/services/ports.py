@@ -7,10 +7,11 @@ picking floor, sync log entries, office exceptions) are typed `Any`: handlers on
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Iterable, Protocol
+from typing import Any, BinaryIO, Iterable, Protocol
 
 from ..domain.allocation import Site
 from ..domain.catalogue import Customer, Product, Warehouse
+from ..domain.csv_import_job import CsvImportJob
 from ..domain.delivery import Blob, CashSettlement, DeliveryProof
 from ..domain.dispatch import DeliveryRun, RunStop
 from ..domain.order_undo import StatusChange
@@ -159,6 +160,25 @@ class AccountRepository(Protocol):
     def revoke_token(self, token_id: int, now: datetime) -> None: ...
     def add_security_event(self, kind: str, *, user_id: int | None, email: str, actor_id: int | None = None,
                            client_ip: str = "") -> None: ...
+
+
+class ImportRepository(Protocol):
+    """Uploaded CSV files' records, and the lookups their check needs in one query each."""
+
+    def add(self, job: CsvImportJob) -> None: ...
+    def get(self, import_id: int, *, for_update: bool = False) -> CsvImportJob | None: ...
+    def save(self, job: CsvImportJob) -> None: ...
+    def claim(self, import_id: int) -> bool: ...
+    def report_progress(self, import_id: int, rows_done: int) -> None: ...
+    def warehouses_by_code(self) -> dict[str, int]: ...
+    def bins(self) -> dict[tuple[int, str], int]: ...
+    def existing_skus(self, skus: Iterable[str]) -> set[str]: ...
+
+
+class ImportFiles(Protocol):
+    """Where uploaded files' bytes are kept, by key (adapters/storage.py)."""
+
+    def open(self, key: str) -> BinaryIO: ...
 
 
 class PasswordHasher(Protocol):

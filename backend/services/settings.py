@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from ..domain.payments import RiskPolicy
 from ..domain.pricing import ShippingPolicy, TaxPolicy
-from .ports import PasswordHasher
+from .ports import ImportFiles, PasswordHasher
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,12 @@ class Settings:
     undo_seconds: int = 30
     # Hashes new passwords (adapters: argon2), built by the wiring like the carriers.
     passwords: PasswordHasher | None = field(default=None, compare=False, hash=False)
+    # Where uploaded CSV files are kept (adapters: the blob storage), built by the wiring.
+    import_files: ImportFiles | None = field(default=None, compare=False, hash=False)
 
     @classmethod
-    def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None) -> "Settings":
+    def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None,
+                    import_files: ImportFiles | None = None) -> "Settings":
         """Read the WAYBILL_* values of a Flask config mapping; `carriers` and `passwords` are built by the wiring."""
         return cls(
             currency=config["WAYBILL_CURRENCY"],
@@ -53,4 +56,5 @@ class Settings:
             undo_seconds=int(config.get("WAYBILL_UNDO_SECONDS", 30)),
             max_delivery_attempts=int(config.get("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3)),
             passwords=passwords,
+            import_files=import_files,
         )
