@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ..domain.csv_import_job import IMPORTING, QUEUED, CsvImportJob
 from .import_tables import csv_imports
-from .tables import bins, products, warehouses
+from .tables import bins, customers, products, warehouses
 
 _FIELDS = ("kind", "filename", "file_key", "size", "status", "rows", "rows_done", "problem_count", "problems",
            "preview", "report", "failure", "uploaded_by_id", "created_at", "finished_at")
@@ -97,6 +97,14 @@ class ImportRepository:
         """Every bin's id by (warehouse id, code)."""
         rows = self.session.execute(sa.select(bins.c.warehouse_id, bins.c.code, bins.c.id))
         return {(warehouse_id, code): bin_id for warehouse_id, code, bin_id in rows}
+
+    def customer_ids(self, emails) -> dict[str, int]:
+        """Customers' ids by e-mail (stored lower-case), for those of these e-mails that are known."""
+        emails = list({email.lower() for email in emails})
+        if not emails:
+            return {}
+        rows = self.session.execute(sa.select(customers.c.email, customers.c.id).where(customers.c.email.in_(emails)))
+        return {email: customer_id for email, customer_id in rows}
 
     def existing_skus(self, skus) -> set[str]:
         """Which of these SKUs are in the catalogue (active or not)."""

@@ -15,12 +15,12 @@ from marshmallow import Schema, fields, validate
 from ..bootstrap import blob_storage, bus, start_csv_import
 from ..domain import commands
 from ..domain.access import OFFICE, require_role
-from ..domain.csv_import import KINDS
+from ..domain.csv_import import KINDS, ORDERS, PRODUCTS
 from ..domain.delivery import BlobTooLarge
 from ..domain.errors import NotFound
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
-from ..edge.csv_upload import CsvUploadRefused, stage_csv
+from ..edge.csv_upload import CsvUploadRefused, size_words, stage_csv
 from ..edge.errors import current_actor
 from ..extensions import db
 from ..queries.csv_imports import csv_import
@@ -75,37 +75,54 @@ def _found(import_id: int) -> dict:
     return found
 
 
-@blp.route("/<kind>")
-class CsvUpload(MethodView):
-    """Upload a CSV file to check."""
+def _upload(kind: str, filename: str):
+    """Copy the body to storage (type and size checked) and check it as a file of `kind`."""
+    actor = current_actor()
+    require_role(actor, *OFFICE)
+    cap = current_app.config["WAYBILL_CSV_MAX_BYTES"]
+    if (request.content_length or 0) > cap:
+        abort(413, message=f"A CSV file may be at most {size_words(cap)}; split it into smaller files.",
+              code="csv.too_large")
+    request.max_content_length = cap + 1  # the app-wide body cap is for JSON, smaller than a file
+    try:
+        staged = stage_csv(blob_storage(), request.stream, filename=filename, content_type=request.mimetype,
+                           max_bytes=cap, too_large=BlobTooLarge)
+    except CsvUploadRefused as refused:
+        abort(refused.status, message=refused.message, code=refused.code, errors={"body": [refused.message]})
+    try:
+        staged.place()
+        job = bus().handle(commands.CheckCsvImport(kind, filename, staged.key, staged.size), actor)
+    finally:
+        staged.discard()
+    return _found(job.id), 201
+
+
+@blp.route("/orders")
+class OrdersUpload(MethodView):
+    """Upload a CSV file of orders to check."""
 
     @blp.arguments(UploadQuerySchema(), location="query")
     @blp.doc(requestBody=_CSV_BODY)
     @blp.response(201, CsvImportSchema)
     @blp.alt_response(413, description="The file is over the size cap")
     @blp.alt_response(415, description="Not a CSV text file")
-    def post(self, query, kind):
-        """Check a CSV file of orders or products: row count, preview and every problem by line (owner, manager)."""
-        actor = current_actor()
-        require_role(actor, *OFFICE)
-        if kind not in KINDS:
-            raise NotFound("Import orders or products: POST /api/v1/imports/orders or /api/v1/imports/products.")
-        cap = current_app.config["WAYBILL_CSV_MAX_BYTES"]
-        if (request.content_length or 0) > cap:
-            abort(413, message=f"A CSV file may be at most {cap // (1024 * 1024)} MB; split it into smaller files.",
-                  code="csv.too_large")
-        request.max_content_length = cap + 1  # the app-wide body cap is for JSON, smaller than a file
-        try:
-            staged = stage_csv(blob_storage(), request.stream, filename=query["filename"],
-                               content_type=request.mimetype, max_bytes=cap, too_large=BlobTooLarge)
-        except CsvUploadRefused as refused:
-            abort(refused.status, message=refused.message, code=refused.code, errors={"body": [refused.message]})
-        try:
-            staged.place()
-            job = bus().handle(commands.CheckCsvImport(kind, query["filename"], staged.key, staged.size), actor)
-        finally:
-            staged.discard()
-        return _found(job.id), 201
+    def post(self, query):
+        """Check a CSV file of orders: row count, preview and every problem by line (owner, manager)."""
+        return _upload(ORDERS, query["filename"])
+
+
+@blp.route("/products")
+class ProductsUpload(MethodView):
+    """Upload a CSV file of products with stock to check."""
+
+    @blp.arguments(UploadQuerySchema(), location="query")
+    @blp.doc(requestBody=_CSV_BODY)
+    @blp.response(201, CsvImportSchema)
+    @blp.alt_response(413, description="The file is over the size cap")
+    @blp.alt_response(415, description="Not a CSV text file")
+    def post(self, query):
+        """Check a CSV file of products with their stock per warehouse (owner, manager)."""
+        return _upload(PRODUCTS, query["filename"])
 
 
 @blp.route("/<id:import_id>")

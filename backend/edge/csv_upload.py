@@ -32,6 +32,11 @@ def _refuse_binary(_key: str, size: int, head: bytes) -> None:
             raise CsvUploadRefused(415, "csv.not_utf8", "Save the CSV file as UTF-8 text.") from None
 
 
+def size_words(size: int) -> str:
+    """A size cap as a person reads it: "50 MB", "512 KB"."""
+    return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
+
+
 def stage_csv(storage, stream, *, filename: str, content_type: str, max_bytes: int, too_large) -> object:
     """Copy an upload into storage under a temporary name; CsvUploadRefused if it is not a CSV file or too big.
 
@@ -42,9 +47,8 @@ def stage_csv(storage, stream, *, filename: str, content_type: str, max_bytes: i
         raise CsvUploadRefused(415, "csv.wrong_type", "Choose a .csv file (comma-separated values).")
     if mime and mime not in CSV_TYPES:
         raise CsvUploadRefused(415, "csv.wrong_type", f"A {mime} file is not CSV; choose a .csv file.")
-    megabytes = max_bytes // (1024 * 1024)
     try:
         return storage.stage(stream, max_bytes=max_bytes, accept=_refuse_binary)
     except too_large:
-        raise CsvUploadRefused(413, "csv.too_large", f"A CSV file may be at most {megabytes} MB; "
+        raise CsvUploadRefused(413, "csv.too_large", f"A CSV file may be at most {size_words(max_bytes)}; "
                                "split it into smaller files.") from None

@@ -63,6 +63,10 @@ DOMAIN_RULES_422 = {
     ("POST", "/api/v1/shipments"): "a carrier code this shop has not set up",
     ("POST", "/api/v1/push/subscriptions"): "an endpoint that is no known push service; a key off the P-256 curve",
     ("POST", "/api/v1/push/staff-subscriptions"): "the same as /push/subscriptions",
+    ("GET", "/api/v1/settlements"): "a date range whose first date is after its last (JSON Schema cannot compare "
+                                    "two parameters)",
+    ("POST", "/api/v1/imports/orders"): "an empty file (a binary body's schema cannot say 'not empty')",
+    ("POST", "/api/v1/imports/products"): "the same as /imports/orders",
 }
 POSITIVE_DATA_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis' default
 
