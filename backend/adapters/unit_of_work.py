@@ -28,6 +28,7 @@ from .push_repository import PushRepository
 from .shipping_repository import ShippingRepository
 from .stock_repository import StockRepository
 from .sqlite import fresh_write
+from .bank_repository import BankStatementRepository
 from .sync_log import SyncLogRepository
 
 
@@ -48,6 +49,7 @@ class SqlAlchemyUnitOfWork:
         self.push = PushRepository(session)
         self.sync_log = SyncLogRepository(session)
         self.accounts = AccountRepository(session)
+        self.bank = BankStatementRepository(session)
         self.imports = ImportRepository(session)
         self._before_commit: list[Callable[[list[DomainEvent]], None]] = []
         self._seen = []

@@ -23,6 +23,7 @@ class PaymentStatus(str, Enum):
     UNPAID = "unpaid"                # card/PayPal the buyer chose, not yet confirmed by the gateway or staff
     AUTHORIZED = "authorized"        # card/PayPal: the gateway holds the funds
     AWAITING_FUNDS = "awaiting_funds"  # bank transfer: nothing received yet
+    PARTLY_PAID = "partly_paid"      # bank transfer: part of the money arrived, the rest is owed
     PAID = "paid"
     COLLECT_ON_DELIVERY = "collect_on_delivery"
     VOIDED = "voided"                # order rejected or cancelled before capture

@@ -7,6 +7,7 @@ from ..domain import commands
 from ..domain.access import Actor
 from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
 from . import accounts
+from . import bank_statements
 from . import order_changes, order_undo, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
 from . import csv_import, csv_import_run
@@ -39,6 +40,9 @@ HANDLERS: dict[type, Handler] = {
     commands.ReleasePaymentHold: orders.release_payment_hold,
     commands.RejectPaymentHold: orders.reject_payment_hold,
     commands.RecordPaymentReceived: orders.record_payment_received,
+    commands.ImportBankStatement: bank_statements.import_bank_statement,
+    commands.MatchStatementLine: bank_statements.match_statement_line,
+    commands.SettleStatementLine: bank_statements.settle_statement_line,
     commands.UndoOrderDecision: order_undo.undo_order_decision,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, BinaryIO, Iterable, Protocol
 
 from ..domain.allocation import Site
+from ..domain.bank_statements import Match, StatementLine
 from ..domain.catalogue import Customer, Product, Warehouse
 from ..domain.csv_import_job import CsvImportJob
 from ..domain.delivery import Blob, CashSettlement, DeliveryProof
@@ -116,6 +117,16 @@ class ExceptionRepository(Protocol):
     """The office's exception queue."""
 
     def lock(self, exception_id: int) -> Any | None: ...
+
+
+class BankStatementRepository(Protocol):
+    """Credits read from bank statements, kept with what the import made of them."""
+
+    def known_references(self, references: Iterable[str]) -> set[str]: ...
+    def add(self, line: StatementLine, match: Match, *, file_name: str, actor_id: int | None) -> int: ...
+    def lock(self, line_id: int) -> Any | None: ...
+    def settle(self, row: Any, *, actor_id: int | None, note: str, order_id: int | None = None,
+               outcome: str | None = None, message: str | None = None) -> None: ...
 
 
 class PushRepository(Protocol):

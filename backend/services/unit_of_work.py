@@ -28,6 +28,7 @@ class UnitOfWork(Protocol):
     push: ports.PushRepository
     sync_log: ports.SyncLog
     accounts: ports.AccountRepository
+    bank: ports.BankStatementRepository
     imports: ports.ImportRepository
     exceptions: list[RaisedException]  # opened in this transaction, for the office
     exceptions_opened: list[RaisedException]  # what the last commit (or batch step) opened

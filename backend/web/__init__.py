@@ -50,7 +50,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(picking.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
-    from . import account, branding
+    from . import account, bank, branding
+    app.register_blueprint(bank.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(branding.bp)
     app.context_processor(lambda: {"shop": branding.shop()})

@@ -10,8 +10,8 @@ from flask import request, url_for
 
 _OFFICE = (("owner.dashboard", "Dashboard"), ("orders.index", "Orders"), ("floor.stock", "Stock"),
            ("picking.index", "Pick lists"), ("shipping.index", "Shipping"), ("dispatch.index", "Dispatch"),
-           ("settlements.index", "Cash"), ("exception_queue.index", "Exceptions"), ("imports.index", "Import"),
-           ("account.staff", "Staff"))
+           ("settlements.index", "Cash"), ("bank.index", "Bank"),
+           ("exception_queue.index", "Exceptions"), ("imports.index", "Import"), ("account.staff", "Staff"))
 MENUS = {
     "owner": _OFFICE,
     "manager": _OFFICE,

@@ -26,6 +26,7 @@ def customer_status(status: str) -> str:
 _PAYMENT_METHOD = {"card": "Card", "paypal": "PayPal", "bank_transfer": "Bank transfer",
                    "cash_on_delivery": "Cash on delivery"}
 _PAYMENT_STATUS = {"unpaid": "being confirmed", "authorized": "approved", "awaiting_funds": "waiting for your transfer",
+                   "partly_paid": "part paid, the rest to transfer",
                    "paid": "paid", "collect_on_delivery": "pay the driver", "voided": "not charged"}
 
 

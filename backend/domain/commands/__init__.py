@@ -6,6 +6,7 @@ knowing which module holds it.
 # ruff: noqa: F401  (this package's face: the names are imported to be used as commands.X)
 from .accounts import (ChangePassword, CreateUser, EndAllSignIns, EndSignIn, IssueApiToken, ResetPassword,
                        RevokeApiToken, StartSignIn)
+from .bank import ImportBankStatement, MatchStatementLine, SettleStatementLine
 from .catalogue import AdjustStock, CreateCustomer, CreateProduct, CreateWarehouse, ResolveException, UpdateProduct
 from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlobUpload, RecordFailedAttempt,
                        SettleRunCash)
