@@ -78,7 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(drain_unread_chunked_body)
 
     # noqa: F401 below: the tables must be known before migrations run
-    from .adapters import channel_records, fulfilment_tables, records, tables  # noqa: F401
+    from .adapters import channel_records, fulfilment_tables, import_tables, records, tables  # noqa: F401
     from .adapters import push_records  # noqa: F401  (web push tables)
     from .adapters import webhook_records  # noqa: F401  (outgoing webhook tables)
     from .adapters import payment_tables  # noqa: F401  (payments ledger tables)

@@ -27,13 +27,14 @@ def wire(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sqlite.tune(db.engine)
+    blobs = LocalBlobStorage(app.config["BLOB_DIR"])
     settings = Settings.from_config(app.config, carriers=build_carriers(app.config), passwords=Argon2Passwords(),
                                     payment_gateway=build_payment_gateway(app.config),
-                                    channel_payloads=CHANNEL_PAYLOADS)
+                                    channel_payloads=CHANNEL_PAYLOADS, import_files=blobs)
     # db.session() is this app context's Session itself: the unit of work and its repositories use it
     # directly instead of looking it up through the scoped proxy on every statement.
     app.extensions["waybill.bus"] = MessageBus(lambda: SqlAlchemyUnitOfWork(db.session()), settings)
-    app.extensions["waybill.blobs"] = LocalBlobStorage(app.config["BLOB_DIR"])
+    app.extensions["waybill.blobs"] = blobs
 
 
 def bus() -> MessageBus:
@@ -44,6 +45,33 @@ def bus() -> MessageBus:
 def blob_storage() -> LocalBlobStorage:
     """The current app's store of delivery photos and signatures (config BLOB_DIR)."""
     return current_app.extensions["waybill.blobs"]
+
+
+def start_csv_import(import_id: int, actor) -> threading.Thread:
+    """Import a queued CSV file in a thread of this process; the page and the API poll its record meanwhile.
+
+    A row that stops the import rolls its whole transaction back; why is then written in a second one.
+    """
+    from .domain import commands
+    from .domain.errors import DomainError
+    app = current_app._get_current_object()
+
+    def work():
+        with app.app_context():
+            try:
+                bus().handle(commands.RunCsvImport(import_id), actor)
+            except DomainError as stopped:
+                bus().handle(commands.RecordCsvImportFailure(import_id, stopped.details.get("line"),
+                                                             stopped.details.get("reason", stopped.message)), actor)
+            except Exception as error:  # the record must not stay "importing" forever
+                app.logger.exception("CSV import %s failed", import_id)
+                bus().handle(commands.RecordCsvImportFailure(
+                    import_id, None, f"Something went wrong on our side; nothing was imported ({type(error).__name__})."),
+                    actor)
+
+    thread = threading.Thread(target=work, name=f"waybill-csv-import-{import_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def push_endpoint_rules() -> dict:

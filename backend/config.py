@@ -149,6 +149,8 @@ def load_config(instance_path: str) -> dict:
         # Delivery photos and signatures (adapters/storage.py): where their files live, and one image's size cap.
         "BLOB_DIR": os.environ.get("WAYBILL_BLOB_DIR") or str(instance / "blobs"),
         "BLOB_MAX_BYTES": _env_int("WAYBILL_BLOB_MAX_BYTES", 5 * 1024 * 1024),
+        # CSV imports of orders and of products with stock: one file's size cap (kept beside the blobs).
+        "WAYBILL_CSV_MAX_BYTES": _env_int("WAYBILL_CSV_MAX_BYTES", 50 * 1024 * 1024),
         # Shipping & dispatch: the external carrier's JSON API (none if unset) and run timing.
         "CARRIER_API_URL": os.environ.get("CARRIER_API_URL") or None,
         "CARRIER_API_KEY": os.environ.get("CARRIER_API_KEY", ""),

@@ -256,6 +256,9 @@ class FakeUnitOfWork:
         events, self._step_events = self._step_events, None
         return events
 
+    def checkpoint(self) -> None:
+        pass  # memory holds everything anyway; the batch's events wait for its commit
+
     def undo_batch(self) -> None:
         levels, movements = self._batch_mark
         for key in list(self.stock.levels):

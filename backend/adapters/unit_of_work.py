@@ -19,6 +19,7 @@ from .catalogue_repository import CatalogueRepository, IdempotencyRepository
 from .data_mapper import DataMapper
 from .delivery_repository import DeliveryRepository
 from .exception_queue import ExceptionRepository, open_exceptions
+from .import_repository import ImportRepository
 from .mappings import MAPPINGS
 from .order_repository import OrderRepository
 from .payment_repository import PaymentRepository
@@ -55,6 +56,7 @@ class SqlAlchemyUnitOfWork:
         self.accounts = AccountRepository(session)
         self.payments = PaymentRepository(session)
         self.bank = BankStatementRepository(session)
+        self.imports = ImportRepository(session)
         self._before_commit: list[Callable[[list[DomainEvent]], None]] = []
         self._seen = []
         self._loose_events = []
@@ -197,6 +199,26 @@ class SqlAlchemyUnitOfWork:
         """Finish the step: its events if its handler committed, None if it did not (undo the batch then)."""
         self._in_step = False
         return self.step_events
+
+    def checkpoint(self) -> None:
+        """Write what the batch's steps kept so far into the open transaction and forget it in memory.
+
+        A long batch (a CSV import of many orders) keeps flat memory: levels, ledger movements and outbox
+        rows go out in one statement each, the identity map and the level locks are dropped (the rows stay
+        locked by the transaction, so reading them again is cheap). Nothing commits: the final commit() or
+        rollback still decides for the whole batch.
+        """
+        self.mapper.flush(grouped_updates=True)
+        events = self._batch_events + self._collect_events()
+        self._batch_events = []
+        self.stock.write_pending()
+        write_events(self.session, events)
+        self.mapper.forget()
+        self.stock.forget_locks()
+        self.session.info[_BATCH_ROWS] = []
+        self.session.flush()
+        self.session.expunge_all()  # ORM records (idempotency keys, customers) are written; let them go
+        self._seen = []
 
     def undo_batch(self) -> None:
         """Undo every step since begin_batch (the locks taken before it are kept); the batch may run again."""

@@ -31,8 +31,8 @@ class WaybillApi(Api):
     # The document's sections (tags) in the order a reader meets them, whoever registers them when: the app
     # factory registers sync's two after the API's own, and they stay next to stock. Others go last.
     SECTIONS = ("api_auth", "catalogue", "customers", "exceptions", "api_orders", "stock", "sync", "sync_blobs",
-                "api_shipments", "api_runs", "api_settlements", "api_bank", "api_picking", "channels",
-                "channel_webhooks", "push", "webhooks")
+                "api_shipments", "api_runs", "api_settlements", "api_bank", "api_picking", "api_imports",
+                "channels", "channel_webhooks", "push", "webhooks")
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         super()._init_spec(extra_plugins=[ProblemResponses(), *(extra_plugins or ())], **kwargs)
@@ -107,6 +107,9 @@ def init_api(app: Flask) -> WaybillApi:
     for channel_blueprint in (channels.webhooks, channels.blp):
         csrf.exempt(channel_blueprint)
         api.register_blueprint(channel_blueprint)
+    from . import imports  # CSV files: raw text/csv bodies with their own size cap
+    csrf.exempt(imports.blp)
+    api.register_blueprint(imports.blp)
     from . import push  # web push: the tracking token is the key, no cookies read
     csrf.exempt(push.blp)
     api.register_blueprint(push.blp)

@@ -18,6 +18,7 @@ class Channel(str, Enum):
     API = "api"
     SHOPIFY = "shopify"  # a configured Shopify shop's webhooks (domain/channel_intake.py)
     WOOCOMMERCE = "woocommerce"  # a configured WooCommerce shop's webhooks
+    CSV = "csv"  # a file of orders a manager imported (channel_order_id: the file's order reference)
 
 
 class Product:

@@ -11,6 +11,7 @@ from . import bank_statements
 from . import order_changes, order_undo, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
 from . import channel_intake
+from . import csv_import, csv_import_run
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
 from . import push
@@ -80,6 +81,11 @@ HANDLERS: dict[type, Handler] = {
     commands.ClosePack: packing.close_pack,
     commands.CreateBox: packing.create_box,
     commands.ReduceOrderLine: order_changes.reduce_order_line,
+    # CSV import of orders and of products with stock
+    commands.CheckCsvImport: csv_import.check_csv_import,
+    commands.QueueCsvImport: csv_import.queue_csv_import,
+    commands.RunCsvImport: csv_import_run.run_csv_import,
+    commands.RecordCsvImportFailure: csv_import.record_csv_import_failure,
     # web push (customers' notifications)
     commands.SubscribeToPush: push.subscribe_to_push,
     commands.UnsubscribeFromPush: push.unsubscribe_from_push,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from ..domain.payments import RiskPolicy
 from ..domain.pricing import ShippingPolicy, TaxPolicy
-from .ports import PasswordHasher, PaymentGateway
+from .ports import ImportFiles, PasswordHasher, PaymentGateway
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,14 @@ class Settings:
     payment_gateway: PaymentGateway | None = field(default=None, compare=False, hash=False)
     # How each kind of shop channel sends orders (adapters/channel_payloads.py), keyed by kind; built by the wiring.
     channel_payloads: dict = field(default_factory=dict, compare=False, hash=False)
+    # Where uploaded CSV files are kept (adapters: the blob storage), built by the wiring.
+    import_files: ImportFiles | None = field(default=None, compare=False, hash=False)
 
     @classmethod
     def from_config(cls, config, carriers: dict | None = None, passwords: PasswordHasher | None = None,
                     payment_gateway: PaymentGateway | None = None,
-                    channel_payloads: dict | None = None) -> "Settings":
+                    channel_payloads: dict | None = None,
+                    import_files: ImportFiles | None = None) -> "Settings":
         """Read the WAYBILL_* values of a Flask config mapping; `carriers` and `passwords` are built by the wiring."""
         return cls(
             currency=config["WAYBILL_CURRENCY"],
@@ -65,4 +68,5 @@ class Settings:
             passwords=passwords,
             payment_gateway=payment_gateway,
             channel_payloads=dict(channel_payloads or {}),
+            import_files=import_files,
         )

@@ -32,6 +32,7 @@ class UnitOfWork(Protocol):
     accounts: ports.AccountRepository
     payments: ports.PaymentRepository
     bank: ports.BankStatementRepository
+    imports: ports.ImportRepository
     exceptions: list[RaisedException]  # opened in this transaction, for the office
     exceptions_opened: list[RaisedException]  # what the last commit (or batch step) opened
     command_id: str | None  # the offline command that caused what follows (set by the replay)
@@ -71,6 +72,9 @@ class UnitOfWork(Protocol):
 
     def end_step(self) -> list[DomainEvent] | None:
         """Finish the step: its events if its handler committed, None if it did not (undo the batch then)."""
+
+    def checkpoint(self) -> None:
+        """Write the batch's steps so far into the open transaction and forget them in memory (nothing commits)."""
 
     def undo_batch(self) -> None:
         """Undo every step since begin_batch (the locks taken before it are kept); the batch may run again."""

@@ -42,6 +42,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(settlements.bp)
     from . import webhooks
     app.register_blueprint(webhooks.bp)
+    from . import imports
+    app.register_blueprint(imports.bp)
     app.register_blueprint(auth.bp)
     # The order pages' blueprint, with the decision routes (confirm, decide, undo) added to it.
     app.register_blueprint(order_decisions.bp)

@@ -11,7 +11,7 @@ from flask import request, url_for
 _OFFICE = (("owner.dashboard", "Dashboard"), ("orders.index", "Orders"), ("floor.stock", "Stock"),
            ("picking.index", "Pick lists"), ("shipping.index", "Shipping"), ("dispatch.index", "Dispatch"),
            ("settlements.index", "Cash"), ("bank.index", "Bank"), ("exception_queue.index", "Exceptions"),
-           ("intake.index", "Shop orders to fix"), ("account.staff", "Staff"))
+           ("intake.index", "Shop orders to fix"), ("imports.index", "Import"), ("account.staff", "Staff"))
 MENUS = {
     "owner": (*_OFFICE, ("webhook_pages.index", "Webhooks")),
     "manager": _OFFICE,
