@@ -79,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .adapters import fulfilment_tables, records, tables  # noqa: F401  (tables must be known before migrations run)
     from .adapters import push_records  # noqa: F401  (web push tables)
+    from .adapters import mail_records  # noqa: F401  (order e-mail tables)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from . import create_app
+from .adapters.mail import start_mail_thread
 from .adapters.push import PushNotConfigured, start_push_thread
 from .adapters.realtime import SocketIOPublisher
 from .bootstrap import start_relay_thread
@@ -11,17 +12,23 @@ from .extensions import socketio
 
 
 def publishers(app):
-    """The relay's publish callable: Socket.IO nudges, then a wake-up for the push worker if it runs."""
+    """The relay's publish callable: Socket.IO nudges, then wake-ups for the mail worker and the push worker."""
     sockets = SocketIOPublisher.for_app(app)
+    mail_dispatcher, _stop_mail = start_mail_thread(app)
+    if not app.config.get("MAIL_SMTP_HOST"):
+        print("  Order e-mails are not sent (no MAIL_SMTP_HOST): each is written to instance/mail-outbox/.",
+              flush=True)
     try:
         push_dispatcher, _stop = start_push_thread(app)
     except PushNotConfigured:
         print("  Web push is off: run `flask --app backend push vapid-keys` once to turn it on.", flush=True)
-        return sockets
+        push_dispatcher = None
 
     def publish(batch):
         sockets(batch)
-        push_dispatcher(batch)
+        mail_dispatcher(batch)
+        if push_dispatcher is not None:
+            push_dispatcher(batch)
     return publish
 
 

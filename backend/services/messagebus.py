@@ -11,7 +11,7 @@ from . import order_changes, order_undo, packing, picking, short_picks
 from . import catalogue, exception_queue, orders, stock
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
-from . import push
+from . import order_emails, push
 from . import sync_log
 from .settings import Settings
 from .unit_of_work import UnitOfWork
@@ -71,6 +71,9 @@ HANDLERS: dict[type, Handler] = {
     # staff web push (owners' and managers' new-order alerts)
     commands.SubscribeToStaffPush: push.subscribe_to_staff_push,
     commands.UnsubscribeFromStaffPush: push.unsubscribe_from_staff_push,
+    # order e-mails: customers turn them off and on
+    commands.SetOrderEmails: order_emails.set_order_emails,
+    commands.SetOrderEmailsByLink: order_emails.set_order_emails_by_link,
     # offline sync: each queued command with its log row, in one transaction
     commands.RegisterDevice: sync_log.register_device,
     commands.ReplayCommand: _replay,

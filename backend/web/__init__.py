@@ -48,8 +48,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(picking.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
-    from . import account, branding
+    from . import account, branding, order_emails
     app.register_blueprint(account.bp)
+    app.register_blueprint(order_emails.bp)
     app.register_blueprint(branding.bp)
     app.context_processor(lambda: {"shop": branding.shop()})
     login_manager.login_view = "auth.sign_in"

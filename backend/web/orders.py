@@ -16,6 +16,7 @@ from ..domain.order_decisions import STATUS_GROUPS, decisions_for
 from ..domain.orders import OrderStatus
 from ..extensions import db
 from ..identity import actor_for
+from ..queries.order_emails import order_emails_of, order_mails
 from ..queries.fulfilment import parts_view
 from ..queries.order_decisions import undo_offer
 from ..queries.failed_deliveries import delivery_problem
@@ -127,5 +128,7 @@ def render_order(order, *, error: str = "", status: int = 200):
                            tracking_url=tracking_url, office_fields=sees_office_fields(actor),
                            outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
                            fulfilment=fulfilment,
-                           missed=delivery_problem(db.session, order.id) if actor.is_office else None), status
+                           missed=delivery_problem(db.session, order.id) if actor.is_office else None,
+                           mail={"setting": order_emails_of(db.session, order.customer_id),
+                                 "messages": order_mails(db.session, order.id)} if actor.is_office else None), status
 

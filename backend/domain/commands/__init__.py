@@ -11,7 +11,8 @@ from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlo
                        SettleRunCash)
 from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,
                          MoveStop, RecordPick, ReduceOrderLine, ReorderRun, ScanPick, ShortPick, StartRun)
-from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFromPush, UnsubscribeFromStaffPush
+from .notifications import (SetOrderEmails, SetOrderEmailsByLink, SubscribeToPush, SubscribeToStaffPush,
+                            UnsubscribeFromPush, UnsubscribeFromStaffPush)
 from .orders import (AcceptOrder, CancelOrder, PlaceOrder, RecordPaymentReceived, RejectOrder, RejectPaymentHold,
                      ReleasePaymentHold, RetryAllocation, UndoOrderDecision)
 from .sync import RecordReplayOutcome, RegisterDevice, ReplayBatch, ReplayCommand
