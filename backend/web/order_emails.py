@@ -32,7 +32,8 @@ def _limit_each_client():
     return render_template("error.html", error=error), 429, {"Retry-After": str(wait)}
 
 
-def _private(response):
+@bp.after_request
+def keep_the_link_private(response):
     """The key is in the URL: never pass it on as a Referer, never index it, never cache it."""
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -49,8 +50,8 @@ def unsubscribe(token: str):
     on = order_emails_by_link(db.session, token)
     if on is None:
         abort(404)
-    return _private(render_template("tracking/unsubscribe.html", token=token, on=on, done=False,
-                                    customer_facing=True))
+    return render_template("tracking/unsubscribe.html", token=token, on=on, done=False,
+                           customer_facing=True)
 
 
 @bp.post("/mail/unsubscribe/<token>")
@@ -65,8 +66,8 @@ def unsubscribe_now(token: str):
         bus().handle(commands.SetOrderEmailsByLink(token, on=turn_on), VISITOR)
     except NotFound:
         abort(404)
-    return _private(render_template("tracking/unsubscribe.html", token=token, on=turn_on, done=True,
-                                    customer_facing=True))
+    return render_template("tracking/unsubscribe.html", token=token, on=turn_on, done=True,
+                           customer_facing=True)
 
 
 @bp.post("/account/order-emails")
