@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from backend.adapters.mail import MailDispatcher, SmtpSender, mail_worker_for_app
+from backend.adapters.mail import FolderSender, MailDispatcher, SmtpSender, mail_worker_for_app
 from backend.adapters.mail_records import MailCursor, MailMessage
 from backend.adapters.outbox_relay import Published
 from backend.adapters.tables import customers, orders
@@ -222,3 +222,16 @@ def test_the_dispatcher_wakes_the_worker_only_for_news_customers_are_mailed():
     assert not dispatcher.wake.is_set()
     dispatcher([Published("e2", 2, "order.accepted", "order", 1, 2, None, {})])
     assert dispatcher.wake.is_set()
+
+
+def test_without_a_mail_server_messages_are_written_to_the_outbox_folder_and_never_called_sent(app, shop, tmp_path,
+                                                                                                clock):
+    from email import message_from_bytes, policy
+    worker = mail_worker_for_app(app, FolderSender(tmp_path / "mail-outbox"), clock=clock)
+    accepted_order(app, shop)
+    publish_everything(app)
+    worker.run_once()
+    (written,) = (tmp_path / "mail-outbox").glob("*.eml")
+    message = message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert "is confirmed" in str(message["Subject"]) and message.get_content_type() == "multipart/alternative"
+    assert statuses(app) == [("confirmation", "filed", 1)]
