@@ -76,10 +76,6 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
-# Order e-mails (backend/adapters/mail.py describes each); empty MAIL_SMTP_HOST: messages go to a folder.
-MAIL_SETTINGS = ("MAIL_SMTP_HOST", "MAIL_SMTP_PORT", "MAIL_SMTP_USER", "MAIL_SMTP_PASSWORD", "MAIL_SMTP_STARTTLS",
-                 "MAIL_SMTP_SSL", "MAIL_FROM", "MAIL_OUTBOX_DIR", "MAIL_TIMEOUT_SECONDS", "WAYBILL_PUBLIC_URL",
-                 "CARRIER_TRACKING_URL")
 PUSH_SETTINGS = ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT", "PUSH_ALLOW_INSECURE_ENDPOINTS",
                  "PUSH_SERVICE_HOSTS", "PUSH_TIMEOUT_SECONDS", "PUSH_RETRY_BASE_SECONDS", "PUSH_RETRY_MAX_SECONDS",
                  "PUSH_MAX_ATTEMPTS")
@@ -167,8 +163,19 @@ def load_config(instance_path: str) -> dict:
         # Web push (backend/adapters/push.py): the VAPID key pair and subject, the push services allowed and
         # the worker's timeout and retries; left empty, the adapter uses its defaults (or the instance's key file).
         **{name: os.environ.get(name, "") for name in PUSH_SETTINGS},
-        # Order e-mails to customers (backend/adapters/mail.py): the SMTP server, From address and links.
-        **{name: os.environ.get(name, "") for name in MAIL_SETTINGS},
+        # Order e-mails to customers (backend/adapters/mail.py describes each): the SMTP server (none: messages
+        # are written to MAIL_OUTBOX_DIR, not sent), the From address, and the shop's address for links.
+        "MAIL_SMTP_HOST": os.environ.get("MAIL_SMTP_HOST", ""),
+        "MAIL_SMTP_PORT": os.environ.get("MAIL_SMTP_PORT", ""),
+        "MAIL_SMTP_USER": os.environ.get("MAIL_SMTP_USER", ""),
+        "MAIL_SMTP_PASSWORD": os.environ.get("MAIL_SMTP_PASSWORD", ""),
+        "MAIL_SMTP_STARTTLS": os.environ.get("MAIL_SMTP_STARTTLS", ""),
+        "MAIL_SMTP_SSL": os.environ.get("MAIL_SMTP_SSL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", ""),
+        "MAIL_TIMEOUT_SECONDS": os.environ.get("MAIL_TIMEOUT_SECONDS", ""),
+        "WAYBILL_PUBLIC_URL": os.environ.get("WAYBILL_PUBLIC_URL", ""),
+        "CARRIER_TRACKING_URL": os.environ.get("CARRIER_TRACKING_URL", ""),
         # Packing: the carrier's dimensional weight divisor (cm3 per kg).
         "WAYBILL_DIM_WEIGHT_DIVISOR": _env_int("WAYBILL_DIM_WEIGHT_DIVISOR", 5000),
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
