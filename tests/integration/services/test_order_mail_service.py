@@ -235,3 +235,19 @@ def test_without_a_mail_server_messages_are_written_to_the_outbox_folder_and_nev
     message = message_from_bytes(written.read_bytes(), policy=policy.default)
     assert "is confirmed" in str(message["Subject"]) and message.get_content_type() == "multipart/alternative"
     assert statuses(app) == [("confirmation", "filed", 1)]
+
+
+def test_a_worker_dying_between_the_servers_yes_and_its_record_sends_one_copy_with_the_same_message_id(
+        app, shop, smtp, worker, clock):
+    accepted_order(app, shop)
+    publish_everything(app)
+    worker.intake()
+    (leased,) = worker._claim()  # the first worker leases the message and sends it ...
+    assert worker.sender.send(leased["recipient"], leased["content"]).code == 250
+    worker.run_once()  # ... and dies before recording it: while its lease lasts, nobody sends it again
+    assert len(smtp.messages) == 1
+    clock.advance(worker.LEASE_SECONDS + 1)
+    worker.run_once()  # the lease ran out: sent again rather than lost, as the same message
+    first, again = smtp.messages
+    assert first["Message-ID"] == again["Message-ID"]
+    assert statuses(app) == [("confirmation", "sent", 1)]
