@@ -22,6 +22,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(push)
     app.cli.add_command(webhooks)
     app.cli.add_command(channels)
+    app.cli.add_command(mail)
 
 
 @click.group()
@@ -220,6 +221,33 @@ def webhooks_worker(idle, once):
         worker.run_until(threading.Event(), idle_seconds=idle)
     except KeyboardInterrupt:
         click.echo("Webhook worker stopped.")
+
+
+@click.group()
+def mail():
+    """Order e-mails to customers."""
+
+
+@mail.command("worker")
+@click.option("--idle", default=1.0, show_default=True, help="Seconds between polls for due messages.")
+@click.option("--once", is_flag=True, help="Take in and send what is due now, then stop.")
+@with_appcontext
+def mail_worker(idle, once):
+    """Turn published order events into e-mails and send them, retrying with backoff, until stopped."""
+    import threading
+
+    from .adapters.mail import mail_worker_for_app
+    worker = mail_worker_for_app(current_app)
+    if not current_app.config.get("MAIL_SMTP_HOST"):
+        click.echo("No MAIL_SMTP_HOST: messages are written to the outbox folder, not sent.")
+    if once:
+        click.echo(f"Mail worker: {worker.run_once()} messages made or tried.")
+        return
+    click.echo("Mail worker running; Ctrl-C stops it.")
+    try:
+        worker.run_until(threading.Event(), idle_seconds=idle)
+    except KeyboardInterrupt:
+        click.echo("Mail worker stopped.")
 
 
 def main() -> None:

@@ -179,6 +179,19 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_WEBHOOK_RETRY_BASE_SECONDS": _env_int("WAYBILL_WEBHOOK_RETRY_BASE_SECONDS", 30),
         "WAYBILL_WEBHOOK_MAX_ATTEMPTS": _env_int("WAYBILL_WEBHOOK_MAX_ATTEMPTS", 8),
         "WAYBILL_WEBHOOK_DISABLE_AFTER": _env_int("WAYBILL_WEBHOOK_DISABLE_AFTER", 5),
+        # Order e-mails to customers (backend/adapters/mail.py describes each): the SMTP server (none: messages
+        # are written to MAIL_OUTBOX_DIR, not sent), the From address, and the shop's address for links.
+        "MAIL_SMTP_HOST": os.environ.get("MAIL_SMTP_HOST", ""),
+        "MAIL_SMTP_PORT": os.environ.get("MAIL_SMTP_PORT", ""),
+        "MAIL_SMTP_USER": os.environ.get("MAIL_SMTP_USER", ""),
+        "MAIL_SMTP_PASSWORD": os.environ.get("MAIL_SMTP_PASSWORD", ""),
+        "MAIL_SMTP_STARTTLS": os.environ.get("MAIL_SMTP_STARTTLS", ""),
+        "MAIL_SMTP_SSL": os.environ.get("MAIL_SMTP_SSL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", ""),
+        "MAIL_TIMEOUT_SECONDS": os.environ.get("MAIL_TIMEOUT_SECONDS", ""),
+        "WAYBILL_PUBLIC_URL": os.environ.get("WAYBILL_PUBLIC_URL", ""),
+        "CARRIER_TRACKING_URL": os.environ.get("CARRIER_TRACKING_URL", ""),
         # Packing: the carrier's dimensional weight divisor (cm3 per kg).
         "WAYBILL_DIM_WEIGHT_DIVISOR": _env_int("WAYBILL_DIM_WEIGHT_DIVISOR", 5000),
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.

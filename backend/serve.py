@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from . import create_app
+from .adapters.mail import start_mail_thread
 from .adapters.push import PushNotConfigured, start_push_thread
 from .adapters.realtime import SocketIOPublisher
 from .adapters.webhook_sender import start_webhook_thread
@@ -12,9 +13,13 @@ from .extensions import socketio
 
 
 def publishers(app):
-    """The relay's publish callable: Socket.IO nudges, then wake-ups for the webhook and push workers."""
+    """The relay's publish callable: Socket.IO nudges, then wake-ups for the webhook, mail and push workers."""
     sockets = SocketIOPublisher.for_app(app)
     webhook_dispatcher, _stop_webhooks = start_webhook_thread(app)
+    mail_dispatcher, _stop_mail = start_mail_thread(app)
+    if not app.config.get("MAIL_SMTP_HOST"):
+        print("  Order e-mails are not sent (no MAIL_SMTP_HOST): each is written to instance/mail-outbox/.",
+              flush=True)
     try:
         push_dispatcher, _stop = start_push_thread(app)
     except PushNotConfigured:
@@ -24,6 +29,7 @@ def publishers(app):
     def publish(batch):
         sockets(batch)
         webhook_dispatcher(batch)
+        mail_dispatcher(batch)
         if push_dispatcher is not None:
             push_dispatcher(batch)
     return publish

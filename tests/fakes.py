@@ -42,6 +42,12 @@ class FakeCatalogue:
     def customer_by_email(self, email: str):
         return next((c for c in self._of("Customer") if c.email.lower() == email.lower()), None)
 
+    def customer(self, customer_id: int, *, for_update: bool = False):
+        return next((c for c in self._of("Customer") if c.id == customer_id), None)
+
+    def customer_by_mail_token(self, token: str, *, for_update: bool = False):
+        return next((c for c in self._of("Customer") if getattr(c, "mail_token", None) == token), None)
+
 
 class FakeStock:
     """Stock levels by (warehouse, product) and the movement ledger."""

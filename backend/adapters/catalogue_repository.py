@@ -50,6 +50,18 @@ class CatalogueRepository:
         found = self.mapper.load(CUSTOMER, sa.select(customers).where(customers.c.email == email.lower()))
         return found[0] if found else None
 
+    def customer(self, customer_id: int, *, for_update: bool = False) -> Customer | None:
+        """One customer by id (locked for a change of their settings)."""
+        return self.mapper.get(Customer, customer_id, for_update=for_update)
+
+    def customer_by_mail_token(self, token: str, *, for_update: bool = False) -> Customer | None:
+        """The customer behind an unsubscribe link's key, or None."""
+        query = sa.select(customers).where(customers.c.mail_token == token)
+        if for_update:
+            query = query.with_for_update()
+        found = self.mapper.load(CUSTOMER, query, refresh=for_update)
+        return found[0] if found else None
+
 
 class IdempotencyRepository:
     """Idempotency-Keys of API clients and the orders they created."""

@@ -9,6 +9,7 @@ from datetime import timezone
 import sqlalchemy as sa
 
 from ..domain.events import utcnow
+from ..domain.order_mail import new_mail_token
 from ..extensions import db
 
 
@@ -130,6 +131,11 @@ customers = sa.Table(
     sa.Column("phone", sa.String(40), nullable=False, default=""),
     sa.Column("addresses", sa.JSON, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    # Order e-mails (adapters/mail_worker.py): on unless the customer turned them off (account page or the
+    # unsubscribe link); `mail_token` is the unguessable key of that link (migration 0014).
+    sa.Column("order_emails", sa.Boolean, nullable=False, default=True, server_default=sa.true()),
+    sa.Column("order_emails_changed_at", UTCDateTime),
+    sa.Column("mail_token", sa.String(64), nullable=False, unique=True, default=new_mail_token),
 )
 
 orders = sa.Table(

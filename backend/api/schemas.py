@@ -134,6 +134,9 @@ class CustomerCreateSchema(Schema):
 class CustomerSchema(CustomerCreateSchema):
     id = fields.Integer()
     created_at = fields.DateTime()
+    # Whether the customer gets order e-mails (they turn them off on their account page or by the link in one).
+    order_emails = fields.Boolean(dump_only=True)
+    order_emails_changed_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 # -- stock -----------------------------------------------------------------------------------

@@ -108,6 +108,13 @@ class Customer:
         self.phone = phone
         self.addresses = addresses or []
 
+    def set_order_emails(self, on: bool, now) -> bool:
+        """Turn the customer's order e-mails on or off; False if they already were (nothing changes)."""
+        if getattr(self, "order_emails", True) == on:
+            return False
+        self.order_emails, self.order_emails_changed_at = on, now
+        return True
+
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine); good enough to rank warehouses, not to route vans."""

@@ -14,7 +14,7 @@ from . import channel_intake
 from . import csv_import, csv_import_run
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
-from . import push
+from . import order_emails, push
 from . import payment_webhooks, payments
 from . import sync_log
 from . import webhooks
@@ -95,6 +95,9 @@ HANDLERS: dict[type, Handler] = {
     # outgoing webhooks (API clients' subscriptions)
     commands.CreateWebhookSubscription: webhooks.create_webhook_subscription,
     commands.DeleteWebhookSubscription: webhooks.delete_webhook_subscription,
+    # order e-mails: customers turn them off and on
+    commands.SetOrderEmails: order_emails.set_order_emails,
+    commands.SetOrderEmailsByLink: order_emails.set_order_emails_by_link,
     # offline sync: each queued command with its log row, in one transaction
     commands.RegisterDevice: sync_log.register_device,
     commands.ReplayCommand: _replay,

@@ -55,9 +55,10 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(picking.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(pwa.bp)
-    from . import account, bank, branding
+    from . import account, bank, branding, order_emails
     app.register_blueprint(bank.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(order_emails.bp)
     app.register_blueprint(branding.bp)
     app.context_processor(lambda: {"shop": branding.shop()})
     login_manager.login_view = "auth.sign_in"

@@ -11,9 +11,11 @@ from .. import throttle
 from ..accounts import can_reset, confirm_current_password, resettable_member, staff_members
 from ..bootstrap import bus
 from ..domain import commands
-from ..domain.access import OFFICE, require_role
+from ..domain.access import OFFICE, Role, require_role
 from ..domain.accounts import MIN_PASSWORD_LENGTH, PasswordRefused
+from ..extensions import db
 from ..identity import actor_for
+from ..queries.order_emails import order_emails_of
 from ..security_log import client_ip
 from ..sessions import current_remember, is_current, live_sessions, log_in, start_sign_in
 from ..sign_in import SignInRefused
@@ -46,7 +48,9 @@ def show():
     """Who you are signed in as, where else you are signed in, and the ways out."""
     token = current_user.session_token
     sessions = [(row, is_current(row, token)) for row in live_sessions(current_user.id)]
-    return render_template("account/show.html", sessions=sessions)
+    emails = (order_emails_of(db.session, current_user.customer_id)
+              if current_user.role == Role.CUSTOMER.value and current_user.customer_id else None)
+    return render_template("account/show.html", sessions=sessions, order_emails=emails)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

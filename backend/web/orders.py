@@ -17,6 +17,7 @@ from ..domain.orders import OrderStatus
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.channel_intake import channel_totals_of
+from ..queries.order_emails import order_emails_of, order_mails
 from ..queries.fulfilment import parts_view
 from ..queries.order_decisions import undo_offer
 from ..queries.failed_deliveries import delivery_problem
@@ -132,5 +133,7 @@ def render_order(order, *, error: str = "", status: int = 200):
                            payments=order_payments(db.session, order) if actor.is_office else None,
                            can_refund=actor.role in (Role.OWNER, Role.MANAGER),
                            channel_totals=channel_totals_of(db.session, order.id) if actor.is_office else None,
-                           missed=delivery_problem(db.session, order.id) if actor.is_office else None), status
+                           missed=delivery_problem(db.session, order.id) if actor.is_office else None,
+                           mail={"setting": order_emails_of(db.session, order.customer_id),
+                                 "messages": order_mails(db.session, order.id)} if actor.is_office else None), status
 

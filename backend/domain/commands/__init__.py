@@ -14,7 +14,8 @@ from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlo
 from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,
                          MoveStop, RecordPick, ReduceOrderLine, ReorderRun, ScanPick, ShortPick, StartRun)
 from .imports import CheckCsvImport, QueueCsvImport, RecordCsvImportFailure, RunCsvImport
-from .notifications import SubscribeToPush, SubscribeToStaffPush, UnsubscribeFromPush, UnsubscribeFromStaffPush
+from .notifications import (SetOrderEmails, SetOrderEmailsByLink, SubscribeToPush, SubscribeToStaffPush,
+                            UnsubscribeFromPush, UnsubscribeFromStaffPush)
 from .orders import (AcceptOrder, CancelOrder, HandlePaymentWebhook, PlaceOrder, RecordPaymentReceived, RefundPayment,
                      RejectOrder, RejectPaymentHold, ReleasePaymentHold, RetryAllocation, UndoOrderDecision)
 from .sync import RecordReplayOutcome, RegisterDevice, ReplayBatch, ReplayCommand

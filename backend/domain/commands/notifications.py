@@ -1,4 +1,4 @@
-"""Commands that turn web push on and off, for customers and for the office."""
+"""Commands that turn web push on and off (customers and the office), and customers' order e-mails."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,3 +36,18 @@ class UnsubscribeFromStaffPush:
     """An owner or manager turns this browser's new-order alerts off."""
 
     endpoint: str
+
+
+@dataclass(frozen=True)
+class SetOrderEmails:
+    """A signed-in customer turns e-mails about their orders on or off (their account page)."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class SetOrderEmailsByLink:
+    """Anyone holding a customer's unsubscribe link turns their order e-mails off (or back on): the link is the key."""
+
+    token: str
+    on: bool = False
