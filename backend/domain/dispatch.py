@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from .catalogue import distance_km
@@ -130,10 +130,12 @@ class DeliveryRun(RecordsEvents):
 
     aggregate_type = "delivery_run"
 
-    def __init__(self, *, driver_id: int, warehouse_id: int, run_date: date):
+    def __init__(self, *, driver_id: int, warehouse_id: int, run_date: date, planned_start: time | None = None):
         self.driver_id = driver_id
         self.warehouse_id = warehouse_id
         self.run_date = run_date
+        # When the run leaves, on the shop's clock; None: the shop's usual start (settings).
+        self.planned_start = planned_start
         self.status = RunStatus.PLANNED.value
         self.version = 1
         self.created_at = utcnow()

@@ -56,6 +56,13 @@ def locale_named(name: str) -> Locale:
         raise ShopTimeError(f"{name!r} is not a known locale (such as en_GB)") from exc
 
 
+def shop_moment(day: dt.date, wall_time: dt.time, zone_name: str) -> datetime:
+    """The UTC moment the shop's clock reads `wall_time` on `day` (08:00 in London is 08:00 UTC in winter,
+    07:00 UTC in summer). A time the clock skips when it goes forward (01:30 on the spring change) reads as
+    the same span after the jump (02:30), by zoneinfo's rule for fold=0."""
+    return datetime.combine(day, wall_time, tzinfo=zone_named(zone_name)).astimezone(timezone.utc)
+
+
 def as_utc(moment: datetime | str) -> datetime:
     """A stored moment as an aware UTC datetime (an ISO string is read; a naive datetime is UTC)."""
     if isinstance(moment, str):

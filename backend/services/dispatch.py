@@ -14,6 +14,7 @@ from ..domain.orders import OrderStatus
 from ..domain.payments import PaymentMethod, PaymentStatus
 from ..domain.shipping import OWN_FLEET, ShipmentStatus
 from ..domain.sync_rules import Outcome, reorder_run as reorder_rule
+from ..domain.timefmt import shop_moment
 from .fulfilment import parts_of
 from .unit_of_work import UnitOfWork
 from .settings import Settings
@@ -43,15 +44,14 @@ def _cod_due(order) -> int:
 
 
 def refresh_etas(run: DeliveryRun, uow: UnitOfWork, settings: Settings, *, now: datetime | None = None) -> None:
-    """Estimate the arrival at each pending stop: from the warehouse at the day's start hour for a planned
+    """Estimate the arrival at each pending stop: from the warehouse at the run's planned start for a planned
     run (or now, if that has passed), from the last finished stop now for a run that is out."""
     now = now or utcnow()
     warehouse = uow.catalogue.warehouse(run.warehouse_id)
     orders = uow.shipping.orders_by_id([s.order_id for s in run.stops])
     origin = (warehouse.latitude, warehouse.longitude)
     if run.status == RunStatus.PLANNED.value:
-        start = datetime.combine(run.run_date, time(settings.dispatch_start_hour_utc), tzinfo=timezone.utc)
-        start = max(start, now) if run.run_date <= now.date() else start
+        start = max(planned_departure(run, settings), now)
     else:
         start = now
         for stop in run.ordered_stops:
@@ -64,6 +64,14 @@ def refresh_etas(run: DeliveryRun, uow: UnitOfWork, settings: Settings, *, now: 
                          speed_kmh=settings.dispatch_speed_kmh, service_minutes=settings.dispatch_service_minutes)
     for stop, eta in zip(pending, etas):
         stop.eta = eta
+
+
+def planned_departure(run: DeliveryRun, settings: Settings) -> datetime:
+    """When a planned run leaves, in UTC: its own start, else the shop's usual start, each on the shop's clock
+    (so 08:00 stays 08:00 across a daylight-saving change); the older UTC-hour setting only where it is set."""
+    if run.planned_start is None and settings.dispatch_start_hour_utc is not None:
+        return datetime.combine(run.run_date, time(settings.dispatch_start_hour_utc), tzinfo=timezone.utc)
+    return shop_moment(run.run_date, run.planned_start or settings.dispatch_start_time, settings.timezone)
 
 
 def plan_route(run: DeliveryRun, uow: UnitOfWork) -> tuple:
@@ -108,6 +116,8 @@ def assign_to_run(cmd: commands.AssignToRun, actor: Actor, uow: UnitOfWork, sett
         run = DeliveryRun(driver_id=cmd.driver_id, warehouse_id=warehouse_id, run_date=cmd.run_date)
         uow.shipping.add(run)
     uow.track(run)
+    if cmd.planned_start is not None:
+        run.planned_start = cmd.planned_start
     orders = uow.shipping.orders_by_id([s.order_id for s in found.values()])
     for sid in ids:
         shipment = found[sid]

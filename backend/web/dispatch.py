@@ -33,6 +33,7 @@ class BuildRunForm(Schema):
                                                           "invalid": "Enter a date like 2026-11-29."})
     shipment_ids = fields.List(fields.Integer(validate=validate.Range(1, 2**31 - 1)), required=True,
                                validate=validate.Length(1, 200, error="Tick at least one shipment."))
+    planned_start = fields.Time(load_default=None, error_messages={"invalid": "Enter a time like 07:30."})
 
 
 class MoveForm(Schema):
@@ -73,7 +74,7 @@ def index():
 def build():
     """Put the ticked shipments on the driver's run for the day (nearest first)."""
     posted = {"driver_id": request.form.get("driver_id"), "run_date": request.form.get("run_date"),
-              "shipment_ids": request.form.getlist("shipment_ids")}
+              "shipment_ids": request.form.getlist("shipment_ids"), "planned_start": request.form.get("planned_start")}
     posted = {k: v for k, v in posted.items() if v not in (None, "")}
     try:
         form = BuildRunForm().load(posted)
@@ -81,8 +82,8 @@ def build():
         return _board(_today(), [m for msgs in exc.messages.values() for m in
                                  (msgs if isinstance(msgs, list) else [str(msgs)])], 422)
     try:
-        run = bus().handle(commands.AssignToRun(form["driver_id"], form["run_date"], tuple(form["shipment_ids"])),
-                           actor_for(current_user))
+        run = bus().handle(commands.AssignToRun(form["driver_id"], form["run_date"], tuple(form["shipment_ids"]),
+                                                form["planned_start"]), actor_for(current_user))
     except DomainError as exc:
         return _board(form["run_date"], [exc.message], exc.status)
     unlocated = [s for s in run_view(db.session, run)["stops"] if not s["located"]]
