@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from backend.domain import commands
 from backend.extensions import db
-from tests.e2e.chromium import browser_sign_in
+from tests.e2e.chromium import PHONE, browser_sign_in
 from tests.e2e.servers import serving
 from tests.e2e.world import _app_on_copy
 from tests.factories import run
@@ -87,7 +87,6 @@ def test_a_reject_on_the_dashboard_offers_undo_in_place_until_the_window_ends(ph
 def test_undo_from_the_dashboard_brings_the_rejected_order_back_in_place(browser, tmp_path, world_template):
     application = _app_on_copy(world_template[0], tmp_path / "live30.db")  # the usual 30 s window
     with serving(application, world_template[1]) as server:
-        from tests.e2e.chromium import PHONE
         context = browser.new_context(base_url=server.url, **PHONE)
         page = context.new_page()
         errors = []
