@@ -42,7 +42,7 @@ def _status(app, order_id: int) -> str:
         return db.session.execute(sa.text("SELECT status FROM orders WHERE id = :id"), {"id": order_id}).scalar_one()
 
 
-def test_the_undo_button_gives_way_to_too_late_when_the_servers_window_ends(phone, live_server):
+def test_the_undo_button_gives_way_to_too_late_when_the_servers_window_ends(phone, live_server, screenshot_dir):
     world, app = live_server.world, live_server.app
     order_id = world.place([("MUG", 1)])
     run(app, commands.AcceptOrder(order_id), world.actor("owner"))
@@ -61,13 +61,15 @@ def test_the_undo_button_gives_way_to_too_late_when_the_servers_window_ends(phon
     seconds = int(phone.locator("form[data-undo-seconds]").get_attribute("data-undo-seconds"))
     assert 0 < seconds <= WINDOW_SECONDS
     expect(phone.locator("[data-undo-left]")).to_have_text(re.compile(r"^\d more seconds?$"))
+    phone.screenshot(path=str(screenshot_dir / "owner-undo-counting-down-360.png"), full_page=True)
     expect(undo).to_have_count(0, timeout=(WINDOW_SECONDS + 3) * 1000)
     expect(phone.get_by_text(f"Too late to undo; {number} stays cancelled.")).to_be_visible()
+    phone.screenshot(path=str(screenshot_dir / "owner-undo-too-late-360.png"), full_page=True)
     assert navigations == []  # the page changed by itself, no reload
     assert _status(app, order_id) == "cancelled"
 
 
-def test_a_reject_on_the_dashboard_offers_undo_in_place_until_the_window_ends(phone, live_server):
+def test_a_reject_on_the_dashboard_offers_undo_in_place_until_the_window_ends(phone, live_server, screenshot_dir):
     world, app = live_server.world, live_server.app
     order_id = world.place([("LAMP", 1)], customer="robin")
     number = f"WB-{order_id:06d}"
@@ -78,6 +80,7 @@ def test_a_reject_on_the_dashboard_offers_undo_in_place_until_the_window_ends(ph
     outcome = phone.locator("#dashboard-outcome")
     expect(outcome).to_contain_text(f"{number} rejected")
     expect(outcome.get_by_role("button", name=f"Undo: bring {number} back")).to_be_visible()
+    phone.screenshot(path=str(screenshot_dir / "owner-dashboard-undo-360.png"))
     expect(outcome.get_by_role("button", name=f"Undo: bring {number} back")).to_have_count(
         0, timeout=(WINDOW_SECONDS + 3) * 1000)
     expect(outcome).to_contain_text(f"Too late to undo; {number} stays rejected.")
