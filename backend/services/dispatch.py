@@ -1,11 +1,11 @@
 """Dispatch handlers: build a driver's run, order its stops, let the driver reorder and start it."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 
 from ..domain import commands
 from ..domain.access import Actor, Role, require_role
-from ..domain.dispatch import (DeliveryRun, DispatchError, Point, RunStatus, RunStop, estimate_etas,
+from ..domain.dispatch import (DeliveryRun, DispatchError, Point, RunStatus, RunStop, departure_of, estimate_etas,
                                nearest_neighbour)
 from ..domain.errors import Forbidden, NotFound
 from ..domain.events import utcnow
@@ -14,7 +14,6 @@ from ..domain.orders import OrderStatus
 from ..domain.payments import PaymentMethod, PaymentStatus
 from ..domain.shipping import OWN_FLEET, ShipmentStatus
 from ..domain.sync_rules import Outcome, reorder_run as reorder_rule
-from ..domain.timefmt import shop_moment
 from .fulfilment import parts_of
 from .unit_of_work import UnitOfWork
 from .settings import Settings
@@ -67,11 +66,9 @@ def refresh_etas(run: DeliveryRun, uow: UnitOfWork, settings: Settings, *, now: 
 
 
 def planned_departure(run: DeliveryRun, settings: Settings) -> datetime:
-    """When a planned run leaves, in UTC: its own start, else the shop's usual start, each on the shop's clock
-    (so 08:00 stays 08:00 across a daylight-saving change); the older UTC-hour setting only where it is set."""
-    if run.planned_start is None and settings.dispatch_start_hour_utc is not None:
-        return datetime.combine(run.run_date, time(settings.dispatch_start_hour_utc), tzinfo=timezone.utc)
-    return shop_moment(run.run_date, run.planned_start or settings.dispatch_start_time, settings.timezone)
+    """When a planned run leaves, in UTC, by this shop's settings (domain/dispatch.py: departure_of)."""
+    return departure_of(run, usual_start=settings.dispatch_start_time, zone_name=settings.timezone,
+                        utc_hour=settings.dispatch_start_hour_utc)
 
 
 def plan_route(run: DeliveryRun, uow: UnitOfWork) -> tuple:

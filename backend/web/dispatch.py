@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import Role, require_role
+from ..domain.dispatch import departure_of
 from ..domain.errors import DomainError
 from ..domain.failed_delivery import DECISIONS
 from ..edge.command_schemas import FailedDeliveryDecisionV1, build_decision, worded
@@ -97,7 +98,11 @@ def _run_page(run_id: int, error: str = "", status: int = 200):
     actor = actor_for(current_user)
     run = visible_run(db.session, actor, run_id)
     view = run_view(db.session, run)
-    response = make_response(render_template("dispatch/run.html", run=view, error=error,
+    settings = bus().settings
+    # The departure its ETAs count from, by the same rule as the handler that set them.
+    leaves_at = departure_of(run, usual_start=settings.dispatch_start_time, zone_name=settings.timezone,
+                             utc_hour=settings.dispatch_start_hour_utc)
+    response = make_response(render_template("dispatch/run.html", run=view, error=error, leaves_at=leaves_at,
                                              is_driver=actor.role == Role.DRIVER), status)
     if error or session.get("_flashes"):  # one-off messages must not become the worker's offline copy
         response.headers["Cache-Control"] = "no-store"

@@ -138,7 +138,7 @@ def test_the_office_gives_a_run_its_own_start_on_the_shops_clock_and_the_run_pag
         eta = run.stops[0].eta
     assert (eta.hour, eta.minute >= 45) == (5, True)  # left 06:45 BST = 05:45 UTC
     page = client.get(f"/dispatch/runs/{run.id}").get_data(as_text=True)
-    assert re.search(r"leaves at\s*<span data-run-start>06:45</span>", page)
+    assert re.search(r'leaves at\s*<time data-run-start datetime="2027-07-01T05:45:00\+00:00">06:45</time>', page)
     refused = client.post("/dispatch/runs", data={"csrf_token": csrf_token_of(board), "driver_id":
                                                   world.user_ids["driver"], "run_date": "2027-07-01",
                                                   "shipment_ids": ids, "planned_start": "soon"})
