@@ -44,6 +44,16 @@ def _locale(raw: str | None) -> str:
     return name
 
 
+def _wall_time(name: str, raw: str | None, default: str) -> str:
+    """A shop-clock time setting ("08:00", 24-hour HH:MM), checked now like the time zone."""
+    value = (raw or default).strip()
+    hours, _, minutes = value.partition(":")
+    if not (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()
+            and int(hours) < 24 and int(minutes) < 60):
+        raise RuntimeError(f"{name} must be a time like 08:00 on the shop's clock, got {value!r}")
+    return value
+
+
 def _tax_rates(raw: str) -> dict[str, int]:
     """Parse 'GB:2000,DE:1900' into {'GB': 2000, 'DE': 1900} (basis points)."""
     rates: dict[str, int] = {}
@@ -165,7 +175,14 @@ def load_config(instance_path: str) -> dict:
         "PAYMENT_GATEWAY_TIMEOUT_SECONDS": _env_int("PAYMENT_GATEWAY_TIMEOUT_SECONDS", 10),
         "WAYBILL_DISPATCH_SPEED_KMH": _env_int("WAYBILL_DISPATCH_SPEED_KMH", 30),
         "WAYBILL_DISPATCH_SERVICE_MINUTES": _env_int("WAYBILL_DISPATCH_SERVICE_MINUTES", 5),
-        "WAYBILL_DISPATCH_START_HOUR_UTC": _env_int("WAYBILL_DISPATCH_START_HOUR_UTC", 8),
+        # When a planned run leaves, on the shop's clock (WAYBILL_TIMEZONE), unless the run has its own start:
+        # 08:00 in winter and in summer alike, whatever the UTC offset that day.
+        "WAYBILL_DISPATCH_START_TIME": _wall_time("WAYBILL_DISPATCH_START_TIME",
+                                                  os.environ.get("WAYBILL_DISPATCH_START_TIME"), "08:00"),
+        # The older setting, a UTC hour: still honoured when it is set and the shop-clock one is not.
+        "WAYBILL_DISPATCH_START_HOUR_UTC": (_env_int("WAYBILL_DISPATCH_START_HOUR_UTC", 8)
+                                            if os.environ.get("WAYBILL_DISPATCH_START_HOUR_UTC")
+                                            and not os.environ.get("WAYBILL_DISPATCH_START_TIME") else None),
         # After this many failed delivery attempts a parcel goes back to the sender by itself.
         "WAYBILL_MAX_DELIVERY_ATTEMPTS": _env_int("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3),
         # Web push (backend/adapters/push.py): the VAPID key pair and subject, the push services allowed and

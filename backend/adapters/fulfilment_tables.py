@@ -29,6 +29,8 @@ delivery_runs = sa.Table(
     sa.Column("driver_id", sa.ForeignKey("users.id"), nullable=False),
     sa.Column("warehouse_id", sa.ForeignKey("warehouse.id"), nullable=False),
     sa.Column("run_date", sa.Date, nullable=False),
+    # When the run leaves on the shop's clock (a wall time in WAYBILL_TIMEZONE); NULL: the shop's usual start.
+    sa.Column("planned_start", sa.Time),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),

@@ -24,6 +24,9 @@ class RunCreateSchema(Schema):
     run_date = fields.Date(required=True)
     shipment_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), required=True,
                                validate=validate.Length(1, 200))
+    planned_start = fields.Time(load_default=None, metadata={
+        "description": "When the run leaves, on the shop's clock (WAYBILL_TIMEZONE), like 07:30; left out: the "
+                       "run's start so far, else the shop's usual start (WAYBILL_DISPATCH_START_TIME)"})
 
 
 class MoveStopSchema(Schema):
@@ -79,6 +82,8 @@ class RunSchema(Schema):
     warehouse_code = Text()
     warehouse_name = Text()
     run_date = fields.Date()
+    planned_start = fields.Time(allow_none=True, metadata={
+        "description": "When the run leaves on the shop's clock; null: the shop's usual start"})
     status = Text()
     version = fields.Integer()
     created_at = fields.DateTime()
@@ -104,8 +109,8 @@ class Runs(MethodView):
     def post(self, data):
         """Put own-fleet shipments on a driver's run for a day (owner, manager); stops are ordered nearest
         first from the warehouse, addresses without coordinates last."""
-        run = bus().handle(commands.AssignToRun(data["driver_id"], data["run_date"], tuple(data["shipment_ids"])),
-                           current_actor())
+        run = bus().handle(commands.AssignToRun(data["driver_id"], data["run_date"], tuple(data["shipment_ids"]),
+                                                data["planned_start"]), current_actor())
         return _view(run), 201, {"Location": f"/api/v1/runs/{run.id}"}
 
     @blp.arguments(RunQuerySchema(), location="query")

@@ -10,6 +10,7 @@ from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
 from ..edge.fields import StockLevelSchema
+from ..edge.stock_schemas import StockCountV1, build_count
 from ..extensions import db
 from ..queries.catalogue import movements, stock_levels
 from .schemas import AdjustmentSchema, MovementPageSchema, MovementQuerySchema, StockQuerySchema
@@ -61,3 +62,15 @@ class StockAdjustments(MethodView):
     def post(self, data):
         """Receive, correct or announce stock in one warehouse (office, or floor staff in their warehouse)."""
         return bus().handle(commands.AdjustStock(**data), current_actor())
+
+
+@blp.route("/counts")
+class StockCounts(MethodView):
+    """Stock counts: what was counted on a shelf against the on-hand the counter saw."""
+
+    @blp.arguments(StockCountV1())
+    @blp.response(201, StockLevelSchema)
+    def post(self, data):
+        """Record a count as its difference from `expected_on_hand`; a warehouse with no stock level for the
+        product yet gets one (expected_on_hand 0). Refused with 409 if the on-hand moved since it was seen."""
+        return bus().handle(build_count(data), current_actor())

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 
 from .catalogue import distance_km
 from .errors import DomainError
 from .events import RecordsEvents, utcnow
+from .timefmt import shop_moment
 
 
 class RunStatus(str, Enum):
@@ -130,10 +131,12 @@ class DeliveryRun(RecordsEvents):
 
     aggregate_type = "delivery_run"
 
-    def __init__(self, *, driver_id: int, warehouse_id: int, run_date: date):
+    def __init__(self, *, driver_id: int, warehouse_id: int, run_date: date, planned_start: time | None = None):
         self.driver_id = driver_id
         self.warehouse_id = warehouse_id
         self.run_date = run_date
+        # When the run leaves, on the shop's clock; None: the shop's usual start (settings).
+        self.planned_start = planned_start
         self.status = RunStatus.PLANNED.value
         self.version = 1
         self.created_at = utcnow()
@@ -235,3 +238,11 @@ class DeliveryRun(RecordsEvents):
     def _event_facts(self) -> dict:
         # The driver, depot and day on every run event: the driver's phone pulls its own runs' events.
         return {"driver_id": self.driver_id, "warehouse_id": self.warehouse_id, "run_date": self.run_date.isoformat()}
+
+
+def departure_of(run: DeliveryRun, *, usual_start: time, zone_name: str, utc_hour: int | None = None) -> datetime:
+    """When a planned run leaves, in UTC: its own start, else the shop's usual start, each on the shop's clock
+    (so 08:00 stays 08:00 across a daylight-saving change); the older UTC-hour setting only where it is set."""
+    if run.planned_start is None and utc_hour is not None:
+        return datetime.combine(run.run_date, time(utc_hour), tzinfo=timezone.utc)
+    return shop_moment(run.run_date, run.planned_start or usual_start, zone_name)

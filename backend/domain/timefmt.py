@@ -24,7 +24,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, match_skeleton
 
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_LOCALE = "en_GB"
@@ -54,6 +54,13 @@ def locale_named(name: str) -> Locale:
         return Locale.parse(name.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError) as exc:
         raise ShopTimeError(f"{name!r} is not a known locale (such as en_GB)") from exc
+
+
+def shop_moment(day: dt.date, wall_time: dt.time, zone_name: str) -> datetime:
+    """The UTC moment the shop's clock reads `wall_time` on `day` (08:00 in London is 08:00 UTC in winter,
+    07:00 UTC in summer). A time the clock skips when it goes forward (01:30 on the spring change) reads as
+    the same span after the jump (02:30), by zoneinfo's rule for fold=0."""
+    return datetime.combine(day, wall_time, tzinfo=zone_named(zone_name)).astimezone(timezone.utc)
 
 
 def as_utc(moment: datetime | str) -> datetime:
@@ -102,6 +109,21 @@ class ShopClock:
         skeleton = "MMMEd" if day.year == self.today(now).year else "yMMMEd"
         return format_skeleton(skeleton, day, locale=self.locale)
 
+    def browser_words(self) -> dict:
+        """The CLDR patterns and names these formats use, for the phone (timefmt.js) to write the same text.
+
+        The browser's Intl carries its own CLDR, which differs from Babel's for some locales (en-AU writes
+        "Wed, 14 July" where Babel writes "Wed 14 Jul"; en-IN "pm" where Babel writes "PM"), so the phone
+        takes only the numbers from Intl and these patterns and names from here."""
+        locale = self.locale
+        return {"time": locale.time_formats["short"].pattern,
+                "date": _skeleton_pattern(locale, "MMMEd"), "date_year": _skeleton_pattern(locale, "yMMMEd"),
+                "months": [locale.months["format"]["abbreviated"][m] for m in range(1, 13)],
+                "months_wide": [locale.months["format"]["wide"][m] for m in range(1, 13)],
+                "weekdays": [locale.days["format"]["abbreviated"][d] for d in range(7)],  # Monday first
+                "weekdays_wide": [locale.days["format"]["wide"][d] for d in range(7)],
+                "periods": [locale.day_periods["format"]["abbreviated"][p] for p in ("am", "pm")]}
+
     def date_time(self, moment: datetime | str, now: datetime | None = None) -> str:
         return f"{self.date(moment, now)}, {self.time(moment)}"
 
@@ -117,3 +139,8 @@ class ShopClock:
             day = self.local(day).date()
         return format_date(day, "cccc", locale=self.locale)  # standalone, as Intl's {weekday: "long"}
 
+
+def _skeleton_pattern(locale: Locale, skeleton: str) -> str:
+    """The pattern format_skeleton uses for `skeleton` in `locale` (the closest one when it has no exact one)."""
+    found = skeleton if skeleton in locale.datetime_skeletons else match_skeleton(skeleton, locale.datetime_skeletons)
+    return locale.datetime_skeletons[found or skeleton].pattern

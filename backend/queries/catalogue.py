@@ -80,12 +80,25 @@ def stock_rows(session, warehouse_ids, search: str = "") -> list[dict]:
              .where(levels.c.warehouse_id.in_(sorted(warehouse_ids)))
              .order_by(levels.c.warehouse_id, bins.c.code.is_(None), bins.c.code, products.c.sku))
     if search.strip():
-        # LIKE's own wildcards in what was typed are matched literally.
-        pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(sa.func.lower(products.c.sku).like(pattern, escape="\\"),
-                                   sa.func.lower(products.c.name).like(pattern, escape="\\"),
-                                   products.c.barcode == search.strip()))
+        query = query.where(_matches(search))
     return [{**row._asdict(), "available": row.on_hand - row.reserved} for row in session.execute(query)]
+
+
+def _matches(search: str):
+    """Products whose SKU or name contains `search` in any case, or whose barcode it is."""
+    # LIKE's own wildcards in what was typed are matched literally.
+    pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(sa.func.lower(products.c.sku).like(pattern, escape="\\"),
+                  sa.func.lower(products.c.name).like(pattern, escape="\\"),
+                  products.c.barcode == search.strip())
+
+
+def products_found(session, search: str) -> list[dict]:
+    """Active products a search finds (SKU, name or barcode), by SKU: a counter can count in a product the
+    warehouse holds no stock level for yet."""
+    query = (sa.select(products.c.id.label("product_id"), products.c.sku, products.c.name)
+             .where(products.c.active.is_(True), _matches(search)).order_by(products.c.sku).limit(50))
+    return [row._asdict() for row in session.execute(query)]
 
 
 def product(session, product_id: int) -> Product | None:

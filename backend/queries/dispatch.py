@@ -103,7 +103,7 @@ def run_view(session, run: DeliveryRun) -> dict:
         })
     return {"id": run.id, "driver_id": run.driver_id, "driver_name": driver.name if driver else "",
             "warehouse_id": run.warehouse_id, "warehouse_code": warehouse.code, "warehouse_name": warehouse.name,
-            "run_date": run.run_date, "status": run.status, "version": run.version, "created_at": run.created_at,
+            "run_date": run.run_date, "planned_start": run.planned_start, "status": run.status, "version": run.version, "created_at": run.created_at,
             "stops": views, "cod_total_minor": sum(s.cod_due_minor for s in stops if s.status == "pending")}
 
 

@@ -27,12 +27,17 @@ class RunPlace:
 
 @dataclass(frozen=True)
 class UndoOffer:
-    """The order's last decision may be undone until `until` by posting `version` back."""
+    """The order's last decision may be undone until `until` by posting `version` back.
+
+    `seconds` is what is left of the window by the server's clock (the page counts it down, never trusting the
+    phone's own clock); `number` and `ended` ("cancelled") word the message once the window is over."""
 
     decision: str
     version: int
     until: datetime
     seconds: int
+    number: str = ""
+    ended: str = ""
 
 
 def warehouse_names(session, order: Order) -> dict[int, str]:
@@ -65,4 +70,6 @@ def undo_offer(session, order: Order, *, user_id: int | None, is_office: bool, n
     until = undo_deadline(change, window_seconds)
     if now >= until:
         return None
-    return UndoOffer(change.data["undo"]["decision"], order.version, until, int((until - now).total_seconds()))
+    # Whole seconds, rounded down: the button goes a moment before the server would refuse, never after.
+    return UndoOffer(change.data["undo"]["decision"], order.version, until, int((until - now).total_seconds()),
+                     order.number, order.status.replace("_", " "))

@@ -1,11 +1,11 @@
 """Dispatch handlers: build a driver's run, order its stops, let the driver reorder and start it."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 
 from ..domain import commands
 from ..domain.access import Actor, Role, require_role
-from ..domain.dispatch import (DeliveryRun, DispatchError, Point, RunStatus, RunStop, estimate_etas,
+from ..domain.dispatch import (DeliveryRun, DispatchError, Point, RunStatus, RunStop, departure_of, estimate_etas,
                                nearest_neighbour)
 from ..domain.errors import Forbidden, NotFound
 from ..domain.events import utcnow
@@ -43,15 +43,14 @@ def _cod_due(order) -> int:
 
 
 def refresh_etas(run: DeliveryRun, uow: UnitOfWork, settings: Settings, *, now: datetime | None = None) -> None:
-    """Estimate the arrival at each pending stop: from the warehouse at the day's start hour for a planned
+    """Estimate the arrival at each pending stop: from the warehouse at the run's planned start for a planned
     run (or now, if that has passed), from the last finished stop now for a run that is out."""
     now = now or utcnow()
     warehouse = uow.catalogue.warehouse(run.warehouse_id)
     orders = uow.shipping.orders_by_id([s.order_id for s in run.stops])
     origin = (warehouse.latitude, warehouse.longitude)
     if run.status == RunStatus.PLANNED.value:
-        start = datetime.combine(run.run_date, time(settings.dispatch_start_hour_utc), tzinfo=timezone.utc)
-        start = max(start, now) if run.run_date <= now.date() else start
+        start = max(planned_departure(run, settings), now)
     else:
         start = now
         for stop in run.ordered_stops:
@@ -64,6 +63,12 @@ def refresh_etas(run: DeliveryRun, uow: UnitOfWork, settings: Settings, *, now: 
                          speed_kmh=settings.dispatch_speed_kmh, service_minutes=settings.dispatch_service_minutes)
     for stop, eta in zip(pending, etas):
         stop.eta = eta
+
+
+def planned_departure(run: DeliveryRun, settings: Settings) -> datetime:
+    """When a planned run leaves, in UTC, by this shop's settings (domain/dispatch.py: departure_of)."""
+    return departure_of(run, usual_start=settings.dispatch_start_time, zone_name=settings.timezone,
+                        utc_hour=settings.dispatch_start_hour_utc)
 
 
 def plan_route(run: DeliveryRun, uow: UnitOfWork) -> tuple:
@@ -108,6 +113,8 @@ def assign_to_run(cmd: commands.AssignToRun, actor: Actor, uow: UnitOfWork, sett
         run = DeliveryRun(driver_id=cmd.driver_id, warehouse_id=warehouse_id, run_date=cmd.run_date)
         uow.shipping.add(run)
     uow.track(run)
+    if cmd.planned_start is not None:
+        run.planned_start = cmd.planned_start
     orders = uow.shipping.orders_by_id([s.order_id for s in found.values()])
     for sid in ids:
         shipment = found[sid]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
 from ..domain.payments import RiskPolicy
 from ..domain.pricing import ShippingPolicy, TaxPolicy
@@ -18,11 +19,15 @@ class Settings:
     risk: RiskPolicy
     allocation_strategy: str
     split_min_line_minor: int
-    # Shipping & dispatch: carriers by code (adapters), average van speed, minutes per stop, start hour.
+    # Shipping & dispatch: carriers by code (adapters), average van speed, minutes per stop, and when a planned
+    # run leaves unless it has its own start: a time on the shop's clock in the shop's zone (right across
+    # daylight-saving changes), or, only where the older setting is configured, an hour in UTC.
     carriers: dict = field(default_factory=dict, compare=False, hash=False)
     dispatch_speed_kmh: float = 30.0
     dispatch_service_minutes: float = 5.0
-    dispatch_start_hour_utc: int = 8
+    dispatch_start_time: time = time(8, 0)
+    dispatch_start_hour_utc: int | None = None
+    timezone: str = "Europe/London"
     # Failed delivery attempts after which a parcel goes back to the sender by itself.
     max_delivery_attempts: int = 3
     # Packing: dimensional weight = L x W x H (cm3) / this divisor (kg); mm3 / divisor is grams.
@@ -60,7 +65,10 @@ class Settings:
             carriers=dict(carriers or {}),
             dispatch_speed_kmh=float(config.get("WAYBILL_DISPATCH_SPEED_KMH", 30)),
             dispatch_service_minutes=float(config.get("WAYBILL_DISPATCH_SERVICE_MINUTES", 5)),
-            dispatch_start_hour_utc=int(config.get("WAYBILL_DISPATCH_START_HOUR_UTC", 8)),
+            dispatch_start_time=time.fromisoformat(config.get("WAYBILL_DISPATCH_START_TIME") or "08:00"),
+            dispatch_start_hour_utc=(None if config.get("WAYBILL_DISPATCH_START_HOUR_UTC") is None
+                                     else int(config["WAYBILL_DISPATCH_START_HOUR_UTC"])),
+            timezone=config.get("WAYBILL_TIMEZONE") or "Europe/London",
             dim_weight_divisor=int(config.get("WAYBILL_DIM_WEIGHT_DIVISOR", 5000)),
             undo_seconds=int(config.get("WAYBILL_UNDO_SECONDS", 30)),
             max_delivery_attempts=int(config.get("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3)),

@@ -11,12 +11,16 @@ from ..domain.stock import MovementReason
 from ..edge.fields import ID_RANGE
 from ..edge.text import Text
 from .picking_commands import PICKING_COMMAND_TYPES
+from ..edge.stock_schemas import StockCountV1, build_count
 from ..edge.command_schemas import (DeliveryConfirmV1, DeliveryFailV1, RunReorderV1, RunSettleV1, build_confirm,
                                     build_fail, build_reorder, build_settle)
 
 
 class StockAdjustV1(Schema):
-    """Floor staff record a counted difference or a delivery on the shelf (a fact, as a delta)."""
+    """Floor staff record a correction or a delivery on the shelf (a fact, as a delta).
+
+    Phones with older code also sent their counts as this, with `expected_on_hand`; they are still accepted as
+    before. Newer phones send a count as `stock.count` v1 (backend/edge/stock_schemas.py)."""
 
     warehouse_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     product_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
@@ -33,6 +37,7 @@ COMMAND_TYPES = {
     ("stock.adjust", 1): (StockAdjustV1(), lambda p: commands.AdjustStock(
         p["warehouse_id"], p["product_id"], p["reason"], on_hand_delta=p["on_hand_delta"], note=p["note"],
         expected_on_hand=p["expected_on_hand"])),
+    ("stock.count", 1): (StockCountV1(), build_count),
     # the driver (one schema per command, shared with the pages and the API: backend/edge/command_schemas.py)
     ("delivery.confirm", 1): (DeliveryConfirmV1(), build_confirm),
     ("delivery.fail", 1): (DeliveryFailV1(), build_fail),

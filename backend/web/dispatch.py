@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import Role, require_role
+from ..domain.dispatch import departure_of
 from ..domain.errors import DomainError
 from ..domain.failed_delivery import DECISIONS
 from ..edge.command_schemas import FailedDeliveryDecisionV1, build_decision, worded
@@ -33,6 +34,7 @@ class BuildRunForm(Schema):
                                                           "invalid": "Enter a date like 2026-11-29."})
     shipment_ids = fields.List(fields.Integer(validate=validate.Range(1, 2**31 - 1)), required=True,
                                validate=validate.Length(1, 200, error="Tick at least one shipment."))
+    planned_start = fields.Time(load_default=None, error_messages={"invalid": "Enter a time like 07:30."})
 
 
 class MoveForm(Schema):
@@ -73,7 +75,7 @@ def index():
 def build():
     """Put the ticked shipments on the driver's run for the day (nearest first)."""
     posted = {"driver_id": request.form.get("driver_id"), "run_date": request.form.get("run_date"),
-              "shipment_ids": request.form.getlist("shipment_ids")}
+              "shipment_ids": request.form.getlist("shipment_ids"), "planned_start": request.form.get("planned_start")}
     posted = {k: v for k, v in posted.items() if v not in (None, "")}
     try:
         form = BuildRunForm().load(posted)
@@ -81,8 +83,8 @@ def build():
         return _board(_today(), [m for msgs in exc.messages.values() for m in
                                  (msgs if isinstance(msgs, list) else [str(msgs)])], 422)
     try:
-        run = bus().handle(commands.AssignToRun(form["driver_id"], form["run_date"], tuple(form["shipment_ids"])),
-                           actor_for(current_user))
+        run = bus().handle(commands.AssignToRun(form["driver_id"], form["run_date"], tuple(form["shipment_ids"]),
+                                                form["planned_start"]), actor_for(current_user))
     except DomainError as exc:
         return _board(form["run_date"], [exc.message], exc.status)
     unlocated = [s for s in run_view(db.session, run)["stops"] if not s["located"]]
@@ -96,7 +98,11 @@ def _run_page(run_id: int, error: str = "", status: int = 200):
     actor = actor_for(current_user)
     run = visible_run(db.session, actor, run_id)
     view = run_view(db.session, run)
-    response = make_response(render_template("dispatch/run.html", run=view, error=error,
+    settings = bus().settings
+    # The departure its ETAs count from, by the same rule as the handler that set them.
+    leaves_at = departure_of(run, usual_start=settings.dispatch_start_time, zone_name=settings.timezone,
+                             utc_hour=settings.dispatch_start_hour_utc)
+    response = make_response(render_template("dispatch/run.html", run=view, error=error, leaves_at=leaves_at,
                                              is_driver=actor.role == Role.DRIVER), status)
     if error or session.get("_flashes"):  # one-off messages must not become the worker's offline copy
         response.headers["Cache-Control"] = "no-store"

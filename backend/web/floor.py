@@ -1,4 +1,6 @@
 """Floor staff's stock page: one row per product with its levels, a count form and a change form, and a search.
+A product a warehouse has no stock level for yet (found by a search, or stocked in another warehouse) can be
+counted in there: the count creates the level.
 
 A count is the total on the shelf; the change is worked out from the on-hand the row showed and sent with it
 (`expected_on_hand`), so the server refuses it if stock moved since instead of applying a stale difference.
@@ -20,7 +22,7 @@ from ..domain.errors import DomainError
 from ..domain.stock import MovementReason
 from ..extensions import db
 from ..identity import actor_for
-from ..queries.catalogue import list_warehouses, stock_rows
+from ..queries.catalogue import list_warehouses, products_found, stock_rows
 
 bp = Blueprint("floor", __name__)
 
@@ -55,15 +57,27 @@ class TotalCountForm(Schema):
                              error_messages={"invalid": "Enter how many you counted, like 10."})
 
 
-def _by_product(rows: list[dict], warehouses) -> list[dict]:
-    """One entry per product (in the order the levels came: walking order), with its level per warehouse."""
+def _by_product(rows: list[dict], warehouses, found: list[dict] = ()) -> list[dict]:
+    """One entry per product (in the order the levels came: walking order), with its level per warehouse.
+
+    A warehouse with no stock level for the product yet gets an empty one (`new`), so the product can be
+    counted in there (the count creates the level); `found` (a search's products) adds the products none of
+    the warehouses stocks yet, after the others.
+    """
     code = {w.id: w.code for w in warehouses}
     products: dict[int, dict] = {}
     for row in rows:
         entry = products.setdefault(row["product_id"], {"product_id": row["product_id"], "sku": row["sku"],
                                                         "name": row["name"], "levels": [], "available": 0})
-        entry["levels"].append({**row, "warehouse_code": code[row["warehouse_id"]]})
+        entry["levels"].append({**row, "warehouse_code": code[row["warehouse_id"]], "new": False})
         entry["available"] += row["available"]
+    for product in found:
+        products.setdefault(product["product_id"], {**product, "levels": [], "available": 0})
+    for entry in products.values():
+        stocked = {level["warehouse_id"] for level in entry["levels"]}
+        entry["levels"] += [{"warehouse_id": w.id, "product_id": entry["product_id"], "on_hand": 0, "reserved": 0,
+                             "available": 0, "version": "", "bin": None, "warehouse_code": w.code, "new": True}
+                            for w in warehouses if w.id not in stocked]
     return list(products.values())
 
 
@@ -73,7 +87,8 @@ def _page(errors: dict | None = None, submitted: dict | None = None, status: int
     require_role(actor, Role.FLOOR, Role.OWNER, Role.MANAGER)
     warehouses = list_warehouses(db.session, None if actor.is_office else actor.warehouse_ids)
     search = request.args.get("q", "")[:100]
-    products = _by_product(stock_rows(db.session, [w.id for w in warehouses], search), warehouses)
+    products = _by_product(stock_rows(db.session, [w.id for w in warehouses], search), warehouses,
+                           products_found(db.session, search) if search.strip() else ())
     template = "floor/_levels.html" if request.headers.get("HX-Request") else "floor/stock.html"
     return render_template(template, products=products, warehouses=warehouses, search=search, reasons=REASONS,
                            errors=errors or {}, submitted=submitted or {},

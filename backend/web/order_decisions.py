@@ -47,6 +47,7 @@ class UndoForm(Schema):
     """The undo of the order's last decision: the version that decision left the order at."""
 
     version = fields.Integer(required=True, strict=False, validate=validate.Range(1, 2**31 - 1))
+    back = fields.String(load_default="", validate=validate.OneOf(["", "dashboard"]))
     csrf_token = fields.String(load_default="")
 
 
@@ -114,7 +115,8 @@ def decide(order_id: int):
 @bp.post("/<id:order_id>/undo")
 @login_required
 def undo(order_id: int):
-    """Take back the order's last cancel or reject; too late, twice or with the stock gone: a 409 that says so."""
+    """Take back the order's last cancel or reject (from the order page or the dashboard); too late, twice or
+    with the stock gone: a 409 that says so on the order page, or the dashboard's message."""
     order = _order(order_id)
     try:
         form = UndoForm().load(request.form.to_dict())
@@ -125,8 +127,10 @@ def undo(order_id: int):
     except DomainError as exc:
         if exc.status == 404:
             raise
+        if form["back"] == "dashboard":
+            return _back(order_id, "dashboard", error=exc.message)
         return render_order(_order(order_id), error=exc.message, status=exc.status)
-    return _back(order_id, "", done=words.undone(after, warehouse_names(db.session, after),
+    return _back(order_id, form["back"], done=words.undone(after, warehouse_names(db.session, after),
                                                  for_customer=not actor_for(current_user).is_office))
 
 

@@ -57,4 +57,5 @@ def init_time_filters(app: Flask) -> None:
                      ("when", when), ("weekday", weekday)):
         app.jinja_env.filters[name] = fn
     clock = ShopClock(app.config["WAYBILL_TIMEZONE"], app.config["WAYBILL_LOCALE"])
-    app.jinja_env.globals.update(shop_time_zone=clock.zone_name, shop_locale_tag=clock.language_tag)
+    app.jinja_env.globals.update(shop_time_zone=clock.zone_name, shop_locale_tag=clock.language_tag,
+                                 shop_time_words=clock.browser_words())

@@ -70,8 +70,11 @@ def on_hand(live_server, sku: str, warehouse: str = "LON") -> int:
             stock_levels.c.product_id == shop.products[sku])).scalar_one()
 
 
-def sync_commands(live_server) -> list[tuple[str, dict]]:
-    """(status, payload) of every command the server replayed, in the order it stored them."""
+def sync_commands(live_server, with_type: bool = False) -> list[tuple]:
+    """(status, payload) of every command the server replayed, in the order it stored them; with `with_type`,
+    (status, (type, version), payload)."""
     with live_server.app.app_context():
-        return [(c.status, c.payload) for c in
-                db.session.execute(sa.select(SyncCommand).order_by(SyncCommand.id)).scalars()]
+        stored = db.session.execute(sa.select(SyncCommand).order_by(SyncCommand.id)).scalars()
+        if with_type:
+            return [(c.status, (c.type, c.version), c.payload) for c in stored]
+        return [(c.status, c.payload) for c in stored]

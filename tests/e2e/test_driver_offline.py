@@ -199,7 +199,7 @@ def test_the_days_cash_counted_offline_is_settled_when_the_phone_is_back_online(
     page.get_by_label("Cash counted (GBP)").fill(f"{expected // 100}.{expected % 100:02d}")
     page.get_by_role("button", name="Hand in cash").tap()
     expect(page.locator("[data-row-status]")).to_have_text(
-        f"Saved on this phone: {expected // 100}.{expected % 100:02d} counted.")
+        f"Saved on this phone: £{expected // 100}.{expected % 100:02d} counted.")
     page.context.set_offline(False)
     expect(page.get_by_role("status")).to_contain_text("exactly right", timeout=30_000)
     with server.app.app_context():

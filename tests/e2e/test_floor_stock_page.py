@@ -60,9 +60,11 @@ def test_the_stock_page_lists_products_by_sku_when_no_bins_are_set(floor_client)
 
 def test_every_count_form_is_marked_for_the_offline_module_and_carries_a_csrf_token(floor_client):
     html = floor_client.get("/floor/stock").get_data(as_text=True)
-    forms = re.findall(r"<form[^>]*data-offline=\"stock.adjust\"[^>]*>.*?</form>", html, re.S)
-    assert len(forms) == 4  # per product: the count and the other change
-    assert all('name="csrf_token"' in form for form in forms)
+    forms = re.findall(r"<form[^>]*data-offline=\"(stock\.adjust|stock\.count)\"[^>]*>.*?</form>", html, re.S)
+    # per product: the count (a stock.count) and the other change (a stock.adjust)
+    assert sorted(kind for kind in forms) == ["stock.adjust", "stock.adjust", "stock.count", "stock.count"]
+    whole = re.findall(r"<form[^>]*data-offline=\"stock\.(?:adjust|count)\"[^>]*>.*?</form>", html, re.S)
+    assert len(whole) == 4 and all('name="csrf_token"' in form for form in whole)
 
 
 def test_a_count_posted_without_javascript_changes_stock_through_the_ledger(app, floor_client, world):
@@ -175,6 +177,27 @@ def test_a_total_count_without_javascript_records_the_difference_as_a_count(app,
     assert (last.reason, last.on_hand_delta) == ("count", -2)
     page = floor_client.get("/floor/stock").get_data(as_text=True)
     assert f"was {before}, counted {before - 2}: -2" in page
+
+
+def test_a_search_finds_a_product_the_warehouse_has_no_level_for_and_a_count_adds_it(app, floor_client, world):
+    assert "data-sku=\"TEE\"" not in floor_client.get("/floor/stock").get_data(as_text=True)  # MAN stocks it
+    html = floor_client.get("/floor/stock?q=TEE").get_data(as_text=True)
+    assert re.findall(r'data-sku="([A-Z]+)"', html) == ["TEE"]
+    assert "Not stocked here yet" in html and f'name="on_hand_{world.shop.warehouses["LON"]}" value="0"' in html
+    response = _count_total(floor_client, world, 3, 0, sku="TEE")
+    assert response.status_code == 302
+    assert _on_hand(app, world, "TEE") == 3
+    assert "data-sku=\"TEE\"" in floor_client.get("/floor/stock").get_data(as_text=True)
+
+
+def test_the_office_can_count_a_product_into_a_warehouse_that_does_not_stock_it_yet(app, client, world):
+    sign_in(client, world.emails["manager"])
+    html = client.get("/floor/stock").get_data(as_text=True)
+    lamp_row = html[html.index(f'id="stock-{world.shop.products["LAMP"]}"'):]
+    lamp_row = lamp_row[:lamp_row.index("</li>")]
+    assert "MAN warehouse" in lamp_row and "Not stocked here yet" in lamp_row  # LAMP is in London only
+    assert _count_total(client, world, 2, 0, sku="LAMP", warehouse="MAN").status_code == 302
+    assert _on_hand(app, world, "LAMP", "MAN") == 2
 
 
 def test_a_count_from_an_on_hand_that_changed_meanwhile_is_refused_not_applied(app, floor_client, world):

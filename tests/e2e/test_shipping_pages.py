@@ -120,3 +120,26 @@ def test_the_driver_sees_their_run_with_offline_reorder_forms_and_not_the_board(
     page = client.get(f"/dispatch/runs/{runs[0]['id']}").get_data(as_text=True)
     assert 'data-offline="run.reorder"' in page and "Collect cash:" in page
     assert re.search(r"js/dispatch\.[0-9a-f]+\.js", page)  # by its hashed name
+
+
+def test_the_office_gives_a_run_its_own_start_on_the_shops_clock_and_the_run_page_says_it(client, world, app):
+    sign_in(client, world.emails["manager"])
+    assert _ship_on_page(client, _packed(world, address=NEAR)).status_code == 302
+    board = client.get("/dispatch").get_data(as_text=True)
+    assert 'name="planned_start"' in board and "Leaves at (shop time, optional)" in board
+    ids = re.findall(r'name="shipment_ids" value="(\d+)"', board)
+    built = client.post("/dispatch/runs", data={"csrf_token": csrf_token_of(board), "driver_id":
+                                                world.user_ids["driver"], "run_date": "2027-07-01",
+                                                "shipment_ids": ids, "planned_start": "06:45"})
+    assert built.status_code == 302
+    with app.app_context():
+        run = stored_all(DeliveryRun)[0]
+        assert run.planned_start.strftime("%H:%M") == "06:45"
+        eta = run.stops[0].eta
+    assert (eta.hour, eta.minute >= 45) == (5, True)  # left 06:45 BST = 05:45 UTC
+    page = client.get(f"/dispatch/runs/{run.id}").get_data(as_text=True)
+    assert re.search(r'leaves at\s*<time data-run-start datetime="2027-07-01T05:45:00\+00:00">06:45</time>', page)
+    refused = client.post("/dispatch/runs", data={"csrf_token": csrf_token_of(board), "driver_id":
+                                                  world.user_ids["driver"], "run_date": "2027-07-01",
+                                                  "shipment_ids": ids, "planned_start": "soon"})
+    assert refused.status_code == 422 and "Enter a time like 07:30." in refused.get_data(as_text=True)

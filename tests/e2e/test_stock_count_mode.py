@@ -1,5 +1,5 @@
 """Count mode and search on /floor/stock in real Chromium on a 360 px phone: the counter types the total on
-the shelf, the row shows the worked-out change, and the same `stock.adjust` command (reason count, with the
+the shelf, the row shows the worked-out change, and the same `stock.count` v1 command (with the
 on-hand it was worked out from) is recorded online or queued offline; the server refuses a stale count."""
 from __future__ import annotations
 
@@ -52,9 +52,9 @@ def test_a_count_of_10_on_a_shelf_showing_12_records_minus_2_and_the_row_then_sh
     expect(stock_row(stock_page, "LAMP").locator("[data-on-hand]")).to_have_text("10")
     expect(stock_row(stock_page, "LAMP").locator("[data-row-status]")).to_have_text("Recorded on the server.")
     assert on_hand(live_server, "LAMP") == 10
-    status, payload = sync_commands(live_server)[-1]
-    assert (status, payload["reason"], payload["on_hand_delta"], payload["expected_on_hand"]) == \
-        ("applied", "count", -2, 12)
+    status, kind, payload = sync_commands(live_server, with_type=True)[-1]
+    assert (status, kind, payload["on_hand_delta"], payload["expected_on_hand"]) == \
+        ("applied", ("stock.count", 1), -2, 12)
 
 
 def test_the_same_count_made_offline_is_queued_and_synced_and_the_row_then_shows_10(stock_page, live_server):
@@ -114,3 +114,17 @@ def test_typing_a_barcode_or_sku_into_the_search_finds_it_where_there_is_no_came
     expect(stock_page.locator("[data-stock-row]")).to_have_count(1)
     expect(stock_page).to_have_url(re.compile(r"/floor/stock$"))  # found in place, the page kept
     stock_page.screenshot(path=str(screenshot_dir / "stock-floor-360.png"), full_page=True)
+
+
+def test_a_product_lon_has_no_level_for_is_found_by_search_and_counted_in_from_the_phone(stock_page, live_server):
+    stock_page.get_by_label("Find a product (name, SKU or barcode)").fill("TEE")  # stocked in Manchester only
+    row = stock_row(stock_page, "TEE")
+    expect(row.locator("[data-not-stocked]")).to_have_text("Not stocked here yet: a count adds it")
+    row.get_by_label("Counted on the shelf").fill("3")
+    expect(row.locator("[data-count-preview]")).to_have_text("Was 0, counted 3: +3")
+    row.get_by_role("button", name="Record count").tap()
+    expect(row.locator("[data-row-status]")).to_have_text("Recorded on the server.")
+    expect(row.locator("[data-on-hand]")).to_have_text("3")
+    assert on_hand(live_server, "TEE") == 3
+    status, kind, payload = sync_commands(live_server, with_type=True)[-1]
+    assert (status, kind, payload["expected_on_hand"]) == ("applied", ("stock.count", 1), 0)

@@ -21,6 +21,8 @@ class AssignToRun:
     driver_id: int
     run_date: object  # datetime.date
     shipment_ids: tuple
+    # When the run leaves on the shop's clock (datetime.time); None keeps the run's start (or the shop's usual).
+    planned_start: object = None
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ export function signed(n) {
 
 function describe(command) {
   const p = command.payload || {};
-  if (command.type !== "stock.adjust") {
+  if (command.type !== "stock.adjust" && command.type !== "stock.count") {
     return `${command.label || command.type}, recorded on this phone ${formatWhen(command.occurred_at)}`;
   }
-  const what = `${signed(p.on_hand_delta)} (${REASON_WORDS[p.reason] || p.reason})`;
+  const reason = command.type === "stock.count" ? "count" : p.reason;
+  const what = `${signed(p.on_hand_delta)} (${REASON_WORDS[reason] || reason})`;
   const when = formatWhen(command.occurred_at);
   return `${command.label || command.type}: ${what}, recorded on this phone ${when}`;
 }
@@ -24,6 +25,7 @@ function describe(command) {
 // What to do next about a refused change, in the words of whoever made it (a counter, a picker, a driver).
 const NEXT_STEP = {
   "stock.adjust": "Check the shelf, then record the count again if it is still needed.",
+  "stock.count": "Check the shelf, then record the count again if it is still needed.",
   "pick.record": "Open the pick list to see where it stands, then pick again if it is still needed.",
   "pick.short": "Open the pick list to see where it stands.",
   "pick_list.claim": "Open the pick queue and take another list.",

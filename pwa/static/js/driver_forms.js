@@ -5,6 +5,7 @@ import * as commandlog from "./commandlog.js";
 import { describe } from "./photos.js";
 import { setStatus, showFieldError } from "./page.js";
 import { cardOf, chosenPhotos, clearPhotos, signatureOf } from "./driver_evidence.js";
+import { formatMoney } from "./money.js";
 
 const CASH = /^\s*[£$€]?\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*$/;
 
@@ -14,9 +15,6 @@ function parseCash(text) {
   return Number(match[1]) * 100 + Number((match[2] || "0").padEnd(2, "0"));
 }
 
-function money(minor) {
-  return (minor / 100).toFixed(2);
-}
 
 function stopBase(card) {
   return { run_stop: { id: Number(card.dataset.stopId), version: Number(card.dataset.version) || null } };
@@ -95,7 +93,9 @@ function readSettle(form) {
   showFieldError(form.elements.counted, counted === null || !form.elements.counted.value.trim()
     ? "Enter the cash you are handing in, like 42.50." : "");
   if (counted === null || !form.elements.counted.value.trim()) { form.elements.counted.focus(); return null; }
-  const runId = Number(form.closest("[data-settle]").dataset.runId);
+  const settle = form.closest("[data-settle]");
+  const runId = Number(settle.dataset.runId);
+  const money = (minor) => formatMoney(minor, settle.dataset.currency || "GBP");
   return {
     command: { type: "run.settle", v: 1, base: {}, payload: { run_id: runId, counted_minor: counted,
                note: form.elements.note.value.trim().slice(0, 500) }, label: `Cash for run ${runId}: ${money(counted)}` },

@@ -2,7 +2,8 @@
  *
  * - the sync chip: "Synced" / "Offline – N waiting" / "Sending N" / "N needs attention", counted from
  *   IndexedDB, in words (colour only helps), announced politely;
- * - forms marked data-offline="stock.adjust" are written to the log instead of posted, and their row
+ * - forms marked data-offline="stock.adjust" (a change) or "stock.count" (count mode) are written to the log
+ *   instead of posted, and their row
  *   says "Saved on this phone" only once the write has completed, then "Waiting to send";
  * - when a row's commands have their outcome, the row is fetched again from the server (its truth);
  * - the sync page's list of what is waiting to be sent, and the "Needs attention" list (attention.js) of commands refused or flagged, each dismissed only by a person;
@@ -64,6 +65,10 @@ async function renderChip(counts) {
 }
 
 // -- rows of the stock page ------------------------------------------------------------------------
+// The stock commands this page writes: a change as `stock.adjust` v1, a count as `stock.count` v1 (a delta
+// from the on-hand the row showed, which the server requires). Older phones' counts were `stock.adjust` v1.
+const STOCK_COMMANDS = new Set(["stock.adjust", "stock.count"]);
+
 // One row per product (its levels in every warehouse shown), so a row is keyed by the product.
 function rowKey(payload) {
   return `${payload.product_id}`;
@@ -80,7 +85,7 @@ function setRowStatus(row, text) {
 
 function renderBadges(pending) {
   const byRow = new Map();
-  for (const command of pending.filter((c) => c.type === "stock.adjust")) {
+  for (const command of pending.filter((c) => STOCK_COMMANDS.has(c.type))) {
     const key = rowKey(command.payload);
     const entry = byRow.get(key) || { count: 0, delta: 0 };
     entry.count += 1;
@@ -156,7 +161,7 @@ async function renderOnce() {
   pendingKeys = now;
   if (before) {
     const answered = [...before].filter((key) => !now.has(key));
-    const refusedKeys = new Set(rejected.filter((c) => c.type === "stock.adjust").map((c) => rowKey(c.payload)));
+    const refusedKeys = new Set(rejected.filter((c) => STOCK_COMMANDS.has(c.type)).map((c) => rowKey(c.payload)));
     const outcomes = new Map(answered.map((key) => [key, refusedKeys.has(key)
       ? "Not recorded: see Needs attention." : "Recorded on the server."]));
     await refreshRows(answered, outcomes);
@@ -183,7 +188,8 @@ function showCountPreview(form) {
   preview.textContent = `Was ${was}, counted ${Number(raw)}: ${change ? signed(change) : "no change"}`;
 }
 
-/** Count mode: the total counted becomes a `count` change from the on-hand the row showed, sent with it. */
+/** Count mode: the total counted becomes a `stock.count` v1: the change from the on-hand the row showed, sent
+ * with it (a level the warehouse does not have yet shows 0, and the count creates it). */
 function readTotalCount(form) {
   const raw = form.elements.counted.value.trim();
   const was = shownOnHand(form);
@@ -202,10 +208,12 @@ function stockCommand(form, reason, change, note, expectedOnHand) {
   const productId = Number(form.elements.product_id.value);
   const level = row && row.querySelector(`[data-level][data-warehouse-id="${warehouseId}"]`);
   const version = Number(level && level.dataset.version) || null;
-  const payload = { warehouse_id: warehouseId, product_id: productId, reason, on_hand_delta: change, note };
-  if (expectedOnHand !== null) payload.expected_on_hand = expectedOnHand;
+  const counting = expectedOnHand !== null;
+  const payload = counting
+    ? { warehouse_id: warehouseId, product_id: productId, on_hand_delta: change, expected_on_hand: expectedOnHand, note }
+    : { warehouse_id: warehouseId, product_id: productId, reason, on_hand_delta: change, note };
   return {
-    type: "stock.adjust", v: 1,
+    type: counting ? "stock.count" : "stock.adjust", v: 1,
     base: { stock_level: { warehouse_id: warehouseId, product_id: productId, version } },
     payload,
     label: row && level ? `${row.dataset.sku} in ${level.dataset.warehouseCode}` : "",
@@ -228,7 +236,7 @@ function readCountForm(form) {
 
 async function onCountSubmit(event) {
   const form = event.target;
-  if (!(form instanceof HTMLFormElement) || form.dataset.offline !== "stock.adjust") return;
+  if (!(form instanceof HTMLFormElement) || !STOCK_COMMANDS.has(form.dataset.offline)) return;
   event.preventDefault();
   const command = readCountForm(form);
   if (!command) return;

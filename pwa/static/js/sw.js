@@ -37,6 +37,7 @@ const PRECACHE = [
   "/static/js/attention.js",
   "/static/js/page.js",
   "/static/js/timefmt.js",
+  "/static/js/money.js",
   "/static/js/commandlog.js",
   "/static/js/commandlog_db.js",
   "/static/js/commandlog_session.js",
