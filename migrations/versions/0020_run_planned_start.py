@@ -3,14 +3,14 @@
 delivery_run.planned_start: when the run leaves, a wall time in WAYBILL_TIMEZONE (NULL: the shop's usual
 start, WAYBILL_DISPATCH_START_TIME), so ETAs stay right across daylight-saving changes.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0020
+Revises: 0019
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0014'
-down_revision = '0013'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
