@@ -1,6 +1,7 @@
 """Reads of split fulfilment: an order's parts per warehouse, as the floor, the office and the customer see them."""
 from __future__ import annotations
 
+from ..adapters.delivery_repository import DeliveryRepository
 from ..adapters.mappings import reader
 from ..adapters.picking_repository import PickingRepository
 from ..adapters.shipping_repository import ShippingRepository
@@ -14,15 +15,21 @@ from .orders import work_queue
 PART_WORDS = {PartStatus.WAITING: "Waiting to be picked", PartStatus.PICKING: "Being picked",
               PartStatus.PICKED: "Picked, ready to pack", PartStatus.PACKED: "Packed, waiting for the carrier",
               PartStatus.SHIPPED: "Shipped", PartStatus.OUT_FOR_DELIVERY: "Out for delivery",
-              PartStatus.DELIVERED: "Delivered"}
+              PartStatus.DELIVERY_FAILED: "Missed at the door: the office decides what happens next",
+              PartStatus.AWAITING_REDELIVERY: "Missed, waiting for a later run",
+              PartStatus.AWAITING_COLLECTION: "Missed, held for the customer to collect",
+              PartStatus.DELIVERED: "Delivered",
+              PartStatus.RETURNED: "Returned to the warehouse, stock back on the shelf"}
 
 
 def parts_of_order(session, order: Order) -> list[FulfilmentPart]:
     """The order's parts, one per warehouse its units are allocated in (derived, never stored)."""
     read = reader(session)
     picking = PickingRepository(session, read)
+    shipments = ShippingRepository(session, read).shipments_of_order(order.id)
+    attempts = DeliveryRepository(session, read).failed_attempts_by_shipment(s.id for s in shipments)
     return fulfilment_parts(order, picking.lines_by_warehouse(order.id), picking.packed_warehouses(order.id),
-                            ShippingRepository(session, read).shipments_of_order(order.id))
+                            shipments, attempts)
 
 
 def parts_view(session, order: Order) -> dict:
