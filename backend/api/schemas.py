@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..domain.catalogue import Channel
+from ..domain.fulfilment import PartStatus
 from ..domain.orders import OrderStatus
 from ..domain.payments import AddressCheck, PaymentMethod
 from ..domain.stock import MovementReason
@@ -227,6 +228,38 @@ class OrderLineSchema(Schema):
     allocations = fields.List(fields.Nested(AllocationSchema))
 
 
+class PartWarehouseSchema(Schema):
+    id = fields.Integer()
+    code = Text()
+    name = Text()
+
+
+class PartLineSchema(Schema):
+    order_line_id = fields.Integer()
+    sku = Text()
+    name = Text()
+    quantity = fields.Integer(metadata={"description": "Units of the line this part carries"})
+
+
+class PartTrackingSchema(Schema):
+    carrier = Text(metadata={"description": "own_fleet for our own drivers, else the carrier's code"})
+    tracking_number = Text()
+
+
+class OrderPartSchema(Schema):
+    shipment_id = fields.Integer(allow_none=True, metadata={"description": "Null until the part ships"})
+    warehouse = fields.Nested(PartWarehouseSchema, allow_none=True,
+                              metadata={"description": "Where the part is fulfilled from"})
+    status = Text(metadata={"enum": [s.value for s in PartStatus],
+                            "description": "Where this part is: derived from its picks, parcel and shipment"})
+    units = fields.Integer()
+    picked = fields.Integer()
+    short = fields.Integer(metadata={"description": "Units found missing on this warehouse's shelf"})
+    lines = fields.List(fields.Nested(PartLineSchema))
+    tracking = fields.Nested(PartTrackingSchema, allow_none=True)
+    attempts = fields.Integer(metadata={"description": "Failed delivery attempts of this part's shipment"})
+
+
 class OrderSchema(Schema):
     id = fields.Integer()
     number = Text()
@@ -252,6 +285,10 @@ class OrderSchema(Schema):
     lines = fields.List(fields.Nested(OrderLineSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    parts = fields.List(fields.Nested(OrderPartSchema), metadata={
+        "description": "One part per warehouse the order is fulfilled from (two or more: it arrives as several "
+                       "parcels), each with its shipment, status and failed attempts. Given when one order is "
+                       "read (GET /orders/{order_id}); not in lists or in the answer to placing an order."})
 
 
 class OrderQuerySchema(Schema):
