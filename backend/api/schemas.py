@@ -4,12 +4,12 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..domain.catalogue import Channel
-from ..domain.fulfilment import PartStatus
 from ..domain.orders import OrderStatus
 from ..domain.payments import AddressCheck, PaymentMethod
 from ..domain.stock import MovementReason
 from ..edge.fields import ID_RANGE
 from ..edge.text import Email, Text
+from .part_schemas import OrderPartSchema
 
 
 SKU = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -226,38 +226,6 @@ class OrderLineSchema(Schema):
     tax_minor = fields.Integer()
     allocated_quantity = fields.Integer()
     allocations = fields.List(fields.Nested(AllocationSchema))
-
-
-class PartWarehouseSchema(Schema):
-    id = fields.Integer()
-    code = Text()
-    name = Text()
-
-
-class PartLineSchema(Schema):
-    order_line_id = fields.Integer()
-    sku = Text()
-    name = Text()
-    quantity = fields.Integer(metadata={"description": "Units of the line this part carries"})
-
-
-class PartTrackingSchema(Schema):
-    carrier = Text(metadata={"description": "own_fleet for our own drivers, else the carrier's code"})
-    tracking_number = Text()
-
-
-class OrderPartSchema(Schema):
-    shipment_id = fields.Integer(allow_none=True, metadata={"description": "Null until the part ships"})
-    warehouse = fields.Nested(PartWarehouseSchema, allow_none=True,
-                              metadata={"description": "Where the part is fulfilled from"})
-    status = Text(metadata={"enum": [s.value for s in PartStatus],
-                            "description": "Where this part is: derived from its picks, parcel and shipment"})
-    units = fields.Integer()
-    picked = fields.Integer()
-    short = fields.Integer(metadata={"description": "Units found missing on this warehouse's shelf"})
-    lines = fields.List(fields.Nested(PartLineSchema))
-    tracking = fields.Nested(PartTrackingSchema, allow_none=True)
-    attempts = fields.Integer(metadata={"description": "Failed delivery attempts of this part's shipment"})
 
 
 class OrderSchema(Schema):
