@@ -118,8 +118,7 @@ def render_order(order, *, error: str = "", status: int = 200):
         return render_template("orders/customer_show.html", order=order, actions=decisions_for(actor, order),
                                timeline=customer_timeline(db.session, order.id), tracking_url=tracking_url,
                                news=customer_news(db.session, order),
-                               outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
-                               fulfilment=parts_view(db.session, order)), status
+                               outcome=outcome, undo=undo, destructive=DESTRUCTIVE), status
     fulfilment = parts_view(db.session, order)
     warehouses = {row["warehouse"].id: row["warehouse"].name for row in fulfilment["parts"] if row["warehouse"]}
     return render_template("orders/show.html", order=order, actions=decisions_for(actor, order),
