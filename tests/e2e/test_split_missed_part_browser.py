@@ -117,6 +117,7 @@ def test_the_customer_sees_a_missed_parcel_of_a_split_order_and_the_order_ends_w
     customer.goto(f"/orders/{order_id}")
     expect(customer.get_by_role("heading", name="Returned to us")).to_be_visible()
     expect(customer.locator('[data-part="1"]')).to_contain_text("Part 1 of 2: Returned to us")
+    expect(customer.locator('[data-part="1"] [data-part-attempts]')).to_have_text("1 missed delivery.")
     expect(customer.locator('[data-part="2"]')).to_contain_text("Part 2 of 2: Delivered")
     assert customer.evaluate(NO_SIDEWAYS_SCROLL)
     customer.screenshot(path=str(screens / "split-one-returned-order-page-customer.png"), full_page=True)
