@@ -40,9 +40,10 @@ TRANSITIONS: dict[OrderStatus, frozenset] = {
     S.ALLOCATED: frozenset({S.PICKING, S.BACKORDERED, S.CANCELLED}),
     S.PICKING: frozenset({S.PACKED, S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),  # backordered: a short pick
     S.PACKED: frozenset({S.SHIPPED, S.CANCELLED}),
-    # A split order's status follows its parts (domain/fulfilment.py): with one parcel shipped by a carrier and
-    # another missed at the door, the order goes from shipped to delivery failed when the carrier's arrives.
-    S.SHIPPED: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_FAILED}),
+    # A split order's status follows its parts (domain/fulfilment.py): with one parcel shipped and another missed
+    # at the door (waiting again, or held), the order shows the missed one once the shipped one is on the van.
+    S.SHIPPED: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_FAILED, S.AWAITING_REDELIVERY,
+                          S.AWAITING_COLLECTION}),
     # The office may cancel an order already in the van (the customer called): the driver's phone may be
     # offline, so a hand-over can still arrive afterwards; it becomes an exception (sync_rules).
     S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.SHIPPED, S.CANCELLED, S.DELIVERY_FAILED}),

@@ -219,3 +219,19 @@ def test_offline_packing_of_a_split_part_goes_ahead_when_only_the_other_warehous
 def _line_id(app, order_id) -> int:
     with app.app_context():
         return SqlAlchemyUnitOfWork(db.session).orders.get(order_id).lines[0].id
+
+
+def test_a_missed_part_held_for_collection_ends_the_order_delivered_once_collected(app, shop, people, london_out):
+    order_id, london_shipment, london_stop = london_out
+    run(app, commands.RecordFailedAttempt(london_stop, "no_one_home"), people["dev"])
+    run(app, commands.DecideFailedDelivery(london_shipment, "hold"), people["max"])
+    assert _parts(app, order_id) == [("awaiting_collection", 1), ("waiting", 0)]
+    assert len(_events(app, order_id, "order.part_awaiting_collection")) == 1  # the customer hears of it
+    manchester = _pick_pack_ship(app, shop, order_id, "MAN", people["man"], people["max"])
+    _deliver(app, people, _out(app, people, manchester.id))
+    assert _status(app, order_id) == "awaiting_collection"  # the held parcel is all that is left
+    assert _events(app, order_id, "order.delivery_failed") == []  # no second "we missed you" on the way there
+    run(app, commands.DecideFailedDelivery(london_shipment, "collected"), people["max"])
+    assert _status(app, order_id) == "delivered"
+    with app.app_context():
+        assert_ledger_balanced(db.engine)
