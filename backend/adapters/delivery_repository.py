@@ -42,6 +42,15 @@ class DeliveryRepository:
             query = query.where(run_stops.c.id != besides)
         return self.session.execute(query).scalar_one()
 
+    def failed_attempts_by_shipment(self, shipment_ids) -> dict:
+        """Failed attempts (stops that ended failed, on any run) of each of these shipments: {id: count}."""
+        ids = list(shipment_ids)
+        if not ids:
+            return {}
+        query = (sa.select(run_stops.c.shipment_id, sa.func.count()).where(
+            run_stops.c.shipment_id.in_(ids), run_stops.c.status == "failed").group_by(run_stops.c.shipment_id))
+        return {shipment_id: count for shipment_id, count in self.session.execute(query)}
+
     # -- proofs and attempts ------------------------------------------------------------------------
     def proofs_of_stops(self, stop_ids) -> list[DeliveryProof]:
         """Every proof of these stops, oldest first."""

@@ -10,7 +10,7 @@ from ..domain.order_undo import StatusChange
 from ..domain.orders import Order
 from .data_mapper import DataMapper
 from .mappings import ORDER, ORDER_LINE
-from .records import AuditEvent
+from .records import AuditEvent, OutboxEvent
 from .precompiled import Precompiled, PrecompiledBySize, typed_bind
 from .tables import customers, order_lines, orders
 
@@ -111,6 +111,19 @@ class OrderRepository:
     def last_status_change(self, order_id: int) -> StatusChange | None:
         """The order's latest status change from its audit trail (what a decision kept for its undo)."""
         return last_status_change(self.session, order_id)
+
+    def announced_stops(self, order_id: int) -> set[int]:
+        """The stops whose customer was already told "arriving soon" for this order."""
+        rows = self.session.execute(sa.select(AuditEvent.data).where(
+            AuditEvent.order_id == order_id, AuditEvent.action == "order.arriving_soon"))
+        return {data.get("stop_id") for (data,) in rows if data}
+
+    def changes_since(self, order_id: int, version: int) -> list[tuple[str, dict]]:
+        """(event name, data) of what changed the order after `version`, oldest first."""
+        rows = self.session.execute(sa.select(OutboxEvent.name, OutboxEvent.payload).where(
+            OutboxEvent.aggregate_type == "order", OutboxEvent.aggregate_id == order_id,
+            OutboxEvent.aggregate_version > version).order_by(OutboxEvent.id))
+        return [(name, dict(payload or {})) for name, payload in rows]
 
 
 def last_status_change(session, order_id: int) -> StatusChange | None:

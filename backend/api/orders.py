@@ -17,6 +17,7 @@ from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
 from ..extensions import db
+from ..queries.fulfilment import parts_json
 from ..queries.orders import list_orders, order_for, order_history
 from ..queries.tracking import customer_timeline
 from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,
@@ -56,7 +57,9 @@ def _text(value):
     return None if value is None else str(value)
 
 
-_CUSTOMER_FIELDS = tuple(name for name in OrderSchema().fields if name not in OFFICE_ONLY_ORDER_FIELDS)
+# `parts` is read with one order only (GET /orders/<id>): it is not an attribute of the order.
+_ORDER_FIELDS = tuple(name for name in OrderSchema().fields if name != "parts")
+_CUSTOMER_FIELDS = tuple(name for name in _ORDER_FIELDS if name not in OFFICE_ONLY_ORDER_FIELDS)
 
 
 def as_seen_by(actor, order):
@@ -134,11 +137,12 @@ class OrderItem(MethodView):
 
     @blp.response(200, OrderSchema)
     def get(self, order_id):
-        """Read an order (customers only their own)."""
+        """Read an order (customers only their own), with its parts: one per warehouse it ships from."""
         actor = current_actor()
         order = order_for(db.session, order_id)
         ensure_visible(actor, order)
-        return as_seen_by(actor, order)
+        fields = {name: getattr(order, name) for name in _ORDER_FIELDS}
+        return {**as_seen_by(actor, fields), "parts": parts_json(db.session, order)}
 
 
 @blp.route("/<id:order_id>/history")

@@ -9,6 +9,7 @@ from ..domain.payments import AddressCheck, PaymentMethod
 from ..domain.stock import MovementReason
 from ..edge.fields import ID_RANGE
 from ..edge.text import Email, Text
+from .part_schemas import OrderPartSchema
 
 
 SKU = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -258,6 +259,10 @@ class OrderSchema(Schema):
     lines = fields.List(fields.Nested(OrderLineSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    parts = fields.List(fields.Nested(OrderPartSchema), metadata={
+        "description": "One part per warehouse the order is fulfilled from (two or more: it arrives as several "
+                       "parcels), each with its shipment, status and failed attempts. Given when one order is "
+                       "read (GET /orders/{order_id}); not in lists or in the answer to placing an order."})
 
 
 class OrderQuerySchema(Schema):

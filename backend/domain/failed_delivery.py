@@ -80,11 +80,13 @@ def limit_reached(failed_attempts: int, max_attempts: int) -> bool:
 RETURNED_TO_SENDER = "delivery.returned_to_sender"
 
 
-def returned_message(number: str, failed_attempts: int) -> str:
-    """What the office's exception says when a parcel went back by itself."""
-    return (f"{number} could not be delivered after {failed_attempts} attempts, so it goes back to the "
-            "warehouse: its stock is counted back on the shelf. Check that the driver hands the parcel in, and "
-            "contact the customer about a refund or a new order.")
+def returned_message(number: str, failed_attempts: int, *, part: bool = False) -> str:
+    """What the office's exception says when a parcel went back by itself (`part`: one parcel of a split order)."""
+    what = f"One parcel of {number}" if part else number
+    stock = "its units are" if part else "its stock is"
+    return (f"{what} could not be delivered after {failed_attempts} attempts, so it goes back to the "
+            f"warehouse: {stock} counted back on the shelf. Check that the driver hands the parcel in, and "
+            "contact the customer about a refund or a new order" + (" for that part." if part else "."))
 
 
 def staff_reason(reason: str) -> str:

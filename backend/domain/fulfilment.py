@@ -25,17 +25,32 @@ class PartStatus(str, Enum):
     PICKED = "picked"                      # every unit picked: ready to pack
     PACKED = "packed"
     SHIPPED = "shipped"
+    # After a failed attempt the part is behind one still in the van: the order shows the missed parcel.
+    DELIVERY_FAILED = "delivery_failed"
+    AWAITING_REDELIVERY = "awaiting_redelivery"
+    AWAITING_COLLECTION = "awaiting_collection"
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
+    RETURNED = "returned"                  # came back to its warehouse undelivered: ended, like delivered
 
 
 RANK = {status: i for i, status in enumerate(PartStatus)}
+RANK[PartStatus.RETURNED] = RANK[PartStatus.DELIVERED]  # both are the end of a part's road
+ENDED = frozenset({PartStatus.DELIVERED, PartStatus.RETURNED})
+MISSED = frozenset({PartStatus.DELIVERY_FAILED, PartStatus.AWAITING_REDELIVERY, PartStatus.AWAITING_COLLECTION})
 _FROM_SHIPMENT = {ShipmentStatus.OUT_FOR_DELIVERY.value: PartStatus.OUT_FOR_DELIVERY,
-                  ShipmentStatus.DELIVERED.value: PartStatus.DELIVERED}
+                  ShipmentStatus.DELIVERED.value: PartStatus.DELIVERED,
+                  ShipmentStatus.FAILED.value: PartStatus.DELIVERY_FAILED,
+                  ShipmentStatus.HELD_FOR_COLLECTION.value: PartStatus.AWAITING_COLLECTION,
+                  ShipmentStatus.RETURNED.value: PartStatus.RETURNED}
+# A shipment waiting for (or planned on) a run after a missed visit is going out again, not newly shipped.
+_WAITING_AGAIN = frozenset({ShipmentStatus.AWAITING_DISPATCH.value, ShipmentStatus.ASSIGNED.value})
 # Statuses of an order whose parts move it (before: intake and payment; after: ended).
 FULFILMENT = (OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PACKED, OrderStatus.SHIPPED,
-              OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED)
-_ON_THE_WAY = (OrderStatus.SHIPPED, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED)
+              OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERY_FAILED, OrderStatus.AWAITING_REDELIVERY,
+              OrderStatus.AWAITING_COLLECTION, OrderStatus.DELIVERED, OrderStatus.RETURNED)
+_ON_THE_WAY = (OrderStatus.SHIPPED, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERY_FAILED,
+               OrderStatus.AWAITING_REDELIVERY, OrderStatus.AWAITING_COLLECTION, OrderStatus.DELIVERED)
 
 
 class FulfilmentError(DomainError):
@@ -56,6 +71,7 @@ class FulfilmentPart:
     status: PartStatus = PartStatus.WAITING
     shipment: object | None = None
     units_by_line: dict = field(default_factory=dict)
+    attempts: int = 0  # failed delivery attempts of its shipment
 
     @property
     def shipped(self) -> bool:
@@ -68,13 +84,16 @@ class FulfilmentPart:
         return RANK[self.status] >= RANK[PartStatus.PACKED]
 
 
-def fulfilment_parts(order: Order, pick_lines_by_warehouse: dict, packed_warehouses, shipments) -> list:
+def fulfilment_parts(order: Order, pick_lines_by_warehouse: dict, packed_warehouses, shipments,
+                     attempts_by_shipment: dict | None = None) -> list:
     """The order's parts, by warehouse id.
 
     `pick_lines_by_warehouse`: warehouse_id -> the order's pick lines on that warehouse's lists;
     `packed_warehouses`: warehouses that closed a parcel of the order (None in it: a parcel closed before
-    orders were split, i.e. the whole order); `shipments`: the order's shipments, oldest first.
+    orders were split, i.e. the whole order); `shipments`: the order's shipments, oldest first;
+    `attempts_by_shipment`: shipment id -> failed delivery attempts (none given: none failed).
     """
+    attempts_by_shipment = attempts_by_shipment or {}
     allocated: dict = {}
     for line in order.lines:
         for allocation in line.allocations:
@@ -95,7 +114,8 @@ def fulfilment_parts(order: Order, pick_lines_by_warehouse: dict, packed_warehou
                               short=sum(line.short_quantity for line in lines),
                               shipment=shipment_of.get(warehouse_id), units_by_line=by_line)
         if part.shipment is not None:
-            part.status = _FROM_SHIPMENT.get(part.shipment.status, PartStatus.SHIPPED)
+            part.attempts = attempts_by_shipment.get(getattr(part.shipment, "id", None), 0)
+            part.status = _shipment_part_status(part.shipment.status, part.attempts)
         elif warehouse_id in packed_warehouses or whole_order_packed:
             part.status = PartStatus.PACKED
         elif order_fully_picked(lines, by_line):
@@ -106,19 +126,30 @@ def fulfilment_parts(order: Order, pick_lines_by_warehouse: dict, packed_warehou
     return parts
 
 
+def _shipment_part_status(shipment_status: str, attempts: int) -> PartStatus:
+    if attempts and shipment_status in _WAITING_AGAIN:
+        return PartStatus.AWAITING_REDELIVERY
+    return _FROM_SHIPMENT.get(shipment_status, PartStatus.SHIPPED)
+
+
 def part_in(parts, warehouse_id: int) -> FulfilmentPart | None:
     """The part of a warehouse, if the order has one there."""
     return next((p for p in parts if p.warehouse_id == warehouse_id), None)
 
 
 def status_for_parts(parts) -> OrderStatus | None:
-    """The order's status its parts add up to: as far as its least advanced part (None: no part)."""
+    """The order's status its parts add up to: where its least advanced part is (None: no part).
+
+    A missed parcel counts as behind one still in the van, so the order shows it; once every part has
+    ended, the order is delivered if any part was, else returned.
+    """
     if not parts:
         return None
-    lowest = min(RANK[p.status] for p in parts)
-    for status in (OrderStatus.DELIVERED, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.SHIPPED, OrderStatus.PACKED):
-        if lowest >= RANK[PartStatus(status.value)]:
-            return status
+    lowest = min(parts, key=lambda p: RANK[p.status]).status
+    if lowest in ENDED:
+        return OrderStatus.DELIVERED if any(p.status == PartStatus.DELIVERED for p in parts) else OrderStatus.RETURNED
+    if RANK[lowest] >= RANK[PartStatus.PACKED]:
+        return OrderStatus(lowest.value)
     if any(p.status != PartStatus.WAITING for p in parts):
         return OrderStatus.PICKING
     return OrderStatus.ALLOCATED
@@ -169,6 +200,13 @@ def describe_parts(parts) -> str:
     if len(parts) < 2:
         return ""
     total = len(parts)
+    delivered = sum(1 for p in parts if p.status == PartStatus.DELIVERED)
+    returned = sum(1 for p in parts if p.status == PartStatus.RETURNED)
+    missed = sum(1 for p in parts if p.status in MISSED)
+    if returned or missed:
+        said = [f"{n} {words}" for n, words in ((delivered, "delivered"), (missed, "missed at the door"),
+                                                 (returned, "returned to the warehouse")) if n]
+        return f"{total} parts: " + ", ".join(said)
     for status, words in ((PartStatus.DELIVERED, "delivered"), (PartStatus.SHIPPED, "shipped"),
                           (PartStatus.PACKED, "packed"), (PartStatus.PICKED, "picked")):
         done = sum(1 for p in parts if RANK[p.status] >= RANK[status])

@@ -62,6 +62,19 @@ KINDS: dict[str, Kind] = {
     "order.part_delivered": Kind("part_delivered", "One parcel delivered",
                                  "One parcel of order {number} has been delivered; the rest is on its way.",
                                  ttl=24 * HOUR),
+    # One parcel of a split order missed while the rest is elsewhere: the customer still hears about it.
+    "order.part_delivery_failed": Kind("part_failed_attempt", "We missed you",
+                                       "We could not deliver one parcel of order {number} today. Open the "
+                                       "tracking page to see what happens next.", ttl=24 * HOUR),
+    "order.part_awaiting_redelivery": Kind("part_redelivery", "We will try again",
+                                           "One parcel of order {number} goes out again on one of our next "
+                                           "deliveries.", ttl=24 * HOUR),
+    "order.part_awaiting_collection": Kind("part_awaiting_collection", "Ready to collect",
+                                           "One parcel of order {number} is waiting for you to collect it.",
+                                           ttl=3 * 24 * HOUR),
+    "order.part_returned": Kind("part_returned", "One parcel returned to us",
+                                "We could not deliver one parcel of order {number}, so it came back to us. We "
+                                "will be in touch about a refund or a new delivery.", ttl=3 * 24 * HOUR),
     "order.delivery_failed": Kind("failed_attempt", "We missed you",
                                   "We could not deliver order {number} today. Open the tracking page "
                                   "to see what happens next.", ttl=24 * HOUR),

@@ -40,15 +40,20 @@ TRANSITIONS: dict[OrderStatus, frozenset] = {
     S.ALLOCATED: frozenset({S.PICKING, S.BACKORDERED, S.CANCELLED}),
     S.PICKING: frozenset({S.PACKED, S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),  # backordered: a short pick
     S.PACKED: frozenset({S.SHIPPED, S.CANCELLED}),
-    S.SHIPPED: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED}),
+    # A split order's status follows its parts (domain/fulfilment.py): with one parcel shipped and another missed
+    # at the door (waiting again, or held), the order shows the missed one once the shipped one is on the van.
+    S.SHIPPED: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_FAILED, S.AWAITING_REDELIVERY,
+                          S.AWAITING_COLLECTION}),
     # The office may cancel an order already in the van (the customer called): the driver's phone may be
     # offline, so a hand-over can still arrive afterwards; it becomes an exception (sync_rules).
     S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.SHIPPED, S.CANCELLED, S.DELIVERY_FAILED}),
     # After a failed attempt the office re-attempts, holds for collection or returns it (or, at the limit of
     # attempts, it returns by itself). A hand-over recorded late by another phone still delivers it.
     S.DELIVERY_FAILED: frozenset({S.AWAITING_REDELIVERY, S.AWAITING_COLLECTION, S.RETURNED, S.DELIVERED}),
-    S.AWAITING_REDELIVERY: frozenset({S.OUT_FOR_DELIVERY, S.AWAITING_COLLECTION, S.RETURNED, S.DELIVERED}),
-    S.AWAITING_COLLECTION: frozenset({S.DELIVERED, S.AWAITING_REDELIVERY, S.RETURNED}),
+    # Delivery failed again from these: another parcel of a split order was missed meanwhile.
+    S.AWAITING_REDELIVERY: frozenset({S.OUT_FOR_DELIVERY, S.AWAITING_COLLECTION, S.RETURNED, S.DELIVERED,
+                                      S.DELIVERY_FAILED}),
+    S.AWAITING_COLLECTION: frozenset({S.DELIVERED, S.AWAITING_REDELIVERY, S.RETURNED, S.DELIVERY_FAILED}),
     S.DELIVERED: frozenset(),
     S.RETURNED: frozenset(),
     S.CANCELLED: frozenset(),

@@ -145,6 +145,34 @@ def close_pack(*, all_lines_picked: bool, order_status: str, order_version: int,
     return APPLY
 
 
+# What moves a split order's version without changing a part's content: the parts' own progress (a claim, another
+# warehouse's parcel or shipment, the order following its parts) and news to the customer.
+_PARTS_PROGRESS = frozenset({"order.picking", "order.packed", "order.shipped", "order.out_for_delivery",
+                             "order.delivered", "order.delivery_failed", "order.awaiting_redelivery",
+                             "order.awaiting_collection", "order.arriving_soon"})
+_OTHER_PART = frozenset({"order.part_packed", "order.part_shipped", "order.part_delivered",
+                         "order.part_delivery_failed", "order.part_returned", "order.part_awaiting_redelivery",
+                         "order.part_awaiting_collection"})
+
+
+def part_changed(changes, warehouse_id: int) -> bool:
+    """True if anything after the version a packer saw concerns their part of a split order.
+
+    `changes`: (event name, data) of the order after that version. Another warehouse's progress is no change
+    to this part; a short pick elsewhere is one only if its units were moved here. Anything else (a reduced
+    line, a hold, a cancel, a reallocation) is: the packer must look again.
+    """
+    for name, data in changes:
+        if name in _PARTS_PROGRESS:
+            continue
+        if name in _OTHER_PART and data.get("warehouse_id") != warehouse_id:
+            continue
+        if name == "order.short_picked" and str(warehouse_id) not in (data.get("reallocated") or {}):
+            continue
+        return True
+    return False
+
+
 def reach_status(*, current: str, target: str) -> Verdict:
     """Reaching a status the order is already in is a no-op, not a conflict."""
     if current == target:

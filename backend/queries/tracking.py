@@ -9,6 +9,8 @@ from ..adapters.fulfilment_tables import delivery_proofs, delivery_runs, run_sto
 from ..adapters.tables import orders
 from ..adapters.records import AuditEvent
 from ..domain.failed_delivery import CUSTOMER_WORDS
+from .customer_parts import customer_parts, missed_parcel
+from .orders import order_for
 
 # Tokens are secrets.token_urlsafe(24): 32 URL-safe characters. Anything else is not worth a query.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -92,15 +94,29 @@ def _proof(session, order_id: int) -> dict | None:
     return {"recipient_name": proof.recipient_name, "at": proof.occurred_at, "photo_ids": list(proof.photo_blob_ids)}
 
 
+def customer_news(session, order) -> dict:
+    """What both customer pages say of the delivery: each parcel of a split order, else the one delivery, and
+    "We missed you" with the next step (for the order, or the one parcel it is about) and a planned day."""
+    parts = customer_parts(session, order)
+    missed = missed_parcel(parts)
+    delivery = _delivery(session, order.id, order.status)
+    if missed:
+        run_date = missed["run_date"]
+    else:
+        run_date = delivery["run_date"] if delivery and order.status == "awaiting_redelivery" else None
+    return {"parts": parts, "missed_part": missed, "next_step": CUSTOMER_WORDS.get(order.status),
+            "run_date": run_date, "delivery": delivery}
+
+
 def tracking_view(session, token: str) -> dict | None:
     """Everything the tracking page shows for `token`, or None (the page answers 404, whatever the reason)."""
     found = find_order(session, token)
     if found is None:
         return None
     order_id, status, placed_at = found
+    news = customer_news(session, order_for(session, order_id))
     return {"number": f"WB-{order_id:06d}", "status": status, "timeline": _timeline(session, order_id, status, placed_at),
-            "next_step": CUSTOMER_WORDS.get(status),
-            "delivery": _delivery(session, order_id, status),
+            **news,
             "proof": _proof(session, order_id) if status == "delivered" else None}
 
 

@@ -164,15 +164,29 @@ def reorder_run(cmd: commands.ReorderRun, actor: Actor, uow: UnitOfWork, setting
     return run
 
 
+# An order in these statuses has no parcel left to bring.
+_NOTHING_TO_BRING = frozenset({OrderStatus.DELIVERED, OrderStatus.RETURNED, OrderStatus.CANCELLED,
+                               OrderStatus.REJECTED})
+
+
 def announce_next_stop(uow: UnitOfWork, run, actor_id) -> None:
-    """The van heads for the next stop: its customer hears "arriving soon" (pushed with high urgency)."""
+    """The van heads for the next stop: its customer hears "arriving soon" (pushed with high urgency).
+
+    Per parcel: a split order's part is announced when its own van heads there, even while another part is
+    still in the warehouse; and once per stop, as a driver who delivers out of order leaves the same stop next.
+    """
     upcoming = run.next_stop
     if upcoming is None:
         return
+    shipment = uow.shipping.shipment(upcoming.shipment_id)
+    if shipment is None or shipment.status != ShipmentStatus.OUT_FOR_DELIVERY.value:
+        return
     order = uow.orders.get(upcoming.order_id, for_update=True)
-    if order is not None and order.state == OrderStatus.OUT_FOR_DELIVERY:
-        uow.track(order).record("order.arriving_soon", actor_id=actor_id, stop_id=upcoming.id,
-                                eta=upcoming.eta.isoformat() if upcoming.eta else None)
+    if order is None or order.state in _NOTHING_TO_BRING or upcoming.id in uow.orders.announced_stops(order.id):
+        return
+    uow.track(order).record("order.arriving_soon", actor_id=actor_id, stop_id=upcoming.id,
+                            shipment_id=upcoming.shipment_id, warehouse_id=shipment.warehouse_id,
+                            eta=upcoming.eta.isoformat() if upcoming.eta else None)
 
 
 def start_run(cmd: commands.StartRun, actor: Actor, uow: UnitOfWork, settings: Settings) -> DeliveryRun:
@@ -185,12 +199,12 @@ def start_run(cmd: commands.StartRun, actor: Actor, uow: UnitOfWork, settings: S
     for stop in pending:
         order = uow.track(orders[stop.order_id])
         shipments[stop.shipment_id].set_status(ShipmentStatus.OUT_FOR_DELIVERY)
-        if order.state == OrderStatus.AWAITING_REDELIVERY:  # a missed parcel going out again
+        parts = parts_of(order, uow)
+        if len(parts) > 1:  # a split order follows its parts: out for delivery once none is behind
+            follow_parts(order, parts, actor_id=actor.user_id, run_id=run.id, driver_id=run.driver_id)
+        elif order.state in (OrderStatus.AWAITING_REDELIVERY, OrderStatus.SHIPPED):  # a missed parcel going out again
             order.transition(OrderStatus.OUT_FOR_DELIVERY, actor_id=actor.user_id, run_id=run.id,
                              driver_id=run.driver_id)
-        elif order.state == OrderStatus.SHIPPED:  # out for delivery once every part is (split orders)
-            follow_parts(order, parts_of(order, uow), actor_id=actor.user_id, run_id=run.id,
-                         driver_id=run.driver_id)
     refresh_etas(run, uow, settings)
     announce_next_stop(uow, run, actor.user_id)  # the first stop's customer: the van is on its way
     uow.commit()

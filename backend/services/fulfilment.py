@@ -10,8 +10,9 @@ from .unit_of_work import UnitOfWork
 
 def parts_of(order: Order, uow: UnitOfWork) -> list[FulfilmentPart]:
     """The order's parts, one per warehouse, from its allocations, pick lines, parcels and shipments."""
+    shipments = uow.shipping.shipments_of_order(order.id)
     return fulfilment_parts(order, uow.picking.lines_by_warehouse(order.id), uow.picking.packed_warehouses(order.id),
-                            uow.shipping.shipments_of_order(order.id))
+                            shipments, uow.delivery.failed_attempts_by_shipment(s.id for s in shipments))
 
 
 def choose_part(parts, actor: Actor, warehouse_id: int | None, wanted, unfinished) -> FulfilmentPart:

@@ -39,10 +39,11 @@ def close_pack(cmd: commands.ClosePack, actor: Actor, uow: UnitOfWork, settings:
     if (base is not None and cmd.base_status == OrderStatus.ALLOCATED.value
             and order.status == OrderStatus.PICKING.value):
         base += 1
-    if split:
-        # The other warehouse's progress moves the order's version too; this part's own quantities are
-        # checked below from what was really picked, so an older page is no reason to refuse.
-        base = None
+    if split and base is not None:
+        # The other warehouse's progress moves the order's version too, which is no reason to refuse an
+        # older page; anything else since the packer's version (a reduced line, units moved here) is.
+        changed = sync_rules.part_changed(uow.orders.changes_since(order.id, cmd.base_version), part.warehouse_id)
+        base = cmd.base_version if changed else None  # older than the order's version: refused below
     verdict = sync_rules.close_pack(
         all_lines_picked=order.fully_allocated and part.status == PartStatus.PICKED,
         order_status=OrderStatus.PACKED.value if part.packed else order.status,

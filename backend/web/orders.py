@@ -23,7 +23,7 @@ from ..queries.order_decisions import undo_offer
 from ..queries.failed_deliveries import delivery_problem
 from ..queries.orders import list_orders, order_for, order_history
 from ..queries.payments import order_payments
-from ..queries.tracking import customer_timeline
+from ..queries.tracking import customer_news, customer_timeline
 from .decision_words import DESTRUCTIVE
 from .history_words import history_lines, shortage_lines
 from .outcome import take_outcome
@@ -120,8 +120,8 @@ def render_order(order, *, error: str = "", status: int = 200):
     if actor.role == Role.CUSTOMER:
         return render_template("orders/customer_show.html", order=order, actions=decisions_for(actor, order),
                                timeline=customer_timeline(db.session, order.id), tracking_url=tracking_url,
-                               outcome=outcome, undo=undo, destructive=DESTRUCTIVE,
-                               fulfilment=parts_view(db.session, order)), status
+                               news=customer_news(db.session, order),
+                               outcome=outcome, undo=undo, destructive=DESTRUCTIVE), status
     fulfilment = parts_view(db.session, order)
     warehouses = {row["warehouse"].id: row["warehouse"].name for row in fulfilment["parts"] if row["warehouse"]}
     return render_template("orders/show.html", order=order, actions=decisions_for(actor, order),
