@@ -8,7 +8,7 @@ from ..domain.access import Actor
 from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
 from . import accounts
 from . import order_changes, order_undo, packing, picking, short_picks
-from . import catalogue, exception_queue, orders, stock
+from . import catalogue, counter, exception_queue, orders, stock
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
 from . import push
@@ -39,6 +39,7 @@ HANDLERS: dict[type, Handler] = {
     commands.RejectPaymentHold: orders.reject_payment_hold,
     commands.RecordPaymentReceived: orders.record_payment_received,
     commands.UndoOrderDecision: order_undo.undo_order_decision,
+    commands.SellAtCounter: counter.sell_at_counter,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,
     commands.UpdateProduct: catalogue.update_product,

@@ -29,6 +29,10 @@ class Settings:
     dim_weight_divisor: int = 5000
     # How long after a cancel or reject the office may still undo it (domain/order_undo.py).
     undo_seconds: int = 30
+    # The point of sale: the code of the warehouse that is the shop's store (its shelf is what the counter
+    # sells from; None: no counter), and the customer a sale without a named customer is recorded under.
+    store_warehouse_code: str | None = None
+    walk_in_email: str = "walk-in@counter.invalid"
     # Hashes new passwords (adapters: argon2), built by the wiring like the carriers.
     passwords: PasswordHasher | None = field(default=None, compare=False, hash=False)
 
@@ -52,5 +56,7 @@ class Settings:
             dim_weight_divisor=int(config.get("WAYBILL_DIM_WEIGHT_DIVISOR", 5000)),
             undo_seconds=int(config.get("WAYBILL_UNDO_SECONDS", 30)),
             max_delivery_attempts=int(config.get("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3)),
+            store_warehouse_code=config.get("WAYBILL_STORE_WAREHOUSE") or None,
+            walk_in_email=config.get("WAYBILL_WALK_IN_EMAIL", "walk-in@counter.invalid"),
             passwords=passwords,
         )

@@ -7,6 +7,7 @@ knowing which module holds it.
 from .accounts import (ChangePassword, CreateUser, EndAllSignIns, EndSignIn, IssueApiToken, ResetPassword,
                        RevokeApiToken, StartSignIn)
 from .catalogue import AdjustStock, CreateCustomer, CreateProduct, CreateWarehouse, ResolveException, UpdateProduct
+from .counter import SellAtCounter
 from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlobUpload, RecordFailedAttempt,
                        SettleRunCash)
 from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,
