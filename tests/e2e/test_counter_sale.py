@@ -2,12 +2,16 @@
 the receipt shows lines, total and change; a shelf too short and a role that may not sell write nothing."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from backend.adapters.tables import stock_levels
 from backend.extensions import db
-from tests.e2e.conftest import _app_on_copy, _dispose, _world_for, assert_problem, csrf_token_of, sign_in
+from tests.e2e.conftest import (_app_on_copy, _dispose, _world_for, assert_problem, browser_sign_in, csrf_token_of,
+                               serving, sign_in)
 from tests.ledger import assert_ledger_balanced
 
 SALE = "/api/v1/counter/sales"
@@ -159,3 +163,36 @@ def test_the_counter_page_says_what_the_shelf_lacks_and_keeps_what_was_typed(cli
     assert "Not enough on the shop&#39;s shelf" in html and "Only 8 on the shelf." in html
     assert 'value="LAMP"' in html and 'value="9"' in html and 'value="T-9"' in html
     assert _counts(app) == before
+
+
+@pytest.fixture
+def live_server(tmp_path, world_template):
+    """The world served with London as the shop's store (the `phone` fixture browses it)."""
+    application = _app_on_copy(world_template[0], tmp_path / "live.db", WAYBILL_STORE_WAREHOUSE="LON")
+    with serving(application, world_template[1]) as server:
+        yield server
+
+
+@pytest.mark.browser
+def test_a_cash_sale_at_360_px_ends_on_a_printable_receipt_with_the_change(phone, live_server):
+    world = live_server.world
+    browser_sign_in(phone, world.emails["manager"])
+    phone.goto("/counter/")
+    phone.get_by_label("Find a product").fill("mug")
+    phone.get_by_role("button", name=re.compile("^Add Product MUG")).tap()
+    expect(phone.get_by_label("Line 1 SKU")).to_have_value("MUG")
+    phone.get_by_label("Quantity").first.fill("2")
+    phone.get_by_label("Cash", exact=True).check()
+    phone.get_by_label("Cash handed over").fill("50")
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 360
+    phone.get_by_role("button", name="Take payment").tap()
+    receipt = phone.locator(".receipt")
+    expect(receipt).to_contain_text(live_server.app.config["WAYBILL_SHOP_NAME"])
+    expect(phone.locator("[data-receipt-total]")).to_have_text("£28.80")
+    expect(phone.locator("[data-receipt-change]")).to_have_text("£21.20")
+    expect(receipt).to_contain_text("Product MUG")
+    phone.emulate_media(media="print")
+    expect(phone.get_by_role("button", name="Print receipt")).to_be_hidden()
+    expect(phone.locator(".topbar")).to_be_hidden()
+    expect(receipt).to_be_visible()
+    assert_ledger_balanced(_engine(live_server.app))

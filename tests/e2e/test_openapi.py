@@ -157,5 +157,5 @@ def test_a_pull_cursor_documents_its_shape(document):
 
 def test_the_sections_keep_their_order_though_sync_is_registered_after_the_api(document):
     assert [tag["name"] for tag in document["tags"]] == [
-        "api_auth", "catalogue", "customers", "exceptions", "api_orders", "stock", "sync", "sync_blobs",
+        "api_auth", "catalogue", "customers", "exceptions", "api_orders", "api_counter", "stock", "sync", "sync_blobs",
         "api_shipments", "api_runs", "api_settlements", "api_picking", "push"]
