@@ -138,6 +138,10 @@ def _new_customer(state: dict, loaded: dict, rows, actor) -> int:
         customer = bus().handle(commands.CreateCustomer(new["email"], new["name"], new["phone"],
                                                         tuple(new["addresses"])), actor)
     except DomainError as error:
+        if error.code == "customer.duplicate_email":  # they are on file: the search shows them to choose
+            state["customer_q"] = new["email"]
+            raise _FormRefused({"new_email": "A customer with this e-mail is on file already: choose them "
+                                             "from the search above."}) from error
         raise _FormRefused({"new_email": error.message}) from error
     state["customer_id"] = str(customer.id)  # a second try uses this customer, not a duplicate
     return customer.id

@@ -196,3 +196,14 @@ def test_a_cash_sale_at_360_px_ends_on_a_printable_receipt_with_the_change(phone
     expect(phone.locator(".topbar")).to_be_hidden()
     expect(receipt).to_be_visible()
     assert_ledger_balanced(_engine(live_server.app))
+
+
+def test_the_order_page_of_a_counter_sale_says_it_was_sold_at_the_counter_not_waiting_to_be_picked(client, world):
+    sale = client.post(SALE, headers=world.headers("manager"), json={
+        "lines": [{"sku": "MUG", "quantity": 1}], "tender": "card", "terminal_reference": "T-1"}).get_json()
+    sign_in(client, world.emails["owner"])
+    html = client.get(f"/orders/{sale['order']['id']}").get_data(as_text=True)
+    assert "Sold at the counter" in html and f"/counter/receipts/{sale['order']['id']}" in html
+    assert 'id="parts"' not in html
+    timeline = client.get(f"/api/v1/orders/{sale['order']['id']}/timeline", headers=world.headers("owner")).get_json()
+    assert timeline[-1] == {**timeline[-1], "step": "collected", "label": "Collected at the counter", "done": True}

@@ -100,3 +100,31 @@ def test_the_office_takes_a_phone_order_at_360_px_and_finds_it_in_the_list(phone
     number = re.search(r"WB-\d{6}", phone.locator("h1").inner_text()).group(0)
     phone.goto("/orders/?view=all")
     expect(phone.locator("#order-list")).to_contain_text(number)
+
+
+def test_a_new_customer_typed_into_the_form_is_registered_and_the_order_is_theirs(client, app, world):
+    sign_in(client, world.emails["manager"])
+    response = client.post("/orders/new", data=_form(client, world, customer_id="", sku_0="MUG", qty_0="1",
+                                                      new_name="Nia New", new_email="nia@example.com",
+                                                      new_phone="07700 900123"))
+    assert response.status_code == 303
+    order_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():
+        email = db.session.execute(sa.text("SELECT c.email FROM orders o JOIN customer c ON c.id = o.customer_id "
+                                           "WHERE o.id = :id"), {"id": order_id}).scalar_one()
+    assert email == "nia@example.com"
+    again = client.post("/orders/new", data=_form(client, world, customer_id="", sku_0="MUG", qty_0="1",
+                                                   idempotency_key="phone-key-2", new_name="Nia New",
+                                                   new_email="nia@example.com"))
+    html = again.get_data(as_text=True)
+    assert again.status_code == 422 and "on file already" in html
+    assert "Nia New" in html  # the search shows the customer on file, to choose
+
+
+def test_no_customer_is_the_handlers_message_beside_the_customer(client, app, world):
+    sign_in(client, world.emails["manager"])
+    before = _orders(app)
+    response = client.post("/orders/new", data=_form(client, world, customer_id="", sku_0="MUG", qty_0="1"))
+    assert response.status_code == 422
+    assert "Choose a customer or add a new one." in response.get_data(as_text=True)
+    assert _orders(app) == before
