@@ -3,6 +3,8 @@ and two tills racing for the last units never sell more than the shelf holds."""
 from __future__ import annotations
 
 import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -11,9 +13,9 @@ from backend.adapters.tables import orders, stock_levels
 from backend.bootstrap import bus
 from backend.domain import commands
 from backend.domain.counter import NotEnoughAtCounter
+from backend.domain.errors import DomainError
 from backend.extensions import db
 from tests.factories import Shop
-from tests.integration.test_reservation_concurrency import race
 from tests.ledger import assert_ledger_balanced
 
 
@@ -32,6 +34,24 @@ def shop(pg_app):
     yield shop
     with pg_app.app_context():
         bus().settings = before
+
+
+def race(app, jobs):
+    """Run every job in its own thread and app context, all released at the same instant."""
+    start = threading.Barrier(len(jobs))
+
+    def run(job):
+        with app.app_context():
+            start.wait()
+            try:
+                return job()
+            except DomainError as exc:
+                return exc
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return list(pool.map(run, jobs))
 
 
 def _sell(app, shop, quantity, tendered=100000):
