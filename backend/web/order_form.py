@@ -73,11 +73,9 @@ def line_rows(form) -> LineRows:
 
 def field_errors(messages, rows: LineRows, renamed: dict[str, str] | None = None) -> dict[str, str]:
     """Schema or handler errors by the form's own field names: lines.1.sku -> sku_<row>, others renamed."""
-    flat = flatten_errors(messages) if not isinstance(messages, dict) or any(
-        not isinstance(v, str) for v in messages.values()) else {k: [v] for k, v in messages.items()}
     out = {}
-    for key, value in flat.items():
-        text = " ".join(value) if isinstance(value, list) else str(value)
+    for key, value in flatten_errors(messages).items():  # a handler's {path: sentence} flattens the same way
+        text = " ".join(value)
         parts = key.split(".")
         if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows.used):
             row = rows.used[int(parts[1])]

@@ -241,3 +241,13 @@ def test_the_order_history_says_how_the_counter_sale_was_paid(client, world):
     html = client.get(f"/orders/{sale['order']['id']}").get_data(as_text=True)
     assert "Paid £28.80 in cash at the counter by " in html and "£50.00 handed over, £21.20 change" in html
     assert "Handed over at the counter by " in html and "(at the till)" in html
+
+
+def test_the_openapi_document_describes_the_counter_sale(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/counter/sales"]["post"]
+    assert {"201", "200"} <= set(operation["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in operation["parameters"])
+    body = document["components"]["schemas"]["CounterSale"]
+    assert body["required"] == ["lines", "tender"] and body["properties"]["tender"]["enum"] == ["card", "cash"]
+    assert "cash" not in document["components"]["schemas"]["OrderCreate"]["properties"]["payment_method"]["enum"]
