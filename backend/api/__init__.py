@@ -30,8 +30,8 @@ class WaybillApi(Api):
     ERROR_SCHEMA = ProblemSchema  # documents the problem shape as every operation's default response
     # The document's sections (tags) in the order a reader meets them, whoever registers them when: the app
     # factory registers sync's two after the API's own, and they stay next to stock. Others go last.
-    SECTIONS = ("api_auth", "catalogue", "customers", "exceptions", "api_orders", "api_counter", "stock", "sync", "sync_blobs",
-                "api_shipments", "api_runs", "api_settlements", "api_picking", "push")
+    SECTIONS = ("api_auth", "catalogue", "customers", "exceptions", "api_orders", "api_counter", "stock", "sync",
+                "sync_blobs", "api_shipments", "api_runs", "api_settlements", "api_picking", "push")
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         super()._init_spec(extra_plugins=[ProblemResponses(), *(extra_plugins or ())], **kwargs)

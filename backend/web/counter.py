@@ -37,8 +37,8 @@ def _state(form) -> dict:
 
 def _render(state: dict, rows, errors: dict | None = None, status: int = 200):
     store = current_app.config.get("WAYBILL_STORE_WAREHOUSE") or ""
-    return render_template("counter/sale.html", state=state, rows=rows.rows, errors=errors or {}, warnings={}, store=store,
-                           products=product_matches(state["product_q"])), status
+    return render_template("counter/sale.html", state=state, rows=rows.rows, errors=errors or {}, warnings={},
+                           store=store, products=product_matches(state["product_q"])), status
 
 
 @bp.get("/")

@@ -13,8 +13,8 @@ _CUSTOMER_STATUS = {
     "placed": "Received", "payment_hold": "Confirming payment", "awaiting_payment": "Awaiting payment",
     "accepted": "Confirmed", "backordered": "Confirmed", "allocated": "Confirmed",
     "picking": "Being prepared", "packed": "Packed", "shipped": "On its way",
-    "out_for_delivery": "Out for delivery", "delivered": "Delivered", "collected": "Collected at the counter", "cancelled": "Cancelled",
-    "rejected": "Cancelled by the shop",
+    "out_for_delivery": "Out for delivery", "delivered": "Delivered", "cancelled": "Cancelled",
+    "rejected": "Cancelled by the shop", "collected": "Collected at the counter",
 }
 
 
