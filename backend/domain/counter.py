@@ -54,7 +54,10 @@ def counter_payment(tender: str, total_minor: int, currency: str, *, terminal_re
                     tendered_minor: int | None = None) -> CounterPayment:
     """The payment of a counter sale, or InvalidOrder naming the field: a card needs the terminal's reference,
     cash must cover the total."""
-    method = Tender(tender)
+    try:
+        method = Tender(tender)
+    except ValueError as exc:
+        raise InvalidOrder("Choose card or cash.", field="tender") from exc
     if method == Tender.CARD:
         if not terminal_reference.strip():
             raise InvalidOrder("Enter the reference the card terminal printed.", field="terminal_reference")

@@ -40,3 +40,9 @@ def test_the_shortage_names_each_line_and_says_nothing_was_sold():
                                 {"sku": "TEE", "requested": 1, "available": 0}])
     assert message == ("Not enough on the shop's shelf: MUG: 3 asked, 1 there; TEE: 1 asked, 0 there. "
                        "Nothing was sold; take the line off or sell fewer.")
+
+
+def test_a_tender_that_is_neither_card_nor_cash_is_refused():
+    with pytest.raises(InvalidOrder) as refused:
+        counter_payment("cheque", 1000, "GBP", tendered_minor=1000)
+    assert refused.value.field == "tender"
