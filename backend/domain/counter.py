@@ -6,6 +6,10 @@ from enum import Enum
 
 from .errors import DomainError, InvalidOrder
 from .money import format_money
+from .pricing import Quote, ShippingPolicy, TaxPolicy, quote
+
+# Goods handed over the counter travel nowhere: no shipping charge.
+NO_SHIPPING = ShippingPolicy(0, 0, 0)
 
 
 class Tender(str, Enum):
@@ -48,6 +52,11 @@ class CounterPayment:
         return {"tender": self.tender.value, "paid_minor": self.total_minor,
                 "terminal_reference": self.terminal_reference or None, "tendered_minor": self.tendered_minor,
                 "change_minor": self.change_minor}
+
+
+def counter_quote(items, *, currency: str, store_country: str, tax: TaxPolicy) -> Quote:
+    """The price of (product, quantity) pairs sold at the counter: catalogue prices, the store's tax, no shipping."""
+    return quote(items, currency=currency, country=store_country, tax=tax, shipping=NO_SHIPPING)
 
 
 def counter_payment(tender: str, total_minor: int, currency: str, *, terminal_reference: str = "",

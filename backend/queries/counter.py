@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..adapters.mappings import WAREHOUSE, reader
 from ..adapters.records import AuditEvent
 from ..adapters.tables import products, stock_levels, warehouses
+from ..domain.catalogue import Warehouse
 from .catalogue import warehouse
 from .orders import order_for
 
@@ -54,3 +56,11 @@ def free_units(session, product_skus) -> dict[str, int]:
         .outerjoin(stock_levels, stock_levels.c.product_id == products.c.id)
         .where(products.c.sku.in_(list(product_skus))).group_by(products.c.sku))
     return {sku: int(units) for sku, units in rows}
+
+
+def store_warehouse(session, code: str | None) -> Warehouse | None:
+    """The warehouse that is the shop's store, by its code (None when none is set up)."""
+    if not code:
+        return None
+    found = reader(session).load(WAREHOUSE, sa.select(warehouses).where(warehouses.c.code == code))
+    return found[0] if found else None

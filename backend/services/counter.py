@@ -7,20 +7,15 @@ from ..domain import commands
 from ..domain.access import Actor, Role, ensure_visible, require_role
 from ..domain.catalogue import Channel, Customer
 from ..domain.counter import (CounterPayment, NoStoreWarehouse, NotEnoughAtCounter, counter_payment,
-                              shortage_message)
+                              counter_quote, shortage_message)
 from ..domain.errors import InvalidOrder
 from ..domain.orders import Order, OrderLine, OrderStatus
 from ..domain.payments import PaymentMethod, PaymentStatus
-from ..domain.pricing import ShippingPolicy, quote
 from ..domain.stock import MovementReason
 from . import reservations
 from .orders import IdempotencyConflict
 from .settings import Settings
 from .unit_of_work import UnitOfWork
-
-# Goods handed over the counter travel nowhere: no shipping charge.
-NO_SHIPPING = ShippingPolicy(0, 0, 0)
-
 
 def record_counter_payment(order: Order, payment: CounterPayment, actor: Actor) -> None:
     """Mark the sale paid in full and write the tender's facts (terminal reference, cash and change) on its
@@ -92,7 +87,7 @@ def sell_at_counter(cmd: commands.SellAtCounter, actor: Actor, uow: UnitOfWork,
     store = _store(uow, settings)
     items = _products(cmd, uow)
     country = (store.address or {}).get("country", "")
-    priced = quote(items, currency=settings.currency, country=country, tax=settings.tax, shipping=NO_SHIPPING)
+    priced = counter_quote(items, currency=settings.currency, store_country=country, tax=settings.tax)
     payment = counter_payment(cmd.tender, priced.total.amount, settings.currency,
                               terminal_reference=cmd.terminal_reference, tendered_minor=cmd.tendered_minor)
     # Lock the shelf's levels in primary-key order, then check every line before writing anything.

@@ -14,7 +14,9 @@ from ..edge.command_schemas import worded
 from ..edge.order_schemas import CounterSaleSchema, build_sale
 from ..extensions import db
 from ..identity import actor_for
-from ..queries.counter import counter_receipt
+from ..domain.counter import counter_quote
+from ..queries.catalogue import product_by_sku
+from ..queries.counter import counter_receipt, store_warehouse
 from .order_form import domain_errors, field_errors, line_rows, product_matches, require_office
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")
@@ -38,7 +40,32 @@ def _state(form) -> dict:
 def _render(state: dict, rows, errors: dict | None = None, status: int = 200):
     store = current_app.config.get("WAYBILL_STORE_WAREHOUSE") or ""
     return render_template("counter/sale.html", state=state, rows=rows.rows, errors=errors or {}, warnings={},
-                           store=store, products=product_matches(state["product_q"])), status
+                           store=store, products=product_matches(state["product_q"]),
+                           preview=_preview(state, rows, store)), status
+
+
+def _preview(state: dict, rows, store_code: str) -> dict | None:
+    """The total of the lines typed so far and the change for the cash typed (what the till says before
+    payment); the sale itself is priced again by its handler."""
+    items = []
+    for row in rows.rows:
+        quantity = row["quantity"].strip()
+        product = product_by_sku(db.session, row["sku"].strip()) if row["sku"].strip() else None
+        if product is not None and product.active and quantity.isdigit() and 0 < int(quantity) <= 10000:
+            items.append((product, int(quantity)))
+    store = store_warehouse(db.session, store_code)
+    if not items or store is None:
+        return None
+    settings = bus().settings
+    country = (store.address or {}).get("country", "")
+    try:
+        priced = counter_quote(items, currency=settings.currency, store_country=country, tax=settings.tax)
+    except DomainError:
+        return None
+    tendered = amount_minor(state["tendered"])
+    total = priced.total.amount
+    return {"total_minor": total, "currency": settings.currency,
+            "change_minor": tendered - total if isinstance(tendered, int) and tendered >= total else None}
 
 
 @bp.get("/")

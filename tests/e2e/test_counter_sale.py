@@ -251,3 +251,14 @@ def test_the_openapi_document_describes_the_counter_sale(client):
     body = document["components"]["schemas"]["CounterSale"]
     assert body["required"] == ["lines", "tender"] and body["properties"]["tender"]["enum"] == ["card", "cash"]
     assert "cash" not in document["components"]["schemas"]["OrderCreate"]["properties"]["payment_method"]["enum"]
+
+
+def test_the_till_shows_the_total_and_the_change_before_the_payment_is_taken(client, app, world):
+    sign_in(client, world.emails["manager"])
+    token = csrf_token_of(client.get("/counter/").get_data(as_text=True))
+    before = _counts(app)
+    html = client.post("/counter/", data={"csrf_token": token, "idempotency_key": "k-3", "rows": "3",
+                                          "sku_0": "MUG", "qty_0": "2", "tender": "cash", "tendered": "30",
+                                          "action": "total"}).get_data(as_text=True)
+    assert "Total <strong>£28.80</strong> · change to give <strong>£1.20</strong>" in html
+    assert _counts(app) == before  # a total is only a look
