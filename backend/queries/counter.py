@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..adapters.mappings import WAREHOUSE, reader
-from ..adapters.records import AuditEvent
+from ..adapters.records import AuditEvent, IdempotencyKey
 from ..adapters.tables import products, stock_levels, warehouses
 from ..domain.catalogue import Warehouse
 from .catalogue import warehouse
@@ -64,3 +64,9 @@ def store_warehouse(session, code: str | None) -> Warehouse | None:
         return None
     found = reader(session).load(WAREHOUSE, sa.select(warehouses).where(warehouses.c.code == code))
     return found[0] if found else None
+
+
+def order_of_form_key(session, user_id: int, key: str) -> int | None:
+    """The order a form with this hidden idempotency key already placed for this person (a second tap)."""
+    return session.execute(sa.select(IdempotencyKey.order_id).where(
+        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)).scalar_one_or_none()

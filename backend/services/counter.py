@@ -17,6 +17,7 @@ from .orders import IdempotencyConflict
 from .settings import Settings
 from .unit_of_work import UnitOfWork
 
+
 def record_counter_payment(order: Order, payment: CounterPayment, actor: Actor) -> None:
     """Mark the sale paid in full and write the tender's facts (terminal reference, cash and change) on its
     event. The one place the counter records money: a card gateway's ledger would be wired in here."""

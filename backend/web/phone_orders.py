@@ -16,7 +16,7 @@ from ..edge.order_schemas import ORDER_PAYMENT_METHODS, CustomerCreateSchema, Or
 from ..extensions import db
 from ..identity import actor_for
 from ..queries.catalogue import customer as stored_customer
-from ..queries.counter import free_units
+from ..queries.counter import free_units, order_of_form_key
 from .order_form import (customer_matches, domain_errors, field_errors, line_rows, product_matches,
                          require_office)
 from .orders import bp
@@ -107,6 +107,12 @@ def _place(state: dict, rows):
                                               "the rest backordered, or change the quantities."},
                        warnings=warnings, status=422)
     actor = actor_for(current_user)
+    if "customer_id" not in loaded and state["new_email"].strip():
+        # A second tap sent before the first answered carries no customer id yet: it shows the first order
+        # rather than registering the same new customer twice.
+        placed = order_of_form_key(db.session, actor.user_id, state["idempotency_key"])
+        if placed is not None:
+            return redirect(url_for("orders.show", order_id=placed), 303)
     try:
         if "customer_id" not in loaded and state["new_email"].strip():
             loaded["customer_id"] = _new_customer(state, loaded, rows, actor)

@@ -113,6 +113,10 @@ def test_a_new_customer_typed_into_the_form_is_registered_and_the_order_is_their
         email = db.session.execute(sa.text("SELECT c.email FROM orders o JOIN customer c ON c.id = o.customer_id "
                                            "WHERE o.id = :id"), {"id": order_id}).scalar_one()
     assert email == "nia@example.com"
+    double_tap = client.post("/orders/new", data=_form(client, world, customer_id="", sku_0="MUG", qty_0="1",
+                                                        new_name="Nia New", new_email="nia@example.com",
+                                                        new_phone="07700 900123"))
+    assert double_tap.status_code == 303 and double_tap.headers["Location"] == response.headers["Location"]
     again = client.post("/orders/new", data=_form(client, world, customer_id="", sku_0="MUG", qty_0="1",
                                                    idempotency_key="phone-key-2", new_name="Nia New",
                                                    new_email="nia@example.com"))
