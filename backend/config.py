@@ -150,6 +150,10 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_RISK_VELOCITY_WINDOW_MINUTES": _env_int("WAYBILL_RISK_VELOCITY_WINDOW_MINUTES", 60),
         "WAYBILL_DEMO_PASSWORD": os.environ.get("WAYBILL_DEMO_PASSWORD", "demo-pass-2026"),
         "WAYBILL_RELAY_IDLE_SECONDS": float(os.environ.get("WAYBILL_RELAY_IDLE_SECONDS", "0.25")),
+        # The point of sale sells from this warehouse's shelf (its code, e.g. LON); empty: no counter sales.
+        "WAYBILL_STORE_WAREHOUSE": os.environ.get("WAYBILL_STORE_WAREHOUSE", "").strip().upper(),
+        # The customer a counter sale without a named customer is recorded under (made on the first sale).
+        "WAYBILL_WALK_IN_EMAIL": os.environ.get("WAYBILL_WALK_IN_EMAIL", "walk-in@counter.invalid"),
         # How customers reach the shop, shown on every tracking page.
         "WAYBILL_SHOP_NAME": os.environ.get("WAYBILL_SHOP_NAME", "Waybill Demo Shop"),
         "WAYBILL_SHOP_EMAIL": os.environ.get("WAYBILL_SHOP_EMAIL", "help@example.com"),

@@ -39,6 +39,9 @@ class FakeCatalogue:
     def warehouse(self, warehouse_id: int):
         return next((w for w in self._of("Warehouse") if w.id == warehouse_id), None)
 
+    def warehouse_by_code(self, code: str):
+        return next((w for w in self._of("Warehouse") if w.code == code), None)
+
     def customer_by_email(self, email: str):
         return next((c for c in self._of("Customer") if c.email.lower() == email.lower()), None)
 

@@ -5,10 +5,10 @@ import sqlalchemy as sa
 
 from ..domain.catalogue import Customer, Product, Warehouse
 from .data_mapper import DataMapper
-from .mappings import CUSTOMER, PRODUCT
+from .mappings import CUSTOMER, PRODUCT, WAREHOUSE
 from .precompiled import PrecompiledBySize, typed_bind
 from .records import IdempotencyKey
-from .tables import customers, products
+from .tables import customers, products, warehouses
 
 _PRODUCTS_BY_SKU = PrecompiledBySize(lambda n: sa.select(products).where(
     products.c.sku.in_([typed_bind(products.c.sku, f"sku_{i}") for i in range(n)]), products.c.active.is_(True)))
@@ -44,6 +44,11 @@ class CatalogueRepository:
     def warehouse(self, warehouse_id: int) -> Warehouse | None:
         """One warehouse by id."""
         return self.mapper.get(Warehouse, warehouse_id)
+
+    def warehouse_by_code(self, code: str) -> Warehouse | None:
+        """One warehouse by its code (the store the counter sells from)."""
+        found = self.mapper.load(WAREHOUSE, sa.select(warehouses).where(warehouses.c.code == code))
+        return found[0] if found else None
 
     def customer_by_email(self, email: str) -> Customer | None:
         """One customer by e-mail (stored lower-case)."""

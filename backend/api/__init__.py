@@ -30,8 +30,8 @@ class WaybillApi(Api):
     ERROR_SCHEMA = ProblemSchema  # documents the problem shape as every operation's default response
     # The document's sections (tags) in the order a reader meets them, whoever registers them when: the app
     # factory registers sync's two after the API's own, and they stay next to stock. Others go last.
-    SECTIONS = ("api_auth", "catalogue", "customers", "exceptions", "api_orders", "stock", "sync", "sync_blobs",
-                "api_shipments", "api_runs", "api_settlements", "api_bank", "api_picking", "api_imports",
+    SECTIONS = ("api_auth", "catalogue", "customers", "exceptions", "api_orders", "api_counter", "stock", "sync",
+                "sync_blobs", "api_shipments", "api_runs", "api_settlements", "api_bank", "api_picking", "api_imports",
                 "channels", "channel_webhooks", "push", "webhooks")
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
@@ -91,9 +91,9 @@ def init_api(app: Flask) -> WaybillApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     from . import auth, catalogue, customers, exceptions, orders, stock
-    from . import bank, dispatch, settlements, shipping, webhooks
-    for module in (auth, catalogue, customers, exceptions, orders, stock, shipping, dispatch, settlements, bank,
-                   webhooks):
+    from . import bank, counter, dispatch, settlements, shipping, webhooks
+    for module in (auth, catalogue, customers, exceptions, orders, counter, stock, shipping, dispatch, settlements,
+                   bank, webhooks):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no CSRF exposure
         api.register_blueprint(module.blp)
     from . import payments  # card and wallet payments; the provider's webhooks are signed, not token-bearing

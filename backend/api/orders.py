@@ -1,9 +1,6 @@
 """Orders API: create (idempotent), list, read, and the decisions on an order."""
 from __future__ import annotations
 
-import hashlib
-import json
-
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import abort
@@ -16,6 +13,8 @@ from ..domain.order_decisions import DECISIONS, command_for
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
+from ..edge.idempotency import key_problem
+from ..edge.order_schemas import build_place_order
 from ..extensions import db
 from ..queries.fulfilment import parts_json
 from ..queries.orders import list_orders, order_for, order_history
@@ -27,26 +26,13 @@ blp = Blueprint("api_orders", __name__, url_prefix="/api/v1/orders", description
 blp.before_request(authenticate)
 
 
-def _address_or_none(data):
-    return dict(data) if data else None
-
-
 def _place_command(data: dict) -> commands.PlaceOrder:
     """Build the PlaceOrder command from a validated body and the Idempotency-Key header."""
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not (1 <= len(key) <= 255 and key.isprintable()):
-        abort(400, message="Idempotency-Key must be 1-255 printable characters.",
-              errors={"Idempotency-Key": ["Must be 1-255 printable characters."]})
-    # Only a retried request is compared with the first; without a key there is nothing to compare.
-    fingerprint = (hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-                   if key is not None else None)
-    return commands.PlaceOrder(
-        customer_id=data.get("customer_id"), channel=data["channel"],
-        lines=tuple((line["sku"], line["quantity"]) for line in data["lines"]),
-        shipping_address=dict(data["shipping_address"]), billing_address=_address_or_none(data["billing_address"]),
-        payment_method=data["payment_method"], channel_order_id=data["channel_order_id"],
-        card_fingerprint=data["card_fingerprint"], address_check=data["address_check"], notes=data["notes"],
-        idempotency_key=key, request_fingerprint=fingerprint, payment_token=data["payment_token"])
+    problem = key_problem(key)
+    if problem:
+        abort(400, message="Idempotency-Key must be 1-255 printable characters.", errors={"Idempotency-Key": [problem]})
+    return build_place_order(data, key)
 
 
 def _int(value):

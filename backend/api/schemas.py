@@ -1,39 +1,23 @@
 """Marshmallow schemas of the API: validation in, representation out (and the OpenAPI document)."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..domain.catalogue import Channel
 from ..domain.orders import OrderStatus
-from ..domain.payments import AddressCheck, PaymentMethod
 from ..domain.stock import MovementReason
 from ..edge.fields import ID_RANGE
+from ..edge.order_schemas import (SKU, AddressSchema, CounterSaleSchema, CustomerCreateSchema,  # noqa: F401
+                                  OrderCreateSchema, OrderLineInSchema)
 from ..edge.text import Email, Text
 from .part_schemas import OrderPartSchema
 
 
-SKU = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
-                                                            error="Use 1-64 letters, digits, '.', '_' or '-'."))
-COUNTRY = validate.Regexp(r"^[A-Za-z]{2}$", error="Use a two-letter ISO 3166 country code.")
 CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Use a three-letter ISO 4217 currency code.")
 
 
 def _enum(enum_cls):
     return validate.OneOf([e.value for e in enum_cls])
-
-
-class AddressSchema(Schema):
-    """A postal address; coordinates are optional and improve warehouse choice."""
-
-    name = Text(required=True, validate=validate.Length(1, 200))
-    line1 = Text(required=True, validate=validate.Length(1, 200))
-    line2 = Text(load_default="", validate=validate.Length(0, 200))
-    city = Text(required=True, validate=validate.Length(1, 100))
-    postcode = Text(required=True, validate=validate.Length(1, 20))
-    country = Text(required=True, validate=COUNTRY)
-    phone = Text(load_default="", validate=validate.Length(0, 40))
-    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
 
 
 # -- auth ------------------------------------------------------------------------------------
@@ -125,13 +109,6 @@ class WarehouseSchema(Schema):
     active = fields.Boolean()
 
 
-class CustomerCreateSchema(Schema):
-    email = Email(required=True)
-    name = Text(required=True, validate=validate.Length(1, 200))
-    phone = Text(load_default="", validate=validate.Length(0, 40))
-    addresses = fields.List(fields.Nested(AddressSchema), load_default=list, validate=validate.Length(max=20))
-
-
 class CustomerSchema(CustomerCreateSchema):
     id = fields.Integer()
     created_at = fields.DateTime()
@@ -184,38 +161,6 @@ class AdjustmentSchema(Schema):
 
 
 # -- orders ----------------------------------------------------------------------------------
-class OrderLineInSchema(Schema):
-    sku = SKU
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10000))
-
-
-class OrderCreateSchema(Schema):
-    customer_id = fields.Integer(strict=True, validate=ID_RANGE,
-                                 metadata={"description": "Required for staff; customers order for themselves"})
-    channel = Text(load_default=None, validate=_enum(Channel), metadata={
-        "description": "Office only (default api); customers' orders are always web_shop"})
-    channel_order_id = Text(load_default=None, allow_none=True, validate=validate.Length(1, 100), metadata={
-        "description": "Office only: the channel's own order number; a second order with it returns the first"})
-    lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(1, 200))
-    shipping_address = fields.Nested(AddressSchema, required=True)
-    billing_address = fields.Nested(AddressSchema, load_default=None, allow_none=True)
-    payment_method = Text(required=True, validate=_enum(PaymentMethod))
-    card_fingerprint = Text(load_default=None, allow_none=True, validate=validate.Length(1, 64), metadata={
-        "description": "Office only: reported by the payment provider"})
-    address_check = Text(load_default=None, validate=_enum(AddressCheck), metadata={
-        "description": "Office only: the payment provider's address check (default not_checked)"})
-    notes = Text(load_default="", validate=validate.Length(0, 2000))
-    payment_token = Text(load_default=None, allow_none=True, validate=validate.Length(1, 200), metadata={
-        "description": "Card or PayPal: the payment provider's one-use token from checkout; the order is "
-                       "authorized with the provider at once (a decline is a 402 and no order is made)"})
-
-    @validates_schema
-    def _one_line_per_sku(self, data, **kwargs):
-        skus = [line["sku"] for line in data.get("lines", [])]
-        if len(skus) != len(set(skus)):
-            raise ValidationError("Each SKU may appear once; add up the quantities.", "lines")
-
-
 class AllocationSchema(Schema):
     warehouse_id = fields.Integer()
     quantity = fields.Integer()

@@ -77,5 +77,5 @@ STATUS_GROUPS: dict[str, list[str]] = {
     "to_accept": ["placed"],
     "attention": ["payment_hold", "backordered"],
     "shipping": ["shipped", "out_for_delivery", "delivery_failed", "awaiting_redelivery", "awaiting_collection"],
-    "done": ["delivered", "returned", "cancelled", "rejected"],
+    "done": ["delivered", "collected", "returned", "cancelled", "rejected"],
 }

@@ -24,6 +24,7 @@ class OrderStatus(str, Enum):
     AWAITING_REDELIVERY = "awaiting_redelivery"  # the office put it back for a later run
     AWAITING_COLLECTION = "awaiting_collection"  # held at the warehouse for the customer to collect
     DELIVERED = "delivered"
+    COLLECTED = "collected"                      # sold at the counter: paid and handed over at once
     RETURNED = "returned"                        # back on the warehouse's shelf, not delivered
     CANCELLED = "cancelled"
     REJECTED = "rejected"
@@ -32,7 +33,8 @@ class OrderStatus(str, Enum):
 S = OrderStatus
 # The whole life of an order. Anything not listed here is illegal.
 TRANSITIONS: dict[OrderStatus, frozenset] = {
-    S.PLACED: frozenset({S.PAYMENT_HOLD, S.AWAITING_PAYMENT, S.ACCEPTED, S.REJECTED, S.CANCELLED}),
+    # A counter sale is paid and handed over in the same moment: placed, then collected at the counter.
+    S.PLACED: frozenset({S.PAYMENT_HOLD, S.AWAITING_PAYMENT, S.ACCEPTED, S.REJECTED, S.CANCELLED, S.COLLECTED}),
     S.PAYMENT_HOLD: frozenset({S.PLACED, S.REJECTED, S.CANCELLED}),
     S.AWAITING_PAYMENT: frozenset({S.PLACED, S.REJECTED, S.CANCELLED}),
     S.ACCEPTED: frozenset({S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
@@ -55,6 +57,7 @@ TRANSITIONS: dict[OrderStatus, frozenset] = {
                                       S.DELIVERY_FAILED}),
     S.AWAITING_COLLECTION: frozenset({S.DELIVERED, S.AWAITING_REDELIVERY, S.RETURNED, S.DELIVERY_FAILED}),
     S.DELIVERED: frozenset(),
+    S.COLLECTED: frozenset(),
     S.RETURNED: frozenset(),
     S.CANCELLED: frozenset(),
     S.REJECTED: frozenset(),

@@ -15,6 +15,7 @@ class PaymentMethod(str, Enum):
     PAYPAL = "paypal"
     BANK_TRANSFER = "bank_transfer"
     CASH_ON_DELIVERY = "cash_on_delivery"
+    CASH = "cash"  # taken at the counter (point of sale); never a method of an order that is sent
 
 
 class PaymentStatus(str, Enum):
@@ -117,6 +118,7 @@ def initial_payment_status(method: PaymentMethod, *, confirmed: bool = True) -> 
     return {
         PaymentMethod.BANK_TRANSFER: PaymentStatus.AWAITING_FUNDS,
         PaymentMethod.CASH_ON_DELIVERY: PaymentStatus.COLLECT_ON_DELIVERY,
+        PaymentMethod.CASH: PaymentStatus.PAID,
     }[method]
 
 

@@ -17,6 +17,7 @@ class MovementReason(str, Enum):
     RELEASED = "released"          # an order gave claimed units back (cancel, reject)
     EXPECTED = "expected"          # a purchase order announced incoming units
     SHIPPED = "shipped"            # reserved units left the building
+    COLLECTED = "collected"        # reserved units handed over at the counter (a point-of-sale sale)
     RETURNED = "returned"          # shipped units came back undelivered and are on the shelf again
 
 

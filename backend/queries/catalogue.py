@@ -59,11 +59,12 @@ def movements(session, *, warehouse_ids=None, product_id=None, page: int = 1, pa
 
 
 def list_customers(session, q: str | None = None) -> list[Customer]:
-    """Customers by name, optionally searched by name or e-mail."""
+    """Customers by name, optionally searched by name, e-mail or phone."""
     query = sa.select(customers).order_by(customers.c.name, customers.c.id)
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(customers.c.name).like(like), customers.c.email.like(like)))
+        query = query.where(sa.or_(sa.func.lower(customers.c.name).like(like), customers.c.email.like(like),
+                                   customers.c.phone.like(f"%{q.strip()}%")))
     return reader(session).load(CUSTOMER, query.limit(500))
 
 

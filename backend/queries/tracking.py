@@ -19,7 +19,8 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 STEPS = [("placed", "Order received"), ("accepted", "Confirmed"), ("picking", "Being prepared"),
          ("packed", "Packed"), ("shipped", "Shipped"), ("out_for_delivery", "Out for delivery"),
          ("delivered", "Delivered")]
-ENDINGS = {"cancelled": "Cancelled", "rejected": "Cancelled by the shop", "returned": "Returned to us"}
+ENDINGS = {"cancelled": "Cancelled", "rejected": "Cancelled by the shop", "returned": "Returned to us",
+           "collected": "Collected at the counter"}
 # After a failed attempt the order is between "out for delivery" and "delivered": a step of its own.
 MISSED = ("delivery_failed", "awaiting_redelivery", "awaiting_collection")
 

@@ -9,7 +9,7 @@ from ..domain.errors import ConcurrentUpdate, DomainError, DuplicateRow
 from . import accounts
 from . import bank_statements
 from . import order_changes, order_undo, packing, picking, short_picks
-from . import catalogue, exception_queue, orders, stock
+from . import catalogue, counter, exception_queue, orders, stock
 from . import channel_intake
 from . import csv_import, csv_import_run
 from . import delivery, failed_deliveries
@@ -55,6 +55,7 @@ HANDLERS: dict[type, Handler] = {
     commands.ReceiveChannelWebhook: channel_intake.receive_webhook,
     commands.ReleaseIntakeException: channel_intake.release_intake_exception,
     commands.DiscardIntakeException: channel_intake.discard_intake_exception,
+    commands.SellAtCounter: counter.sell_at_counter,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,
     commands.UpdateProduct: catalogue.update_product,

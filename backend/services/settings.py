@@ -36,6 +36,10 @@ class Settings:
     undo_seconds: int = 30
     # Outgoing webhooks may name loopback and private addresses (tests, a receiver on the same host).
     webhooks_allow_private: bool = False
+    # The point of sale: the code of the warehouse that is the shop's store (its shelf is what the counter
+    # sells from; None: no counter), and the customer a sale without a named customer is recorded under.
+    store_warehouse_code: str | None = None
+    walk_in_email: str = "walk-in@counter.invalid"
     # Hashes new passwords (adapters: argon2), built by the wiring like the carriers.
     passwords: PasswordHasher | None = field(default=None, compare=False, hash=False)
     # The card and wallet provider (adapters/payment_gateway.py); None when none is configured: card and
@@ -73,6 +77,8 @@ class Settings:
             undo_seconds=int(config.get("WAYBILL_UNDO_SECONDS", 30)),
             max_delivery_attempts=int(config.get("WAYBILL_MAX_DELIVERY_ATTEMPTS", 3)),
             webhooks_allow_private=bool(config.get("WAYBILL_WEBHOOKS_ALLOW_PRIVATE", False)),
+            store_warehouse_code=config.get("WAYBILL_STORE_WAREHOUSE") or None,
+            walk_in_email=config.get("WAYBILL_WALK_IN_EMAIL", "walk-in@counter.invalid"),
             passwords=passwords,
             payment_gateway=payment_gateway,
             channel_payloads=dict(channel_payloads or {}),

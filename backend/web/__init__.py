@@ -45,8 +45,12 @@ def init_web(app: Flask) -> None:
     from . import imports
     app.register_blueprint(imports.bp)
     app.register_blueprint(auth.bp)
-    # The order pages' blueprint, with the decision routes (confirm, decide, undo) added to it.
+    # The order pages' blueprint, with the decision routes (confirm, decide, undo) and the phone order form
+    # added to it.
+    from . import counter, order_form, phone_orders  # noqa: F401 (phone_orders adds its routes to orders.bp)
     app.register_blueprint(order_decisions.bp)
+    app.register_blueprint(order_form.bp)
+    app.register_blueprint(counter.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(floor.bp)
     from . import driver

@@ -31,6 +31,7 @@ _TEMPLATES = {
     "order.awaiting_redelivery": "Put back for a later run{by}{reason}",
     "order.awaiting_collection": "Held for the customer to collect{by}{reason}",
     "order.delivered": "Delivered{by}",
+    "order.collected": "Handed over at the counter{by}",
     "order.returned": "Returned to the warehouse{by}{reason}",
     "order.cancelled": "Cancelled{by}{reason}",
     "order.rejected": "Rejected{by}{reason}",
@@ -80,6 +81,16 @@ def _placed(data: dict, by: str, from_status: str | None, reason: str) -> str:
     return f"Placed {_CHANNEL_WORDS.get(channel, 'on the web shop' if not channel else 'by ' + channel.replace('_', ' '))}"
 
 
+def _paid_at_counter(data: dict, by: str) -> str:
+    """A counter sale's payment: the card terminal's reference, or the cash handed over and the change."""
+    currency = data.get("currency") or "GBP"
+    paid = format_money(int(data.get("paid_minor") or 0), currency)
+    if data.get("tender") == "cash" and data.get("tendered_minor") is not None:
+        return (f"Paid {paid} in cash at the counter{by}: {format_money(int(data['tendered_minor']), currency)} "
+                f"handed over, {format_money(int(data.get('change_minor') or 0), currency)} change")
+    return f"Paid {paid} by card at the counter{by} (terminal reference {data.get('terminal_reference') or '-'})"
+
+
 def _failed(data: dict, by: str) -> str:
     why = FAIL_REASONS.get(data.get("fail_reason") or "", "") or data.get("reason") or ""
     sentence = f"Delivery attempt failed ({why.lower()})" if why else "Delivery attempt failed"
@@ -110,6 +121,8 @@ def history_sentence(action: str, *, actor_name: str = "", data: dict | None = N
         amount = data.get("amount_minor")
         money = f": {format_money(int(amount), data.get('currency') or 'GBP')}" if amount is not None else ""
         return f"Cash received{by}{money}"
+    if action == "order.paid_at_counter":
+        return _paid_at_counter(data, by)
     if action == "order.short_picked":
         missing = data.get("missing")
         what = f": {data.get('sku')} {missing} short" if data.get("sku") and missing else ""

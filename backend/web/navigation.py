@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-_OFFICE = (("owner.dashboard", "Dashboard"), ("orders.index", "Orders"), ("floor.stock", "Stock"),
+_OFFICE = (("owner.dashboard", "Dashboard"), ("orders.index", "Orders"), ("orders.new", "New order"),
+           ("counter.sale", "Counter"), ("floor.stock", "Stock"),
            ("picking.index", "Pick lists"), ("shipping.index", "Shipping"), ("dispatch.index", "Dispatch"),
            ("settlements.index", "Cash"), ("bank.index", "Bank"), ("exception_queue.index", "Exceptions"),
            ("intake.index", "Shop orders to fix"), ("imports.index", "Import"), ("account.staff", "Staff"))

@@ -14,7 +14,7 @@ _CUSTOMER_STATUS = {
     "accepted": "Confirmed", "backordered": "Confirmed", "allocated": "Confirmed",
     "picking": "Being prepared", "packed": "Packed", "shipped": "On its way",
     "out_for_delivery": "Out for delivery", "delivered": "Delivered", "cancelled": "Cancelled",
-    "rejected": "Cancelled by the shop",
+    "rejected": "Cancelled by the shop", "collected": "Collected at the counter",
 }
 
 
@@ -24,7 +24,7 @@ def customer_status(status: str) -> str:
 
 
 _PAYMENT_METHOD = {"card": "Card", "paypal": "PayPal", "bank_transfer": "Bank transfer",
-                   "cash_on_delivery": "Cash on delivery"}
+                   "cash_on_delivery": "Cash on delivery", "cash": "Cash"}
 _PAYMENT_STATUS = {"unpaid": "being confirmed", "authorized": "approved", "awaiting_funds": "waiting for your transfer",
                    "partly_paid": "part paid, the rest to transfer",
                    "paid": "paid", "collect_on_delivery": "pay the driver", "voided": "not charged",

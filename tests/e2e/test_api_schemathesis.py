@@ -59,6 +59,9 @@ class Figures:
 DOMAIN_RULES_422 = {
     ("POST", "/api/v1/orders"): "an unknown or inactive SKU; a customer id that does not exist; the same SKU on "
                                 "two lines (JSON Schema cannot say 'unique by sku')",
+    ("POST", "/api/v1/counter/sales"): "an unknown or inactive SKU; cash that does not cover the total (priced "
+                                       "from the catalogue); a card sale without the terminal's reference, or a "
+                                       "cash sale without the cash (JSON Schema cannot say 'required if')",
     ("POST", "/api/v1/runs"): "a driver id that is not a driver; a shipment that is not own fleet",
     ("POST", "/api/v1/shipments"): "a carrier code this shop has not set up",
     ("POST", "/api/v1/push/subscriptions"): "an endpoint that is no known push service; a key off the P-256 curve",

@@ -157,6 +157,6 @@ def test_a_pull_cursor_documents_its_shape(document):
 
 def test_the_sections_keep_their_order_though_sync_is_registered_after_the_api(document):
     assert [tag["name"] for tag in document["tags"]] == [
-        "api_auth", "catalogue", "customers", "exceptions", "api_orders", "stock", "sync", "sync_blobs",
+        "api_auth", "catalogue", "customers", "exceptions", "api_orders", "api_counter", "stock", "sync", "sync_blobs",
         "api_shipments", "api_runs", "api_settlements", "api_bank", "api_picking", "api_imports", "channels",
         "channel_webhooks", "push", "webhooks", "api_payments", "api_payment_webhooks"]

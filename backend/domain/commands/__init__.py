@@ -9,6 +9,7 @@ from .accounts import (ChangePassword, CreateUser, EndAllSignIns, EndSignIn, Iss
 from .bank import ImportBankStatement, MatchStatementLine, SettleStatementLine
 from .channels import ConfigureChannel, DiscardIntakeException, ReceiveChannelWebhook, ReleaseIntakeException
 from .catalogue import AdjustStock, CreateCustomer, CreateProduct, CreateWarehouse, ResolveException, UpdateProduct
+from .counter import SellAtCounter
 from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlobUpload, RecordFailedAttempt,
                        SettleRunCash)
 from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,

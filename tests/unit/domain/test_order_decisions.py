@@ -45,6 +45,7 @@ OFFICE_BUTTONS = {
     S.AWAITING_REDELIVERY: [],
     S.AWAITING_COLLECTION: [],
     S.DELIVERED: [],
+    S.COLLECTED: [],  # a counter sale: paid and handed over, nothing left to decide
     S.RETURNED: [],
     S.CANCELLED: [],
     S.REJECTED: [],

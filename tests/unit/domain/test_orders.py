@@ -13,6 +13,7 @@ S = OrderStatus
 LEGAL = {
     (S.PLACED, S.PAYMENT_HOLD), (S.PLACED, S.AWAITING_PAYMENT), (S.PLACED, S.ACCEPTED),
     (S.PLACED, S.REJECTED), (S.PLACED, S.CANCELLED),
+    (S.PLACED, S.COLLECTED),  # a counter sale: paid and handed over the moment it is placed
     (S.PAYMENT_HOLD, S.PLACED), (S.PAYMENT_HOLD, S.REJECTED), (S.PAYMENT_HOLD, S.CANCELLED),
     (S.AWAITING_PAYMENT, S.PLACED), (S.AWAITING_PAYMENT, S.REJECTED), (S.AWAITING_PAYMENT, S.CANCELLED),
     (S.ACCEPTED, S.ALLOCATED), (S.ACCEPTED, S.BACKORDERED), (S.ACCEPTED, S.CANCELLED),
@@ -42,6 +43,8 @@ ILLEGAL_SAMPLE = [
     (S.PLACED, S.ALLOCATED),            # must be accepted first
     (S.PLACED, S.SHIPPED),
     (S.PLACED, S.PLACED),               # standing still is not a transition
+    (S.ALLOCATED, S.COLLECTED),         # only a counter sale is collected at the counter, at once
+    (S.COLLECTED, S.CANCELLED),         # handed over and paid: a return, not a cancel
     (S.PAYMENT_HOLD, S.ACCEPTED),       # a held payment must be released first
     (S.AWAITING_PAYMENT, S.ACCEPTED),   # no acceptance before the money arrives
     (S.ACCEPTED, S.PLACED),
