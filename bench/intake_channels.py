@@ -1,6 +1,7 @@
-"""Orders in from the channels: signed shop webhooks beside the plain API order intake (and, later, CSV import).
+"""Orders in from the channels: signed shop webhooks beside the plain API order intake, and CSV import.
 
-    .venv/bin/python bench/intake_channels.py [--section webhooks|all] [--requests N] [--clients 16]
+    .venv/bin/python bench/intake_channels.py [--section webhooks|csv|all] [--requests N] [--clients 16]
+        [--csv-rows 10000 100000]
 
 Each section measures one way orders come in and prints its figures against its target:
 
@@ -11,6 +12,10 @@ Each section measures one way orders come in and prints its figures against its 
   (POST /api/v1/channels/<slug>/webhooks: signature check over the raw body, mapping, the idempotency look-up by
   the shop's order id, then the same PlaceOrder). Target: webhooks/s at least 80% of API orders/s. Then every
   webhook is re-sent once (the shop's retries): answered 200 "duplicate", nothing written; its rate is reported.
+
+- csv: a file of --csv-rows order rows (4 lines an order) checked and imported into a fresh seeded PostgreSQL
+  database by a child process whose peak memory is measured, beside a bare csv-module + executemany insert of the
+  same rows (bench/csv_import.py). Target: peak memory under 150 MB, flat as the file grows.
 
 Writes the figures to bench/results/intake-channels-<timestamp>.json. Exit status 1 when any request failed or
 the rows written do not add up; otherwise 0, whatever the ratio (this is a measurement).
@@ -142,7 +147,21 @@ def _webhooks_failed(result: dict) -> bool:
 
 # Each section: (run(args, budget_s) -> result, print(result, args), failed(result) -> bool). A section added
 # later (CSV import) registers itself here with its own figures and target.
-SECTIONS = {"webhooks": (webhooks_section, print_webhooks, _webhooks_failed)}
+def csv_section(args, budget_s: float) -> dict:
+    """CSV import of order rows at each --csv-rows size (bench/csv_import.py): speed and peak memory."""
+    from bench.csv_import import csv_import_figures
+    return {"sizes": csv_import_figures(tuple(args.csv_rows))}
+
+
+def print_csv(result: dict, args) -> None:
+    """The CSV table, with the memory verdict kept in the results."""
+    from bench.csv_import import print_csv_report
+    result["memory_target_met"] = print_csv_report(result["sizes"])
+
+
+SECTIONS = {"webhooks": (webhooks_section, print_webhooks, _webhooks_failed),
+            # A measurement, like the webhooks: only a failed import (an exception) fails the run.
+            "csv": (csv_section, print_csv, lambda result: False)}
 
 
 def parse_args(argv=None):
@@ -156,6 +175,8 @@ def parse_args(argv=None):
     parser.add_argument("--rounds", type=int, default=4, help="alternating chunks per stream (default 4)")
     parser.add_argument("--max-seconds", type=float, default=240.0,
                         help="time budget of each stream's measured phases (default 240)")
+    parser.add_argument("--csv-rows", type=int, nargs="+", default=[10_000, 100_000],
+                        help="order rows per CSV file measured (default 10000 100000; 100000 takes minutes)")
     parser.add_argument("--seed", type=int, default=20261203, help="seed of the generated orders")
     args = parser.parse_args(argv)
     if min(args.requests, args.clients, args.threads, args.rounds) < 1 or args.warmup < 0:
