@@ -28,7 +28,8 @@ db: $(STAMP)
 run: db
 	$(FLASK) demo load --if-empty
 	$(FLASK) push vapid-keys > /dev/null  # once: the key stays in instance/, outside git
-	$(BIN)/python -m backend.serve
+	@# The demo's London warehouse is also its shop counter (WAYBILL_STORE_WAREHOUSE), unless set otherwise.
+	WAYBILL_STORE_WAREHOUSE=$${WAYBILL_STORE_WAREHOUSE-LON} $(BIN)/python -m backend.serve
 
 test: $(STAMP)
 	scripts/ensure-services
