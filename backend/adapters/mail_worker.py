@@ -31,6 +31,7 @@ from ..domain.order_mail import MAIL_RETRY, after_smtp_reply, mail_kind_of
 from .mail_records import MailMessage
 from .mail_render import MailRenderer
 from .mail_repository import MailRepository
+from .outbox_consumer import CursorIntake
 from .sqlite import fresh_write
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 MAX_NEWS_AGE = timedelta(days=2)
 
 
-class MailWorker:
+class MailWorker(CursorIntake):
     """Intake (published events -> rendered messages) and delivery (send, record, retry) of order e-mails."""
 
     LEASE_SECONDS = 120  # longer than one SMTP conversation can take (the sender's timeout is 30 s)
@@ -54,36 +55,15 @@ class MailWorker:
         self.batch_size = batch_size
         self.clock = clock
 
-    # -- intake
-    def intake(self) -> int:
-        """Turn newly published events into messages; returns how many rows were written."""
-        made = 0
-        while True:
-            n, more = self._intake_batch()
-            made += n
-            if not more:
-                return made
+    # -- intake (outbox_consumer.CursorIntake: the cursor, the batch and its transaction)
+    intake_repository = MailRepository
 
-    def _intake_batch(self) -> tuple[int, bool]:
-        session = self.session_factory()
-        try:
-            if not MailRepository(session).anything_new():
-                return 0, False
-            with fresh_write(session):
-                repo = MailRepository(session)
-                cursor = repo.cursor(for_update=True)
-                events = repo.published_after(cursor.last_sequence, self.batch_size)
-                if not events:
-                    session.rollback()
-                    return 0, False
-                now, made = self.clock(), 0
-                for event in events:
-                    made += self._take_in(repo, event, now)
-                cursor.last_sequence, cursor.updated_at = events[-1].publish_seq, now
-                session.commit()
-                return made, len(events) == self.batch_size
-        finally:
-            session.close()
+    def take_in_events(self, session, repo, events: list, now) -> int:
+        """The e-mails a batch of published events becomes."""
+        made = 0
+        for event in events:
+            made += self._take_in(repo, event, now)
+        return made
 
     def _take_in(self, repo: MailRepository, event, now: datetime) -> int:
         kind = mail_kind_of(event.name, event.aggregate_type)

@@ -29,6 +29,7 @@ from ..domain.timefmt import ShopClock
 from ..domain.push_delivery import Next, RetryPolicy, after_response, remaining_ttl
 from .push_records import PushAttempt, PushMessage
 from .push_repository import PushRepository
+from .outbox_consumer import CursorIntake
 from .sqlite import fresh_write
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def _eta_of(data: dict) -> datetime | None:
     return eta if eta.tzinfo is not None else None
 
 
-class PushWorker:
+class PushWorker(CursorIntake):
     """Intake (published events -> notifications) and delivery (send, record, retry) for web push."""
 
     LEASE_SECONDS = 120  # longer than a send can take (timeout 10 s each, sent one by one)
@@ -77,57 +78,36 @@ class PushWorker:
         self.clock = clock
         self.shop_clock = shop_clock  # the zone and locale messages show times in
 
-    # -- intake
-    def intake(self) -> int:
-        """Turn newly published events into notifications; returns how many notifications were made."""
-        made = 0
-        while True:
-            n, more = self._intake_batch()
-            made += n
-            if not more:
-                return made
+    # -- intake (outbox_consumer.CursorIntake: the cursor, the batch and its transaction)
+    intake_repository = PushRepository
 
-    def _intake_batch(self) -> tuple[int, bool]:
-        session = self.session_factory()
-        try:
-            if not PushRepository(session).anything_new():
-                return 0, False
-            with fresh_write(session):
-                repo = PushRepository(session)
-                cursor = repo.cursor(for_update=True)
-                events = repo.published_after(cursor.last_sequence, self.batch_size)
-                if not events:
-                    session.rollback()
-                    return 0, False
-                now, made = self.clock(), 0
-                for event in events:
-                    made += self._staff_alerts(session, repo, event, now)
-                    kind = kind_of(event.name, event.aggregate_type)
-                    if kind is None or event.aggregate_id is None:
-                        continue
-                    ttl = remaining_ttl(kind.ttl, event.occurred_at, now)  # its life counts from the event
-                    subscriptions = repo.active_subscriptions(event.aggregate_id, created_by=event.occurred_at)
-                    if not subscriptions or ttl == 0:  # stale news (the worker was away too long) is not sent
-                        continue
-                    order = repo.order(event.aggregate_id)
-                    payload = build_payload(kind, order_number=order.number, tracking_token=order.tracking_token,
-                                            event_id=event.event_id, sequence=event.publish_seq,
-                                            occurred_at=event.occurred_at, eta=_eta_of(event.payload or {}),
-                                            clock=self.shop_clock)
-                    for sub in subscriptions:
-                        if repo.message_exists(sub.id, event.event_id):
-                            continue
-                        repo.add(PushMessage(subscription_id=sub.id, event_id=event.event_id,
-                                             sequence=event.publish_seq, kind=kind.key,
-                                             topic=topic_for(order.tracking_token), ttl=ttl,
-                                             urgency=kind.urgency, payload=payload, status="pending", attempts=0,
-                                             next_attempt_at=now, created_at=now))
-                        made += 1
-                cursor.last_sequence, cursor.updated_at = events[-1].publish_seq, now
-                session.commit()
-                return made, len(events) == self.batch_size
-        finally:
-            session.close()
+    def take_in_events(self, session, repo, events: list, now) -> int:
+        """The notifications a batch of published events becomes."""
+        made = 0
+        for event in events:
+            made += self._staff_alerts(session, repo, event, now)
+            kind = kind_of(event.name, event.aggregate_type)
+            if kind is None or event.aggregate_id is None:
+                continue
+            ttl = remaining_ttl(kind.ttl, event.occurred_at, now)  # its life counts from the event
+            subscriptions = repo.active_subscriptions(event.aggregate_id, created_by=event.occurred_at)
+            if not subscriptions or ttl == 0:  # stale news (the worker was away too long) is not sent
+                continue
+            order = repo.order(event.aggregate_id)
+            payload = build_payload(kind, order_number=order.number, tracking_token=order.tracking_token,
+                                    event_id=event.event_id, sequence=event.publish_seq,
+                                    occurred_at=event.occurred_at, eta=_eta_of(event.payload or {}),
+                                    clock=self.shop_clock)
+            for sub in subscriptions:
+                if repo.message_exists(sub.id, event.event_id):
+                    continue
+                repo.add(PushMessage(subscription_id=sub.id, event_id=event.event_id,
+                                     sequence=event.publish_seq, kind=kind.key,
+                                     topic=topic_for(order.tracking_token), ttl=ttl,
+                                     urgency=kind.urgency, payload=payload, status="pending", attempts=0,
+                                     next_attempt_at=now, created_at=now))
+                made += 1
+        return made
 
     def _staff_alerts(self, session, repo, event, now) -> int:
         """Queue the staff alert an event becomes (a new order) for every owner's and manager's browser."""

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from ..domain.events import utcnow
 from ..domain.webhooks import RetryPolicy, after_attempt, delivery_body, type_for
+from .outbox_consumer import CursorIntake
 from .sqlite import fresh_write
 from .webhook_records import WebhookAttempt, WebhookDelivery
 from .webhook_repository import WebhookRepository
@@ -39,7 +40,7 @@ class WebhookDispatcher:
             self.wake.set()
 
 
-class WebhookWorker:
+class WebhookWorker(CursorIntake):
     """Intake (published events -> deliveries) and delivery (send, record, retry) of outgoing webhooks."""
 
     LEASE_SECONDS = 120  # longer than a send can take (its timeout), sent one by one
@@ -54,54 +55,33 @@ class WebhookWorker:
         self.clock = clock
         self.rand = rand
 
-    # -- intake
-    def intake(self) -> int:
-        """Turn newly published events into deliveries; returns how many deliveries were made."""
-        made = 0
-        while True:
-            n, more = self._intake_batch()
-            made += n
-            if not more:
-                return made
+    # -- intake (outbox_consumer.CursorIntake: the cursor, the batch and its transaction)
+    intake_repository = WebhookRepository
 
-    def _intake_batch(self) -> tuple[int, bool]:
-        session = self.session_factory()
-        try:
-            if not WebhookRepository(session).anything_new():
-                return 0, False
-            with fresh_write(session):
-                repo = WebhookRepository(session)
-                cursor = repo.cursor(for_update=True)
-                events = repo.published_after(cursor.last_sequence, self.batch_size)
-                if not events:
-                    session.rollback()
-                    return 0, False
-                now, made = self.clock(), 0
-                subscriptions = repo.active_subscriptions()
-                for event in events:
-                    payload = dict(event.payload or {})
-                    for sub in subscriptions:
-                        kind = type_for(event.name, event.aggregate_type, payload, set(sub.events))
-                        # News from before a subscription existed is not sent to it.
-                        if kind is None or sub.created_at > event.occurred_at:
-                            continue
-                        if repo.delivery_exists(sub.id, event.event_id):
-                            continue
-                        facts = (repo.shipment_facts(event.aggregate_id)
-                                 if event.aggregate_type == "shipment" and event.aggregate_id else None)
-                        body = delivery_body(event_id=event.event_id, webhook_type=kind, event_name=event.name,
-                                             aggregate_id=event.aggregate_id, occurred_at=event.occurred_at,
-                                             payload=payload, facts=facts)
-                        repo.add(WebhookDelivery(delivery_id=str(uuid.uuid4()), subscription_id=sub.id,
-                                                 event_id=event.event_id, event_type=kind,
-                                                 sequence=event.publish_seq, body=body, status="pending",
-                                                 attempts=0, next_attempt_at=now, created_at=now, last_error=""))
-                        made += 1
-                cursor.last_sequence, cursor.updated_at = events[-1].publish_seq, now
-                session.commit()
-                return made, len(events) == self.batch_size
-        finally:
-            session.close()
+    def take_in_events(self, session, repo, events: list, now) -> int:
+        """The webhook deliveries a batch of published events becomes."""
+        made = 0
+        subscriptions = repo.active_subscriptions()
+        for event in events:
+            payload = dict(event.payload or {})
+            for sub in subscriptions:
+                kind = type_for(event.name, event.aggregate_type, payload, set(sub.events))
+                # News from before a subscription existed is not sent to it.
+                if kind is None or sub.created_at > event.occurred_at:
+                    continue
+                if repo.delivery_exists(sub.id, event.event_id):
+                    continue
+                facts = (repo.shipment_facts(event.aggregate_id)
+                         if event.aggregate_type == "shipment" and event.aggregate_id else None)
+                body = delivery_body(event_id=event.event_id, webhook_type=kind, event_name=event.name,
+                                     aggregate_id=event.aggregate_id, occurred_at=event.occurred_at,
+                                     payload=payload, facts=facts)
+                repo.add(WebhookDelivery(delivery_id=str(uuid.uuid4()), subscription_id=sub.id,
+                                         event_id=event.event_id, event_type=kind,
+                                         sequence=event.publish_seq, body=body, status="pending",
+                                         attempts=0, next_attempt_at=now, created_at=now, last_error=""))
+                made += 1
+        return made
 
     # -- delivery
     def deliver_due(self) -> int:
