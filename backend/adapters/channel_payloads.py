@@ -39,37 +39,49 @@ def _coordinate(value):
         return None
 
 
-class Shopify:
-    """Shopify's webhooks: X-Shopify-* headers, the REST Order resource as the body."""
+class _SignedShop:
+    """What every shop's webhook carries in its headers, by the names that shop gives them.
 
-    kind = ChannelKind.SHOPIFY
-    create_topics = frozenset({"orders/create"})
-    cancel_topics = frozenset({"orders/cancelled"})
+    Each shop names four headers (`*_header`): the base64 HMAC-SHA256 of the raw body, the topic, the
+    delivery's id (the same on every retry) and the sending shop. The shop's own order id is the body's `id`.
+    """
 
-    @staticmethod
-    def signature(headers: dict) -> str | None:
-        """X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body."""
-        return headers.get("x-shopify-hmac-sha256")
+    signature_header = topic_header = delivery_header = source_header = ""
 
-    @staticmethod
-    def topic(headers: dict) -> str:
-        """X-Shopify-Topic, e.g. orders/create."""
-        return _text(headers.get("x-shopify-topic"))
+    @classmethod
+    def signature(cls, headers: dict) -> str | None:
+        """The signature header: base64 HMAC-SHA256 of the raw body."""
+        return headers.get(cls.signature_header)
 
-    @staticmethod
-    def delivery_id(headers: dict) -> str:
-        """X-Shopify-Webhook-Id: the same for every retry of one delivery."""
-        return _text(headers.get("x-shopify-webhook-id"))[:100]
+    @classmethod
+    def topic(cls, headers: dict) -> str:
+        """What happened (orders/create, order.created)."""
+        return _text(headers.get(cls.topic_header))
 
-    @staticmethod
-    def source(headers: dict) -> str:
-        """X-Shopify-Shop-Domain: the shop that sent it."""
-        return _text(headers.get("x-shopify-shop-domain"))[:200]
+    @classmethod
+    def delivery_id(cls, headers: dict) -> str:
+        """The delivery's id: the same for every retry of one delivery."""
+        return _text(headers.get(cls.delivery_header))[:100]
+
+    @classmethod
+    def source(cls, headers: dict) -> str:
+        """The shop that sent it (its domain or address)."""
+        return _text(headers.get(cls.source_header))[:200]
 
     @staticmethod
     def order_id(payload: dict) -> str:
         """The shop's own id of the order (what a re-sent webhook is recognised by)."""
         return _text(_dict(payload).get("id"))[:100]
+
+
+class Shopify(_SignedShop):
+    """Shopify's webhooks: X-Shopify-* headers, the REST Order resource as the body."""
+
+    signature_header, topic_header = "x-shopify-hmac-sha256", "x-shopify-topic"
+    delivery_header, source_header = "x-shopify-webhook-id", "x-shopify-shop-domain"
+    kind = ChannelKind.SHOPIFY
+    create_topics = frozenset({"orders/create"})
+    cancel_topics = frozenset({"orders/cancelled"})
 
     @staticmethod
     def order_from(payload: dict) -> ChannelOrder:
@@ -111,37 +123,14 @@ class Shopify:
                 "latitude": _coordinate(address.get("latitude")), "longitude": _coordinate(address.get("longitude"))}
 
 
-class WooCommerce:
+class WooCommerce(_SignedShop):
     """WooCommerce's webhooks: X-WC-Webhook-* headers, the v3 REST order as the body."""
 
+    signature_header, topic_header = "x-wc-webhook-signature", "x-wc-webhook-topic"
+    delivery_header, source_header = "x-wc-webhook-delivery-id", "x-wc-webhook-source"
     kind = ChannelKind.WOOCOMMERCE
     create_topics = frozenset({"order.created"})
     cancel_topics: frozenset = frozenset()
-
-    @staticmethod
-    def signature(headers: dict) -> str | None:
-        """X-WC-Webhook-Signature: base64 HMAC-SHA256 of the raw body."""
-        return headers.get("x-wc-webhook-signature")
-
-    @staticmethod
-    def topic(headers: dict) -> str:
-        """X-WC-Webhook-Topic, e.g. order.created."""
-        return _text(headers.get("x-wc-webhook-topic"))
-
-    @staticmethod
-    def delivery_id(headers: dict) -> str:
-        """X-WC-Webhook-Delivery-ID."""
-        return _text(headers.get("x-wc-webhook-delivery-id"))[:100]
-
-    @staticmethod
-    def source(headers: dict) -> str:
-        """X-WC-Webhook-Source: the shop's address."""
-        return _text(headers.get("x-wc-webhook-source"))[:200]
-
-    @staticmethod
-    def order_id(payload: dict) -> str:
-        """The shop's own id of the order."""
-        return _text(_dict(payload).get("id"))[:100]
 
     @staticmethod
     def order_from(payload: dict) -> ChannelOrder:
