@@ -113,11 +113,11 @@ class MailWorker(CursorIntake):
                     "carrier": carrier.replace("_", " ").title(), "tracking_number": number,
                     "carrier_url": self.renderer.carrier_link(number) if carrier != "own_fleet" else "",
                     "eta": visit.eta if visit else None, "run_date": visit.run_date if visit else None}
-        if key == "failed_attempt":
+        if key in ("failed_attempt", "part_failed_attempt"):
             attempts, limit = data.get("attempts"), data.get("max_attempts")
             last = isinstance(attempts, int) and isinstance(limit, int) and attempts >= limit
-            return {"next_step": CUSTOMER_WORDS["returned" if last else "delivery_failed"][1],
-                    "attempted_at": event.occurred_at}
+            return {"part": key == "part_failed_attempt", "attempted_at": event.occurred_at,
+                    "next_step": CUSTOMER_WORDS["returned" if last else "delivery_failed"][1]}
         if key in ("delivered", "part_delivered"):
             stop_id = data.get("stop_id") if isinstance(data.get("stop_id"), int) else None
             proof = repo.proof(order.id, stop_id)

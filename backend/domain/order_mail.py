@@ -33,6 +33,8 @@ MAIL_KINDS: dict[str, MailKind] = {
     "order.part_shipped": MailKind("part_shipped", "shipped", "{shop}: part of your order {number} is on its way"),
     "order.delivery_failed": MailKind("failed_attempt", "failed_attempt",
                                       "{shop}: we could not deliver your order {number}"),
+    "order.part_delivery_failed": MailKind("part_failed_attempt", "failed_attempt",
+                                           "{shop}: we could not deliver one parcel of your order {number}"),
     "order.delivered": MailKind("delivered", "delivered", "{shop}: your order {number} has been delivered"),
     "order.part_delivered": MailKind("part_delivered", "delivered",
                                      "{shop}: one parcel of your order {number} has been delivered"),

@@ -12,7 +12,8 @@ from ..domain.order_mail import MAIL_TOKEN_PATTERN
 STATUS_WORDS = {"pending": "Waiting to be sent", "sent": "Sent", "filed": "Not sent: no mail server set up",
                 "suppressed": "Not sent: the customer turned e-mails off", "failed": "Could not be sent"}
 KIND_WORDS = {"confirmation": "Order confirmed", "shipped": "On its way", "part_shipped": "One parcel on its way",
-              "failed_attempt": "We missed you", "delivered": "Delivered", "part_delivered": "One parcel delivered"}
+              "failed_attempt": "We missed you",
+              "part_failed_attempt": "One parcel missed", "delivered": "Delivered", "part_delivered": "One parcel delivered"}
 
 
 def order_emails_of(session, customer_id: int) -> dict | None:

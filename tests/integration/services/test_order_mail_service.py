@@ -17,7 +17,8 @@ from backend.domain import commands
 from backend.domain.access import VISITOR, Actor, Role
 from backend.domain.errors import Forbidden, NotFound
 from backend.extensions import db
-from tests.factories import blob_ref, refused, run, run_out_for_delivery, shipped_own_fleet, standard_shop
+from tests.factories import (allocated_order, blob_ref, picking_setup, refused, run, run_out_for_delivery,
+                             shipped_own_fleet, standard_shop)
 from tests.outbox import publish_everything
 from tests.smtp_server import LocalSmtpServer, parts
 
@@ -214,6 +215,35 @@ def test_shipped_failed_attempt_and_delivered_each_send_their_own_message(app, s
     assert f"http://127.0.0.1:5000/track/{token}/photos/{photo['id']}" in text
     shipped = next(m for m in smtp.messages if "on its way" in str(m["Subject"]))
     assert "Our own van brings it" in parts(shipped)[0]
+
+
+def test_a_missed_parcel_of_a_split_order_is_mailed_as_that_parcel_not_the_whole_order(app, shop, smtp, worker):
+    shop.customer("robin")
+    picking_setup(shop)
+    shop.stock("TEE", "LON", 5)
+    _, driver_email = shop.user("driver")
+    driver = shop.actor(driver_email)
+    order_id = allocated_order(shop, MANAGER, [("TEE", 7)])  # 5 from London now, 2 from Manchester later
+    pick_list = run(app, commands.CreatePickList(shop.warehouses["LON"]), MANAGER)
+    run(app, commands.ClaimPickList(pick_list.id), MANAGER)
+    run(app, commands.RecordPick(pick_list.lines[0].id, 5), MANAGER)
+    run(app, commands.ClosePack(order_id, (("S", 900),)), MANAGER)
+    shipment = run(app, commands.CreateShipment(order_id, "own_fleet"), MANAGER)
+    planned = run(app, commands.AssignToRun(driver.user_id, datetime.now(timezone.utc).date(), (shipment.id,)),
+                  MANAGER)
+    run(app, commands.StartRun(planned.id), MANAGER)
+    run(app, commands.RecordFailedAttempt(planned.stops[0].id, "no_one_home"), driver)
+    publish_everything(app)
+    worker.run_once()
+    number = f"WB-{order_id:06d}"
+    missed = [m for m in smtp.messages if "could not deliver" in str(m["Subject"])]
+    assert [str(m["Subject"]).split(": ", 1)[1] for m in missed] == [
+        f"we could not deliver one parcel of your order {number}"]
+    text, html = parts(missed[0])
+    assert f"We tried to deliver one parcel of your order {number}" in text
+    assert "Your other parcels are not affected." in html
+    assert missed[0]["To"] == "Robin <robin@example.com>"
+    assert ("part_failed_attempt", "sent", 1) in statuses(app)
 
 
 def test_the_dispatcher_wakes_the_worker_only_for_news_customers_are_mailed():

@@ -13,6 +13,7 @@ NOW = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
 @pytest.mark.parametrize("name, kind", [("order.accepted", "confirmation"), ("order.shipped", "shipped"),
                                         ("order.part_shipped", "part_shipped"),
                                         ("order.delivery_failed", "failed_attempt"),
+                                        ("order.part_delivery_failed", "part_failed_attempt"),
                                         ("order.delivered", "delivered"), ("order.part_delivered", "part_delivered")])
 def test_the_four_moments_customers_act_on_are_mailed(name, kind):
     assert mail_kind_of(name, "order").key == kind
