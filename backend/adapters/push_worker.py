@@ -48,7 +48,7 @@ class PushDispatcher:
 
     def __call__(self, batch) -> None:
         if any(kind_of(event.name, event.aggregate) is not None
-               or staff_kind_of(event.name, event.aggregate) is not None for event in batch):
+               or staff_kind_of(event.name, event.aggregate, event.payload) is not None for event in batch):
             self.wake.set()
 
 
@@ -111,7 +111,7 @@ class PushWorker(CursorIntake):
 
     def _staff_alerts(self, session, repo, event, now) -> int:
         """Queue the staff alert an event becomes (a new order) for every owner's and manager's browser."""
-        kind = staff_kind_of(event.name, event.aggregate_type)
+        kind = staff_kind_of(event.name, event.aggregate_type, event.payload)
         if kind is None or event.aggregate_id is None:
             return 0
         ttl = remaining_ttl(kind.ttl, event.occurred_at, now)

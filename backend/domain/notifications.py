@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .access import Role
+from .catalogue import Channel
 from .money import format_money
 from .timefmt import ShopClock
 
@@ -174,9 +175,15 @@ STAFF_KINDS: dict[str, StaffKind] = {
 }
 
 
-def staff_kind_of(event_name: str, aggregate: str) -> StaffKind | None:
-    """The staff alert an outbox event becomes, or None if staff are not alerted about it."""
+def staff_kind_of(event_name: str, aggregate: str, payload: dict | None = None) -> StaffKind | None:
+    """The staff alert an outbox event becomes, or None if staff are not alerted about it.
+
+    A counter sale is placed, paid and handed over in one go by someone already at the till: it is no work
+    arriving, so it alerts no one.
+    """
     if aggregate != "order":
+        return None
+    if event_name == "order.placed" and (payload or {}).get("channel") == Channel.POS.value:
         return None
     return STAFF_KINDS.get(event_name)
 

@@ -1,5 +1,7 @@
 """Staff alert handlers and the push worker's staff intake on SQLite, against a real local push service."""
 
+import dataclasses
+
 import pytest
 import sqlalchemy as sa
 from py_vapid import Vapid
@@ -13,6 +15,7 @@ from backend.domain.errors import Forbidden, NotFound
 from backend.domain.notifications import staff_topic_for
 from backend.extensions import db
 from backend.adapters.push_worker import PushWorker
+from backend.bootstrap import bus
 from tests.outbox import publish_everything
 from tests.factories import refused, run, standard_shop
 from tests.push_service import LocalPushService
@@ -85,6 +88,26 @@ def test_a_held_order_alerts_new_then_held_under_one_topic_and_news_before_subsc
     assert [p["kind"] for p in got] == ["staff_new_order", "staff_payment_hold"]
     assert {r.headers["topic"] for r in service.received} == {staff_topic_for(order_id)}
     assert got[1]["body"].startswith(f"Order WB-{order_id:06d} — £1,080.00")
+
+
+def test_a_counter_sale_alerts_no_one_but_a_phone_order_placed_beside_it_does(app, shop, service, worker):
+    _owner_id, owner = person(shop, "owner")
+    staff_subscribe(app, owner, service.subscribe())
+    with app.app_context():
+        before = bus().settings
+        bus().settings = dataclasses.replace(before, store_warehouse_code="LON")
+    try:
+        sale, _ = run(app, commands.SellAtCounter((("MUG", 1),), "cash", tendered_minor=5_000), owner)
+    finally:
+        with app.app_context():
+            bus().settings = before
+    order_id = shop.place(owner, [("MUG", 1)])
+    publish_all(app)
+    assert worker.intake() == 1
+    assert worker.deliver_due() == 1
+    assert [(r.payload["kind"], r.payload["order"]) for r in service.received] == [
+        ("staff_new_order", f"WB-{order_id:06d}")]
+    assert sale.id != order_id
 
 
 def test_a_demoted_owner_stops_getting_alerts(app, shop, service, worker):

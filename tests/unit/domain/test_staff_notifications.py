@@ -16,6 +16,9 @@ def test_only_a_new_order_and_a_payment_hold_alert_staff_and_only_order_events()
         "order.delivered", "order.cancelled", "order.refund_issued") if n.staff_kind_of(name, "order") is not None}
     assert alerting == {"order.placed", "order.payment_hold"}
     assert n.staff_kind_of("order.placed", "shipment") is None
+    # A sale at the counter is finished when it is placed: nothing for the office to act on.
+    assert n.staff_kind_of("order.placed", "order", {"channel": "pos"}) is None
+    assert n.staff_kind_of("order.placed", "order", {"channel": "shopify"}).key == "staff_new_order"
     # The audiences do not overlap: a new order is not customer news, and customer news is not a staff alert.
     assert n.kind_of("order.placed", "order") is None
     assert not set(n.STAFF_KINDS) & set(n.KINDS)
