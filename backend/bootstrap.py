@@ -1,6 +1,7 @@
 """Composition root: wires the real adapters into the services for one app."""
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from flask import Flask, current_app
@@ -11,6 +12,7 @@ from .adapters import sqlite
 from .adapters.carriers import build_carriers
 from .adapters.payment_gateway import build_payment_gateway
 from .adapters.channel_payloads import CHANNEL_PAYLOADS
+from .adapters.import_repository import running_here
 from .adapters.outbox_relay import OutboxRelay
 from .adapters.outbox_signal import PostgresCommitSignal
 from .adapters.push import load_keys, push_settings
@@ -56,8 +58,13 @@ def start_csv_import(import_id: int, actor) -> threading.Thread:
     from .domain.errors import DomainError
     app = current_app._get_current_object()
 
+    # From now until the thread ends, this process runs the import: its page offers no "start again".
+    running = running_here(db.engine, import_id)
+    running.__enter__()
+
     def work():
-        with app.app_context():
+        with app.app_context(), contextlib.ExitStack() as done:
+            done.push(running)
             try:
                 bus().handle(commands.RunCsvImport(import_id), actor)
             except DomainError as stopped:

@@ -5,9 +5,14 @@ while it runs. On PostgreSQL the claim and the progress are written on a connect
 commits at once; the import's transaction touches the row only at its end, so they never wait on each
 other). SQLite has one writer at a time and `make run` is one process: there the progress is kept in
 this process's memory (live_progress) and the claim is part of the import's own transaction.
+
+Whether an import still has a runner (an import whose server restarted part-way has none, and may be started
+again): this process knows the imports it runs (`running_here`, from the thread's start to its end); on
+PostgreSQL the run also holds a transaction-scoped advisory lock on the import's id, seen by every process.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 
@@ -21,6 +26,9 @@ _FIELDS = ("kind", "filename", "file_key", "size", "status", "rows", "rows_done"
            "preview", "report", "failure", "uploaded_by_id", "created_at", "finished_at")
 _MEMORY: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # SQLite engine -> {import id: rows done}
 _MEMORY_LOCK = threading.Lock()
+_RUNNING: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # engine -> {import id: threads running it}
+# The first key of the advisory locks of CSV imports (the second is the import's id): b"WBci" as an int4.
+_ADVISORY_CLASS = 0x57426369
 
 
 def _job(row) -> CsvImportJob:
@@ -35,6 +43,35 @@ def live_progress(engine, import_id: int) -> int | None:
     """Rows done of a running import kept in memory (SQLite), or None (read the row instead)."""
     with _MEMORY_LOCK:
         return _MEMORY.get(engine, {}).get(import_id)
+
+
+@contextlib.contextmanager
+def running_here(engine, import_id: int):
+    """While the block runs, this process counts as running the import (a thread of it is about to, or does)."""
+    with _MEMORY_LOCK:
+        counts = _RUNNING.setdefault(engine, {})
+        counts[import_id] = counts.get(import_id, 0) + 1
+    try:
+        yield
+    finally:
+        with _MEMORY_LOCK:
+            counts = _RUNNING.get(engine, {})
+            counts[import_id] -= 1
+            if not counts[import_id]:
+                del counts[import_id]
+
+
+def runner_alive(session, import_id: int) -> bool:
+    """Whether some process is running the import (read only: takes no lock)."""
+    engine = session.get_bind()
+    with _MEMORY_LOCK:
+        if _RUNNING.get(engine, {}).get(import_id):
+            return True
+    if engine.dialect.name == "sqlite":
+        return False  # SQLite is served by one process (make run): what it does not run, no one runs
+    held = sa.text("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = :class AND objid = :id "
+                   "AND objsubid = 2 AND granted")
+    return session.execute(held, {"class": _ADVISORY_CLASS, "id": import_id}).first() is not None
 
 
 class ImportRepository:
@@ -63,6 +100,25 @@ class ImportRepository:
             {name: getattr(job, name) for name in _FIELDS}))
         with _MEMORY_LOCK:
             _MEMORY.get(self._engine(), {}).pop(job.id, None)
+
+    def take_run(self, import_id: int) -> bool:
+        """Become the import's one runner until this transaction ends; False if a live one runs it elsewhere.
+
+        On SQLite the import's write transaction is itself exclusive, and a crash ends it: there is nothing
+        more to hold.
+        """
+        if self._engine().dialect.name == "sqlite":
+            return True
+        taken = sa.text("SELECT pg_try_advisory_xact_lock(CAST(:class AS int4), CAST(:id AS int4))")
+        return bool(self.session.execute(taken, {"class": _ADVISORY_CLASS, "id": import_id}).scalar())
+
+    def run_elsewhere(self, import_id: int) -> bool:
+        """Whether another thread or process runs the import now (on PostgreSQL, this transaction then holds the
+        run's lock, so none can start until it ends)."""
+        with _MEMORY_LOCK:
+            if _RUNNING.get(self._engine(), {}).get(import_id):
+                return True
+        return not self.take_run(import_id)
 
     def claim(self, import_id: int) -> bool:
         """Mark a queued import as importing, visible at once; False if another run claimed it first."""

@@ -56,6 +56,8 @@ class CsvImportSchema(Schema):
     report = fields.Dict(metadata={"description": "rows, orders_created, orders_already_imported, customers_created, "
                                    "orders_short, products_created, products_updated, stock_levels_set, seconds"})
     failure = fields.Nested(FailureSchema, metadata={"description": "Why a failed import stopped (nothing written)"})
+    stalled = fields.Boolean(metadata={"description": "Queued or importing with nothing running it (its server "
+                                       "stopped part-way; nothing was written): POST .../restart starts it again"})
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
 
@@ -145,5 +147,19 @@ class CsvImportCommit(MethodView):
         """Import the whole file in one transaction, in the background: follow it with GET (owner, manager)."""
         actor = current_actor()
         job = bus().handle(commands.QueueCsvImport(import_id), actor)
+        start_csv_import(job.id, actor)
+        return _found(job.id)
+
+
+@blp.route("/<id:import_id>/restart")
+class CsvImportRestart(MethodView):
+    """Start again an import that stopped part-way."""
+
+    @blp.response(202, CsvImportSchema)
+    def post(self, import_id):
+        """Queue again an import whose server stopped part-way (`stalled`: nothing of it was written), and run it
+        from the first row; 409 while it still runs or once it finished (owner, manager)."""
+        actor = current_actor()
+        job = bus().handle(commands.RestartCsvImport(import_id), actor)
         start_csv_import(job.id, actor)
         return _found(job.id)

@@ -50,6 +50,21 @@ class CsvImportJob:
         """Everything was written in one transaction: the report says what."""
         self.status, self.report, self.finished_at, self.rows_done = IMPORTED, report, now, self.rows
 
-    def fail(self, line: int | None, message: str, now: datetime) -> None:
-        """Nothing was written: the row that stopped it and why."""
+    def fail(self, line: int | None, message: str, now: datetime) -> bool:
+        """Nothing was written: the row that stopped it and why. False (and the record kept as it is) for a
+        file that is not being imported: a second runner refused at the start must not undo the first's report."""
+        if self.status not in (QUEUED, IMPORTING):
+            return False
         self.status, self.failure, self.finished_at = FAILED, {"line": line, "message": message}, now
+        return True
+
+    def start_again(self) -> None:
+        """An import that stopped part-way (its server restarted): queued again, from the first row.
+
+        Its transaction never committed, so nothing of it was written; a file already imported is not
+        imported twice (orders are keyed by channel and reference), but only a stalled one may be restarted.
+        """
+        if self.status not in (QUEUED, IMPORTING):
+            raise DomainError(f"This file is {self.status}; only an import that stopped part-way can start again.",
+                              code="csv_import.not_stalled")
+        self.status, self.rows_done = QUEUED, 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..adapters.import_repository import live_progress
+from ..adapters.import_repository import live_progress, runner_alive
 from ..adapters.import_tables import csv_imports
 
 
@@ -12,6 +12,8 @@ def _as_dict(session, row) -> dict:
     running = live_progress(session.get_bind(), found["id"])
     if running is not None and found["status"] in ("queued", "importing"):
         found["status"], found["rows_done"] = "importing", running
+    # Waiting or importing with no one running it: its server stopped part-way (nothing of it was written).
+    found["stalled"] = found["status"] in ("queued", "importing") and not runner_alive(session, found["id"])
     return found
 
 

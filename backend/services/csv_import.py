@@ -12,7 +12,7 @@ from ..domain import commands
 from ..domain.access import Actor, Role, require_role
 from ..domain.csv_import import (KINDS, ORDERS, CsvFileProblem, ImportedOrder, ImportedStock, RowProblem,
                                  grouped_orders, reader, stock_row)
-from ..domain.csv_import_job import PREVIEW_ROWS, CsvImportJob
+from ..domain.csv_import_job import IMPORTING, PREVIEW_ROWS, QUEUED, CsvImportJob
 from ..domain.errors import DomainError, InvalidOrder, NotFound
 from ..domain.events import utcnow
 from .settings import Settings
@@ -150,7 +150,23 @@ def record_csv_import_failure(cmd: commands.RecordCsvImportFailure, actor: Actor
     job = uow.imports.get(cmd.import_id, for_update=True)
     if job is None:
         raise NotFound("No such import.")
-    job.fail(cmd.line, cmd.message, utcnow())
+    if job.fail(cmd.line, cmd.message, utcnow()):
+        uow.imports.save(job)
+    uow.commit()
+    return job
+
+
+def restart_csv_import(cmd: commands.RestartCsvImport, actor: Actor, uow: UnitOfWork,
+                       settings: Settings) -> CsvImportJob:
+    """Queue again an import that stopped part-way; refused while something still runs it."""
+    require_role(actor, Role.OWNER, Role.MANAGER)
+    job = uow.imports.get(cmd.import_id, for_update=True)
+    if job is None:
+        raise NotFound("No such import.")
+    if job.status in (QUEUED, IMPORTING) and uow.imports.run_elsewhere(job.id):
+        raise DomainError("This file is being imported right now; its page shows how far it is.",
+                          code="csv_import.running")
+    job.start_again()
     uow.imports.save(job)
     uow.commit()
     return job

@@ -35,7 +35,7 @@ def run_csv_import(cmd: commands.RunCsvImport, actor: Actor, uow: UnitOfWork, se
     job = uow.imports.get(cmd.import_id)
     if job is None:
         raise NotFound("No such import.")
-    if job.status != QUEUED or not uow.imports.claim(job.id):
+    if not uow.imports.take_run(job.id) or job.status != QUEUED or not uow.imports.claim(job.id):
         raise DomainError(f"This file is {job.status}, not waiting for its import.", code="csv_import.not_queued")
     started = time.monotonic()
     uow.begin_batch()

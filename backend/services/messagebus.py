@@ -87,6 +87,7 @@ HANDLERS: dict[type, Handler] = {
     commands.QueueCsvImport: csv_import.queue_csv_import,
     commands.RunCsvImport: csv_import_run.run_csv_import,
     commands.RecordCsvImportFailure: csv_import.record_csv_import_failure,
+    commands.RestartCsvImport: csv_import.restart_csv_import,
     # web push (customers' notifications)
     commands.SubscribeToPush: push.subscribe_to_push,
     commands.UnsubscribeFromPush: push.unsubscribe_from_push,

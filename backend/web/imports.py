@@ -102,3 +102,17 @@ def commit(import_id):
         return render_template("office/import.html", job=found, error=refused.message), refused.status
     start_csv_import(import_id, actor)
     return redirect(url_for("imports.show", import_id=import_id), 303)
+
+
+@bp.post("/<id:import_id>/restart")
+@login_required
+def restart(import_id):
+    """Start again an import that stopped part-way; its page follows it."""
+    actor = actor_for(current_user)
+    found = _found(import_id)
+    try:
+        bus().handle(commands.RestartCsvImport(import_id), actor)
+    except DomainError as refused:
+        return render_template("office/import.html", job=found, error=refused.message), refused.status
+    start_csv_import(import_id, actor)
+    return redirect(url_for("imports.show", import_id=import_id), 303)

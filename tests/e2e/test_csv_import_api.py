@@ -74,6 +74,29 @@ def test_the_same_file_imported_again_changes_nothing(app, client, world, rows):
     assert rows() == before
 
 
+def test_a_stalled_import_is_flagged_and_started_again_once_and_a_finished_one_is_a_409(app, client, world):
+    body = orders_csv(order_row("A-1", "MUG", "2"), order_row("A-2", "TEE", "1"))
+    import_id = _upload(client, world, body).get_json()["id"]
+    assert client.get(f"/api/v1/imports/{import_id}", headers=world.headers("owner")).get_json()["stalled"] is False
+    with app.app_context():  # its server stopped after the claim: importing, and nothing runs it
+        db.session.execute(sa.text("UPDATE csv_import SET status = 'importing' WHERE id = :id"), {"id": import_id})
+        db.session.commit()
+    assert client.get(f"/api/v1/imports/{import_id}", headers=world.headers("owner")).get_json()["stalled"] is True
+    assert client.post(f"/api/v1/imports/{import_id}/restart", headers=world.headers("floor")).status_code == 403
+    restarted = client.post(f"/api/v1/imports/{import_id}/restart", headers=world.headers("owner"))
+    assert restarted.status_code == 202 and restarted.get_json()["stalled"] is False
+    deadline = time.monotonic() + 30
+    while (found := client.get(f"/api/v1/imports/{import_id}", headers=world.headers("owner")).get_json())[
+            "status"] != "imported":
+        assert time.monotonic() < deadline, found
+        time.sleep(0.05)
+    assert found["report"]["orders_created"] == 2
+    assert _count(app, "SELECT count(*) FROM orders WHERE channel = 'csv'") == 2
+    finished = client.post(f"/api/v1/imports/{import_id}/restart", headers=world.headers("owner"))
+    assert_problem(finished, 409)
+    assert finished.get_json()["code"] == "csv_import.not_stalled"
+
+
 def test_a_products_file_creates_and_updates_products_and_sets_their_stock(app, client, world):
     body = products_csv("MUG,Blue mug,13.50,LON,25,\n", "NEW-1,New thing,7.05,MAN,12,\n")
     checked = _upload(client, world, body, kind="products", filename="stock.csv").get_json()

@@ -70,3 +70,29 @@ def test_a_file_over_the_cap_is_refused_on_the_page(app, client, world):
     refused = _upload(client, products_csv(*["MUG,,,LON,5,\n"] * 100), kind="products", filename="stock.csv")
     assert refused.status_code == 413
     assert "may be at most 1 KB" in refused.get_data(as_text=True)
+
+
+def test_an_import_whose_server_stopped_part_way_says_so_and_starts_again_from_its_page(app, client, world):
+    import sqlalchemy as sa
+
+    from backend.extensions import db
+    _signed_in(client, world)
+    show = _upload(client, orders_csv(order_row("A-1", "MUG", "2"), order_row("A-2", "TEE", "1"))).headers["Location"]
+    import_id = int(show.rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():  # what a restart part-way leaves: the record says importing, nothing runs it
+        db.session.execute(sa.text("UPDATE csv_import SET status = 'importing', rows_done = 1 WHERE id = :id"),
+                           {"id": import_id})
+        db.session.commit()
+    page = client.get(show).get_data(as_text=True)
+    assert "This import stopped before it finished" in page and "Nothing of it was saved" in page
+    assert 'id="restart-import"' in page and 'hx-trigger="every 1s"' not in page  # no endless "Importing…"
+    started = client.post(show + "/restart", data={"csrf_token": csrf_token_of(page)})
+    assert started.status_code == 303
+    deadline = time.monotonic() + 20
+    while "Imported" not in (fragment := client.get(show, headers={"HX-Request": "true"}).get_data(as_text=True)):
+        assert time.monotonic() < deadline, fragment
+        time.sleep(0.05)
+    assert "2 orders created" in fragment
+    again = client.post(show + "/restart", data={"csrf_token": csrf_token_of(page)})
+    assert again.status_code == 409 and "only an import that stopped part-way can start again" in again.get_data(
+        as_text=True)

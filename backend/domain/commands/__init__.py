@@ -14,7 +14,7 @@ from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlo
                        SettleRunCash)
 from .fulfilment import (AssignBin, AssignToRun, ClaimPickList, ClosePack, CreateBox, CreatePickList, CreateShipment,
                          MoveStop, RecordPick, ReduceOrderLine, ReorderRun, ScanPick, ShortPick, StartRun)
-from .imports import CheckCsvImport, QueueCsvImport, RecordCsvImportFailure, RunCsvImport
+from .imports import CheckCsvImport, QueueCsvImport, RecordCsvImportFailure, RestartCsvImport, RunCsvImport
 from .notifications import (SetOrderEmails, SetOrderEmailsByLink, SubscribeToPush, SubscribeToStaffPush,
                             UnsubscribeFromPush, UnsubscribeFromStaffPush)
 from .orders import (AcceptOrder, CancelOrder, HandlePaymentWebhook, PlaceOrder, RecordPaymentReceived, RefundPayment,

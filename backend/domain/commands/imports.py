@@ -29,6 +29,13 @@ class RunCsvImport:
 
 
 @dataclass(frozen=True)
+class RestartCsvImport:
+    """A manager starts again an import that stopped part-way (its server restarted; nothing was written)."""
+
+    import_id: int
+
+
+@dataclass(frozen=True)
 class RecordCsvImportFailure:
     """The import stopped at a row and wrote nothing: keep the line and the reason for the person."""
 

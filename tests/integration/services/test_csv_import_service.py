@@ -7,12 +7,14 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
+from backend.adapters.import_repository import running_here
 from backend.adapters.storage import LocalBlobStorage
 from backend.bootstrap import blob_storage
 from backend.domain import commands
 from backend.domain.access import Actor, Role
-from backend.domain.csv_import_job import FAILED, IMPORTED
+from backend.domain.csv_import_job import FAILED, IMPORTED, QUEUED
 from backend.extensions import db
+from backend.queries.csv_imports import csv_import
 from backend.services.csv_import import CsvImportStopped
 from tests.csv_files import order_row, orders_csv, products_csv
 from tests.factories import refused, run, standard_shop
@@ -108,3 +110,66 @@ def test_a_file_cannot_be_imported_twice(app, shop):
     job = _imported(app, "orders", orders_csv(order_row("R-1")))
     assert refused(app, commands.QueueCsvImport(job.id), MANAGER).code == "csv_import.already_started"
     assert refused(app, commands.RunCsvImport(job.id), MANAGER).code == "csv_import.not_queued"
+
+
+def _left_importing(app, job_id: int) -> None:
+    """What a server that stopped part-way leaves: the record says importing, and nothing runs it."""
+    with app.app_context():
+        db.session.execute(sa.text("UPDATE csv_import SET status = 'importing', rows_done = 1000 WHERE id = :id"),
+                           {"id": job_id})
+        db.session.commit()
+
+
+def _status(app, job_id: int) -> dict:
+    with app.app_context():
+        return csv_import(db.session, job_id)
+
+
+def test_an_import_whose_server_stopped_part_way_is_stalled_and_starts_again_from_the_first_row(app, shop):
+    body = orders_csv(order_row("R-1", "MUG", "2"), order_row("R-2", "LAMP", "1"))
+    job = _checked(app, "orders", body)
+    run(app, commands.QueueCsvImport(job.id), MANAGER)
+    _left_importing(app, job.id)
+    assert _status(app, job.id)["stalled"] is True
+    again = run(app, commands.RestartCsvImport(job.id), MANAGER)
+    assert (again.status, again.rows_done) == (QUEUED, 0)
+    done = run(app, commands.RunCsvImport(job.id), MANAGER)
+    assert done.status == IMPORTED and done.report["orders_created"] == 2
+    assert _status(app, job.id)["stalled"] is False
+
+
+def test_an_import_this_process_still_runs_is_not_stalled_and_is_not_started_twice(app, shop):
+    job = _checked(app, "orders", orders_csv(order_row("R-1", "MUG", "2")))
+    run(app, commands.QueueCsvImport(job.id), MANAGER)
+    with app.app_context():
+        engine = db.engine
+    with running_here(engine, job.id):
+        assert _status(app, job.id)["stalled"] is False
+        error = refused(app, commands.RestartCsvImport(job.id), MANAGER)
+        assert error.code == "csv_import.running"
+    assert _status(app, job.id)["stalled"] is True  # its thread ended without running it
+
+
+def test_an_import_another_process_runs_on_postgresql_is_not_started_again(app, shop):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite is served by one process")
+    job = _checked(app, "orders", orders_csv(order_row("R-1", "MUG", "2")))
+    run(app, commands.QueueCsvImport(job.id), MANAGER)
+    _left_importing(app, job.id)
+    with app.app_context(), db.engine.connect() as other:  # another server's import transaction
+        with other.begin():
+            assert other.execute(sa.text("SELECT pg_try_advisory_xact_lock(CAST(:c AS int4), CAST(:i AS int4))"),
+                                 {"c": 0x57426369, "i": job.id}).scalar()
+            assert _status(app, job.id)["stalled"] is False
+            assert refused(app, commands.RestartCsvImport(job.id), MANAGER).code == "csv_import.running"
+            # Nor does a second runner start beside it.
+            assert refused(app, commands.RunCsvImport(job.id), MANAGER).code == "csv_import.not_queued"
+    assert _status(app, job.id)["stalled"] is True
+
+
+def test_a_finished_import_is_not_started_again_and_a_late_failure_does_not_undo_its_report(app, shop):
+    done = _imported(app, "orders", orders_csv(order_row("R-1", "MUG", "2")))
+    assert refused(app, commands.RestartCsvImport(done.id), MANAGER).code == "csv_import.not_stalled"
+    after = run(app, commands.RecordCsvImportFailure(done.id, None, "a second runner was refused"), MANAGER)
+    assert (after.status, after.report["orders_created"]) == (IMPORTED, 1)
+    assert _status(app, done.id)["status"] == IMPORTED
