@@ -73,6 +73,14 @@ class _SignedShop:
         """The shop's own id of the order (what a re-sent webhook is recognised by)."""
         return _text(_dict(payload).get("id"))[:100]
 
+    create_topics: frozenset = frozenset()
+    cancel_topics: frozenset = frozenset()
+
+    @classmethod
+    def cancels(cls, topic: str, payload) -> bool:
+        """Whether this delivery says the shop cancelled the order."""
+        return topic in cls.cancel_topics
+
 
 class Shopify(_SignedShop):
     """Shopify's webhooks: X-Shopify-* headers, the REST Order resource as the body."""
@@ -130,7 +138,12 @@ class WooCommerce(_SignedShop):
     delivery_header, source_header = "x-wc-webhook-delivery-id", "x-wc-webhook-source"
     kind = ChannelKind.WOOCOMMERCE
     create_topics = frozenset({"order.created"})
-    cancel_topics: frozenset = frozenset()
+
+    @classmethod
+    def cancels(cls, topic: str, payload) -> bool:
+        """WooCommerce has no cancel topic: a cancel is an `order.updated` whose order is now `cancelled`
+        (the shop sends one for every change; the others are news Waybill does not act on)."""
+        return topic == "order.updated" and _text(_dict(payload).get("status")) == "cancelled"
 
     @staticmethod
     def order_from(payload: dict) -> ChannelOrder:

@@ -84,7 +84,7 @@ def receive_webhook(cmd: commands.ReceiveChannelWebhook, actor: Actor, uow: Unit
         payload = None
     if topic in payloads.create_topics:
         return _receive_order(channel, payloads, headers, topic, payload, cmd.raw_body, uow, settings)
-    if topic in payloads.cancel_topics:
+    if payloads.cancels(topic, payload):
         return _receive_cancel(channel, payloads, payload, uow, settings)
     return WebhookOutcome("ignored")
 

@@ -115,6 +115,27 @@ def test_a_signed_woocommerce_order_is_placed(client, channels):
     assert order["shipping_address"]["line1"] == "969 Market Street" and "Ring twice" in order["notes"]
 
 
+def test_a_woocommerce_order_updated_to_cancelled_cancels_it_once_and_other_updates_change_nothing(client, channels):
+    payload = woo_order(order_id=731)
+    body = body_of(payload)
+    placed = client.post(WOO_URL, data=body, headers=woo_headers(body)).get_json()
+
+    def update(status):
+        changed = body_of({**payload, "status": status})
+        return client.post(WOO_URL, data=changed, headers=woo_headers(changed, topic="order.updated"))
+
+    def status():
+        return client.get(f"/api/v1/orders/{placed['order_id']}", headers=channels.headers("manager")).get_json()[
+            "status"]
+
+    before = status()
+    assert (update("on-hold").status_code, update("on-hold").get_json()["status"]) == (200, "ignored")
+    assert status() == before
+    assert update("cancelled").get_json()["status"] == "cancelled"
+    assert update("cancelled").get_json()["status"] == "duplicate"  # the shop re-sends; nothing changes
+    assert status() == "cancelled"
+
+
 def test_a_difference_from_the_shops_totals_is_kept_and_shown(client, channels):
     # The shop says 10.00 a mug (a discount Waybill does not know of): our catalogue says 12.00.
     placed = send_shopify(client, shopify_order(order_id=5003, lines=(("MUG", 1, "10.00"),), subtotal="10.00",
