@@ -18,6 +18,7 @@ from ..edge.order_schemas import build_place_order
 from ..extensions import db
 from ..queries.fulfilment import parts_json
 from ..queries.orders import list_orders, order_for, order_history
+from ..queries.payments import order_balance
 from ..queries.tracking import customer_timeline
 from .schemas import (AuditEventSchema, NoteSchema, OrderCreateSchema, OrderPageSchema, OrderQuerySchema,
                       OrderSchema, PaymentReceivedSchema, ReasonSchema, TimelineStepSchema)
@@ -43,8 +44,8 @@ def _text(value):
     return None if value is None else str(value)
 
 
-# `parts` is read with one order only (GET /orders/<id>): it is not an attribute of the order.
-_ORDER_FIELDS = tuple(name for name in OrderSchema().fields if name != "parts")
+# `parts` and `balance_minor` are read with one order only (GET /orders/<id>): they are not attributes of the order.
+_ORDER_FIELDS = tuple(name for name in OrderSchema().fields if name not in ("parts", "balance_minor"))
 _CUSTOMER_FIELDS = tuple(name for name in _ORDER_FIELDS if name not in OFFICE_ONLY_ORDER_FIELDS)
 
 
@@ -128,7 +129,8 @@ class OrderItem(MethodView):
         order = order_for(db.session, order_id)
         ensure_visible(actor, order)
         fields = {name: getattr(order, name) for name in _ORDER_FIELDS}
-        return {**as_seen_by(actor, fields), "parts": parts_json(db.session, order)}
+        return {**as_seen_by(actor, fields), "parts": parts_json(db.session, order),
+                "balance_minor": order_balance(db.session, order)}
 
 
 @blp.route("/<id:order_id>/history")

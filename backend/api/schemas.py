@@ -204,6 +204,10 @@ class OrderSchema(Schema):
     lines = fields.List(fields.Nested(OrderLineSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    balance_minor = fields.Integer(metadata={
+        "description": "What has been paid, net, in minor units: captured - refunded + cash on delivery collected + "
+                       "transfers received (payment_status follows it; GET /orders/{order_id}/payments has each "
+                       "line). Given when one order is read; not in lists or in the answer to placing an order."})
     parts = fields.List(fields.Nested(OrderPartSchema), metadata={
         "description": "One part per warehouse the order is fulfilled from (two or more: it arrives as several "
                        "parcels), each with its shipment, status and failed attempts. Given when one order is "

@@ -9,15 +9,25 @@ from ..domain.exception_queue import OPEN
 from ..domain.payment_ledger import CAPTURE_DECLINED, EntryKind, PaymentEntry, PaymentLedger
 
 
+def _ledger(rows, currency: str) -> PaymentLedger:
+    return PaymentLedger([PaymentEntry(EntryKind(r.kind), r.amount_minor, r.currency, r.reference, r.part, r.parent,
+                                       r.decline_code, r.note, r.occurred_at) for r in rows], currency=currency)
+
+
+def order_balance(session, order) -> int:
+    """What the order's payer has paid, net: captured - refunded + cash on delivery collected + transfers."""
+    rows = session.execute(sa.select(payment_entries).where(payment_entries.c.order_id == order.id)
+                           .order_by(payment_entries.c.id)).all()
+    return _ledger(rows, order.currency).balance_minor
+
+
 def order_payments(session, order) -> dict:
     """Balance, sums and history (oldest first) of one order's payments."""
     rows = session.execute(
         sa.select(payment_entries, User.name.label("actor_name"))
         .outerjoin(User, User.id == payment_entries.c.actor_id)
         .where(payment_entries.c.order_id == order.id).order_by(payment_entries.c.id)).all()
-    ledger = PaymentLedger([PaymentEntry(EntryKind(r.kind), r.amount_minor, r.currency, r.reference, r.part,
-                                         r.parent, r.decline_code, r.note, r.occurred_at) for r in rows],
-                           currency=order.currency)
+    ledger = _ledger(rows, order.currency)
     return {
         "order_id": order.id, "currency": order.currency, "total_minor": order.total_minor,
         "payment_method": order.payment_method, "payment_status": order.payment_status,

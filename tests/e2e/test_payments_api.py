@@ -77,6 +77,11 @@ def test_the_payments_resource_shows_balance_and_history(client, app, world, pro
     assert (body["balance_minor"], body["captured_minor"], body["payment_status"]) == (total, total, "paid")
     assert [e["kind"] for e in body["entries"]] == ["authorized", "captured"]
     assert_problem(client.get(f"/api/v1/orders/{order_id}/payments", headers=world.headers("other_customer")), 404)
+    # The order itself carries its balance, and lists do not (one query per order would slow them down).
+    order = client.get(f"/api/v1/orders/{order_id}", headers=world.headers("manager")).get_json()
+    assert order["balance_minor"] == total
+    listed = client.get("/api/v1/orders", headers=world.headers("manager")).get_json()["items"]
+    assert all("balance_minor" not in item for item in listed)
 
 
 def test_a_refund_over_the_api_and_one_larger_than_captured_is_a_422_that_writes_nothing(client, app, world,
