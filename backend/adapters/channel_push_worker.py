@@ -17,7 +17,7 @@ import random
 import threading
 from datetime import timedelta
 
-from ..domain.channels_out import FAILED, PENDING, SENT, channel_quantity
+from ..domain.channels_out import FAILED, PENDING, SENT, channel_quantity, token_variable
 from ..domain.events import utcnow
 from ..domain.webhooks import RetryPolicy, after_attempt
 from .channel_push_repository import ChannelPushRepository
@@ -156,11 +156,6 @@ class ChannelPushWorker(CursorIntake):
 
 
 # -- composition: the worker of an app, in a thread (make run) or its own process (`channels worker`) ----------
-def token_variable(slug: str) -> str:
-    """The environment variable a channel's API token is read from: WAYBILL_CHANNEL_TOKEN_<SLUG>."""
-    return "WAYBILL_CHANNEL_TOKEN_" + slug.upper().replace("-", "_")
-
-
 def channel_worker_for_app(app, shop_api=None) -> ChannelPushWorker:
     """A ChannelPushWorker on the app's database, with the app's tokens, address rule and retry settings."""
     from sqlalchemy.orm import Session

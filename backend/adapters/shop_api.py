@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import requests
 
-from ..domain.channels_out import STOCK, Fulfilment
+from ..domain.channels_out import STOCK, Fulfilment, token_variable
 from .webhook_sender import SendResult, refused_address
 from .push import retry_after_seconds
 
@@ -56,8 +56,7 @@ class ShopApi:
         if refused:
             return SendResult(None, error=refused[:500], permanent=refused.startswith("refused"))
         if not token:
-            variable = "WAYBILL_CHANNEL_TOKEN_" + channel["slug"].upper().replace("-", "_")
-            return SendResult(None, error=f"No API token: set {variable}.", permanent=True)
+            return SendResult(None, error=f"No API token: set {token_variable(channel['slug'])}.", permanent=True)
         shop = _Shopify(self, channel, token) if channel["kind"] == "shopify" else _WooCommerce(self, channel, token)
         if push["kind"] == STOCK:
             return shop.set_stock(push)

@@ -26,6 +26,11 @@ class InvalidListing(DomainError):
     status = 422
 
 
+def token_variable(slug: str) -> str:
+    """The environment variable a channel's shop API token is read from: WAYBILL_CHANNEL_TOKEN_<SLUG>."""
+    return "WAYBILL_CHANNEL_TOKEN_" + slug.upper().replace("-", "_")
+
+
 def available_for_channel(on_hand: int, reserved: int, buffer: int) -> int:
     """What one warehouse lets a shop sell: on hand - reserved - buffer, never below zero."""
     return max(0, on_hand - reserved - buffer)
