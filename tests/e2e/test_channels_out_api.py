@@ -6,6 +6,7 @@ import pytest
 
 from tests.channels_out import CHANNELS_OUT_CONFIG, LOCATION_ID, pushes_done
 from tests.e2e.conftest import _app_on_copy, _dispose, _world_for, assert_problem
+from tests.outbox import publish_everything
 from tests.shop_api import ShopApiServer
 from tests.shop_webhooks import SHOPIFY_SECRET
 
@@ -116,3 +117,23 @@ def test_an_unknown_channel_is_404(client, world):
     assert_problem(client.get("/api/v1/channels/nope/pushes", headers=world.headers("owner")), 404)
     assert_problem(client.put("/api/v1/channels/nope/listings/MUG", json={"item_id": "1"},
                               headers=world.headers("owner")), 404)
+
+
+def test_the_command_line_points_a_channel_at_its_shop_lists_a_product_and_pushes_once(app, client, world, shop_api):
+    cli = app.test_cli_runner()
+    result = cli.invoke(args=["channels", "set", "shopify-uk", "--kind", "shopify", "--api-url", shop_api.url,
+                              "--location", LOCATION_ID, "--stock-buffer", "2"],
+                        env={"WAYBILL_CHANNEL_SECRET_SHOPIFY_UK": SHOPIFY_SECRET})
+    assert result.exit_code == 0, result.output
+    result = cli.invoke(args=["channels", "listing", "shopify-uk", "MUG", "--item", MUG_ITEM])
+    assert (result.exit_code, result.output.strip()) == (0, f"MUG is listed on shopify-uk as {MUG_ITEM}.")
+    publish_everything(app)
+    result = cli.invoke(args=["channels", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert shop_api.levels[(int(LOCATION_ID), int(MUG_ITEM))] == 48
+
+
+def test_the_command_line_refuses_a_listing_it_cannot_keep_with_the_reason(app, client, world, shop_api):
+    _channel(client, world, shop_api.url)
+    result = app.test_cli_runner().invoke(args=["channels", "listing", "shopify-uk", "MUG", "--item", "x1"])
+    assert result.exit_code != 0 and "item_id" in result.output
