@@ -26,7 +26,8 @@ AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.1" / "axe.min.js"
 PAGES = {
     "owner": ["/dashboard/", "/orders/", "/orders/{order}", "/floor/stock", "/floor/pick-lists", "/shipping",
               "/dispatch", "/office/cash/", "/office/exceptions/", "/staff", "/account", "/sync", "/orders/new",
-              "/counter/", "/office/bank/", "/office/intake/", "/office/imports/", "/office/webhooks/"],
+              "/counter/", "/office/bank/", "/office/intake/", "/office/channels/", "/office/imports/",
+              "/office/webhooks/"],
     "floor": ["/floor", "/floor/pick-lists", "/floor/pick-lists/1", "/floor/stock", "/shipping", "/account"],
     "driver": ["/driver", "/driver/stops/{stop}", "/account", "/sync"],
     "customer": ["/orders/", "/orders/{customer_order}", "/account"],
