@@ -29,7 +29,8 @@ class ChannelPushRepository(CursorReads):
     def listings_of(self, product_id: int) -> list[tuple[ChannelListing, SalesChannel]]:
         """The listings of a product on channels that push stock, each with its channel."""
         return list(self.session.execute(
-            sa.select(ChannelListing, SalesChannel).join(SalesChannel, SalesChannel.id == ChannelListing.sales_channel_id)
+            sa.select(ChannelListing, SalesChannel)
+            .join(SalesChannel, SalesChannel.id == ChannelListing.sales_channel_id)
             .where(ChannelListing.product_id == product_id, _pushing(SalesChannel.push_stock))
             .order_by(ChannelListing.id)).all())
 

@@ -86,7 +86,15 @@ def _ok(result: SendResult) -> bool:
     return result.status_code is not None and 200 <= result.status_code < 300
 
 
+def _items(body, key: str | None = None) -> list[dict]:
+    """The objects of a list in a shop's answer (under `key`), ignoring whatever else a broken answer holds."""
+    found = body.get(key) if key and isinstance(body, dict) else body
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
 class _Shopify:
+    """Shopify Admin REST: a stock level set at the channel's location; a fulfilment of the open orders."""
+
     def __init__(self, api: ShopApi, channel: dict, token: str):
         self.api, self.base = api, channel["api_url"].rstrip("/") + SHOPIFY_API
         self.location_id = channel["location_id"]
@@ -104,13 +112,14 @@ class _Shopify:
         result, body = self.api.call("GET", f"{order}/fulfillments.json", headers=self.headers)
         if not _ok(result):
             return result
-        if any(parcel.tracking_number == f.get("tracking_number") or parcel.tracking_number in (f.get("tracking_numbers") or ())
-               for f in (body or {}).get("fulfillments", [])):
+        number = parcel.tracking_number
+        if any(number == f.get("tracking_number") or number in (f.get("tracking_numbers") or ())
+               for f in _items(body, "fulfillments")):
             return result  # our earlier try went through; its answer was lost
         result, body = self.api.call("GET", f"{order}/fulfillment_orders.json", headers=self.headers)
         if not _ok(result):
             return result
-        open_orders = [{"fulfillment_order_id": fo["id"]} for fo in (body or {}).get("fulfillment_orders", [])
+        open_orders = [{"fulfillment_order_id": fo.get("id")} for fo in _items(body, "fulfillment_orders")
                        if fo.get("status") in _OPEN_FULFILMENT_ORDERS]
         if not open_orders:
             return result  # nothing left to fulfil: the shop already counts the order as sent
@@ -123,6 +132,8 @@ class _Shopify:
 
 
 class _WooCommerce:
+    """WooCommerce REST v3: a product's (or variation's) stock quantity; a customer note and the order completed."""
+
     def __init__(self, api: ShopApi, channel: dict, token: str):
         key, _, secret = token.partition(":")
         self.api, self.base, self.auth = api, channel["api_url"].rstrip("/") + WOO_API, (key, secret)
@@ -138,7 +149,7 @@ class _WooCommerce:
         result, notes = self.api.call("GET", f"{order}/notes", auth=self.auth)
         if not _ok(result):
             return result
-        if not any(parcel.tracking_number in (n.get("note") or "") for n in notes or () if isinstance(n, dict)):
+        if not any(parcel.tracking_number in str(n.get("note") or "") for n in _items(notes)):
             result = self.api.call("POST", f"{order}/notes", json={"note": parcel.note(), "customer_note": True},
                                    auth=self.auth)[0]
             if not _ok(result):

@@ -3,17 +3,21 @@
 fulfilment even when an answer is lost."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
 from backend.adapters.channel_push_records import ChannelPush
+from backend.adapters.channel_push_worker import channel_worker_for_app
 from backend.domain import commands
 from backend.domain.access import SYSTEM
 from backend.extensions import db
 from tests.channels_out import (CHANNELS_OUT_CONFIG, LOCATION_ID, list_product, pushes_done, shop_channels,
                                 shopify_order_shipped, woo_order_shipped)
 from tests.conftest import make_app
-from tests.factories import run, standard_shop
+from tests.factories import run, shipped_own_fleet, standard_shop
+from tests.outbox import publish_everything
 from tests.shop_api import DROP, ShopApiServer
 
 MUG_ITEM, LAMP_ITEM = 808950810, 808950811
@@ -158,7 +162,36 @@ def test_a_woocommerce_parcel_completes_the_order_with_one_customer_note_after_a
 
 
 def test_an_order_not_from_a_channel_pushes_nothing_when_it_ships(out_app, shop, shop_api):
-    from tests.factories import shipped_own_fleet
     shipped_own_fleet(shop, _owner(shop))
     pushes_done(out_app)
     assert _pushes(out_app) == [] and shop_api.requests == []
+
+
+def test_two_workers_at_once_make_one_fulfilment_per_parcel_and_leave_the_newest_level(out_app, shop, shop_api):
+    list_product(out_app, "shopify-uk", "MUG", str(MUG_ITEM))
+    for shop_order in ("7101", "7102", "7103"):
+        shop_api.shopify_order(shop_order, int(shop_order) * 10)
+    for shop_order in ("7101", "7102", "7103"):
+        shopify_order_shipped(out_app, _owner(shop), int(shop_order))
+    publish_everything(out_app)
+    workers = [channel_worker_for_app(out_app) for _ in range(2)]
+    start, errors = threading.Barrier(2), []
+
+    def work(worker):
+        try:
+            start.wait()
+            for _ in range(3):
+                worker.run_once()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    pushes_done(out_app)
+    assert {order: len(made) for order, made in shop_api.fulfillments.items()} == {"7101": 1, "7102": 1, "7103": 1}
+    assert len(shop_api.calls("POST", r"/fulfillments\.json$")) == 3
+    assert shop_api.levels[LEVEL] == 44  # 50 less the three shops' orders of two mugs each, shipped
