@@ -1,7 +1,8 @@
 """The channel push worker: tells the shops (Shopify, WooCommerce) what they sell and what has left.
 
 1. A stock change or a shipment commits its domain event to the outbox; the relay publishes it after commit.
-2. `ChannelPushWorker.intake()` reads published events after its cursor (outbox_consumer.CursorIntake) and, in
+2. `ChannelPushDispatcher` (a publish callable) wakes the worker when a batch holds such news;
+   `ChannelPushWorker.intake()` reads published events after its cursor (outbox_consumer.CursorIntake) and, in
    one transaction with the cursor, stages a stock push for each channel listing the product (ONE row per
    listing holding the newest quantity: a burst of changes is one call with the last number) and a fulfilment
    push when a parcel of an order that came from a channel gets its carrier and tracking number.
@@ -17,7 +18,8 @@ import random
 import threading
 from datetime import timedelta
 
-from ..domain.channels_out import FAILED, PENDING, SENT, channel_quantity, token_variable
+from ..domain.channels_out import (FAILED, PARCEL_NEWS, PENDING, SENT, STOCK_NEWS, channel_quantity, concerns_channels,
+                                   token_variable)
 from ..domain.events import utcnow
 from ..domain.webhooks import RetryPolicy, after_attempt
 from .channel_push_repository import ChannelPushRepository
@@ -25,6 +27,20 @@ from .outbox_consumer import CursorIntake
 from .sqlite import fresh_write
 
 log = logging.getLogger(__name__)
+
+
+class ChannelPushDispatcher:
+    """A publish callable for the outbox relay: wakes the push worker when a batch holds news a shop may be owed.
+
+    It keeps nothing: the worker reads the published outbox itself, so a lost wake-up only waits for the poll.
+    """
+
+    def __init__(self, wake: threading.Event | None = None):
+        self.wake = wake or threading.Event()
+
+    def __call__(self, batch) -> None:
+        if any(concerns_channels(event.name, event.aggregate) for event in batch):
+            self.wake.set()
 
 
 class ChannelPushWorker(CursorIntake):
@@ -49,11 +65,11 @@ class ChannelPushWorker(CursorIntake):
         made, products = 0, []
         for event in events:
             payload = event.payload or {}
-            if event.aggregate_type == "shipment" and event.name == "shipment.created" and event.aggregate_id:
+            if (event.aggregate_type, event.name) == PARCEL_NEWS and event.aggregate_id:
                 made += self._take_in_shipment(repo, event.aggregate_id, now)
             elif event.aggregate_type == "sales_channel" and event.aggregate_id:  # a buffer or address changed
                 products.extend(repo.products_listed_on(event.aggregate_id))
-            elif event.aggregate_type in ("stock_level", "channel_listing") and payload.get("product_id"):
+            elif event.aggregate_type in STOCK_NEWS and payload.get("product_id"):  # stock or a listing changed
                 products.append(payload["product_id"])
         products = list(dict.fromkeys(products))
         for product_id in products:
@@ -176,9 +192,8 @@ def channel_worker_for_app(app, shop_api=None) -> ChannelPushWorker:
 
 def start_channel_push_thread(app, *, idle_seconds: float = 1.0):
     """Run the channel push worker in a daemon thread; returns (wake-on-publish callable, stop event)."""
-    from .webhook_worker import WebhookDispatcher
     worker = channel_worker_for_app(app)
-    dispatcher, stop = WebhookDispatcher(), threading.Event()
+    dispatcher, stop = ChannelPushDispatcher(), threading.Event()
 
     def work():
         with app.app_context():

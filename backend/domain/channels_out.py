@@ -26,6 +26,16 @@ class InvalidListing(DomainError):
     status = 422
 
 
+# The outbox news that may change what a shop is told: stock moved, a listing or a channel's settings changed.
+STOCK_NEWS = ("stock_level", "channel_listing", "sales_channel")
+PARCEL_NEWS = ("shipment", "shipment.created")  # (aggregate, event): a parcel got its carrier and tracking number
+
+
+def concerns_channels(event_name: str, aggregate_type: str) -> bool:
+    """Whether an outbox event may owe a shop a push."""
+    return aggregate_type in STOCK_NEWS or (aggregate_type, event_name) == PARCEL_NEWS
+
+
 def token_variable(slug: str) -> str:
     """The environment variable a channel's shop API token is read from: WAYBILL_CHANNEL_TOKEN_<SLUG>."""
     return "WAYBILL_CHANNEL_TOKEN_" + slug.upper().replace("-", "_")

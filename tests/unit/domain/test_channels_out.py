@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from backend.domain.channels_out import (Fulfilment, InvalidListing, available_for_channel, buffer_for,
-                                         channel_quantity, check_listing, outbound_problems)
+                                         channel_quantity, check_listing, concerns_channels, outbound_problems)
 
 
 def test_available_is_on_hand_less_reserved_less_the_buffer():
@@ -55,3 +55,12 @@ def test_outbound_settings_refuse_credentials_in_the_address_and_a_location_on_w
     errors = outbound_problems("woocommerce", "https://ck:cs@shop.example", -1, "123")
     assert set(errors) == {"api_url", "stock_buffer", "location_id"}
     assert outbound_problems("shopify", "https://shop.example", 0, "655441491") == {}
+
+
+def test_stock_listing_channel_and_new_parcel_news_concern_the_shops_and_nothing_else_does():
+    assert concerns_channels("stock.reserved", "stock_level")
+    assert concerns_channels("channel_listing.set", "channel_listing")
+    assert concerns_channels("channel.configured", "sales_channel")
+    assert concerns_channels("shipment.created", "shipment")
+    assert not concerns_channels("shipment.attempt_failed", "shipment")
+    assert not concerns_channels("order.placed", "order")
