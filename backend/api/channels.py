@@ -15,9 +15,9 @@ from ..edge.blueprint import Blueprint
 from ..edge.errors import current_actor
 from ..edge.text import Text
 from ..extensions import db
-from .channel_listings import ChannelOutboundSchema, ChannelOutboundSettingsSchema, outbound_settings
 from ..queries.channel_intake import channel_totals_of, channel_view, list_channels, list_intake_exceptions
 from ..queries.orders import order_for
+from .channel_listings import ChannelOutboundSchema, ChannelOutboundSettingsSchema, outbound_settings
 
 # The shops call this one: no bearer token, the body's HMAC signature is the proof (checked by the handler).
 webhooks = Blueprint("channel_webhooks", __name__, url_prefix="/api/v1/channels",
