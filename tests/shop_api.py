@@ -12,7 +12,6 @@ import base64
 import json
 import re
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SHOPIFY_TOKEN = "shpat_test_waybill_token"
@@ -37,7 +36,7 @@ class ShopApiServer:
         self.requests: list[tuple[str, str, object]] = []  # (method, path, body) as they came
         self.scripts: list[tuple[str, str, list]] = []  # (method, path pattern, outcomes left) a test asked for
         self.retry_after: str | None = None  # sent with a scripted 429
-        self.changed = threading.Condition()
+        self.lock = threading.Lock()  # one request at a time changes the shop's state
         shop = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,23 +99,12 @@ class ShopApiServer:
         """Bodies of the requests whose path matches `pattern`."""
         return [body for m, path, body in self.requests if m == method and re.search(pattern, path)]
 
-    def wait_for(self, check, timeout: float = 10.0):
-        """Wait until `check()` is truthy (it is asked again after every request); return its value."""
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not (value := check()):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError("the shop did not get there in time")
-                self.changed.wait(left)
-            return value
-
     # -- serving ----------------------------------------------------------------------------------------------
     def _handle(self, handler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
-        with self.changed:
+        with self.lock:
             self.requests.append((handler.command, handler.path, body))
             outcome = self._scripted(handler.command, handler.path)
             if outcome is not None and outcome != DROP:
@@ -125,7 +113,6 @@ class ShopApiServer:
                 status, payload = 401, {"errors": "[API] Invalid API key or access token"}
             else:
                 status, payload = self._answer(handler.command, handler.path, body)
-            self.changed.notify_all()
         if outcome == DROP:
             handler.close_connection = True
             return

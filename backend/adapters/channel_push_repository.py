@@ -90,6 +90,7 @@ class ChannelPushRepository(CursorReads):
                        sa.or_(ChannelPush.leased_until.is_(None), ChannelPush.leased_until <= now))
 
     def anything_due(self, now) -> bool:
+        """A cheap read: is any push due now? (Idle rounds then take no write lock.)"""
         return self.session.execute(sa.select(ChannelPush.id).where(self._due(now)).limit(1)).first() is not None
 
     def claim_due(self, now, lease_until, limit: int) -> list[dict]:
@@ -120,6 +121,7 @@ class ChannelPushRepository(CursorReads):
         return claimed
 
     def push(self, push_id: int, *, for_update: bool = False) -> ChannelPush | None:
+        """One push, fresh from the database (locked to record an answer)."""
         query = sa.select(ChannelPush).where(ChannelPush.id == push_id)
         if for_update:
             query = query.with_for_update()

@@ -28,6 +28,10 @@ from .sqlite import fresh_write
 
 log = logging.getLogger(__name__)
 
+# A parcel older than this when the worker first sees it is not pushed: a worker started for the first time on a
+# shop with a long history (its cursor at 0) must not mark last month's shop orders sent, or note them again.
+MAX_PARCEL_NEWS_AGE = timedelta(days=2)
+
 
 class ChannelPushDispatcher:
     """A publish callable for the outbox relay: wakes the push worker when a batch holds news a shop may be owed.
@@ -66,7 +70,8 @@ class ChannelPushWorker(CursorIntake):
         for event in events:
             payload = event.payload or {}
             if (event.aggregate_type, event.name) == PARCEL_NEWS and event.aggregate_id:
-                made += self._take_in_shipment(repo, event.aggregate_id, now)
+                if now - event.occurred_at <= MAX_PARCEL_NEWS_AGE:
+                    made += self._take_in_shipment(repo, event.aggregate_id, now)
             elif event.aggregate_type == "sales_channel" and event.aggregate_id:  # a buffer or address changed
                 products.extend(repo.products_listed_on(event.aggregate_id))
             elif event.aggregate_type in STOCK_NEWS and payload.get("product_id"):  # stock or a listing changed

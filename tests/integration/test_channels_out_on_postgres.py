@@ -4,6 +4,7 @@ fulfilment even when an answer is lost."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from backend.adapters.channel_push_records import ChannelPush
 from backend.adapters.channel_push_worker import channel_worker_for_app
 from backend.domain import commands
 from backend.domain.access import SYSTEM
+from backend.domain.events import utcnow
 from backend.extensions import db
 from tests.channels_out import (CHANNELS_OUT_CONFIG, LOCATION_ID, list_product, pushes_done, shop_channels,
                                 shopify_order_shipped, woo_order_shipped)
@@ -195,3 +197,12 @@ def test_two_workers_at_once_make_one_fulfilment_per_parcel_and_leave_the_newest
     assert {order: len(made) for order, made in shop_api.fulfillments.items()} == {"7101": 1, "7102": 1, "7103": 1}
     assert len(shop_api.calls("POST", r"/fulfillments\.json$")) == 3
     assert shop_api.levels[LEVEL] == 44  # 50 less the three shops' orders of two mugs each, shipped
+
+
+def test_a_parcel_older_than_two_days_when_first_seen_is_not_pushed(out_app, shop, shop_api):
+    shop_api.shopify_order("7201", 72010)
+    shopify_order_shipped(out_app, _owner(shop), 7201)
+    worker = channel_worker_for_app(out_app)
+    worker.clock = lambda: utcnow() + timedelta(days=3)  # a worker started long after the parcel left
+    pushes_done(out_app, worker)
+    assert _pushes(out_app, kind="fulfilment") == [] and shop_api.fulfillments["7201"] == []
