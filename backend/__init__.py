@@ -83,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .adapters import webhook_records  # noqa: F401  (outgoing webhook tables)
     from .adapters import payment_tables  # noqa: F401  (payments ledger tables)
     from .adapters import mail_records  # noqa: F401  (order e-mail tables)
+    from .adapters import channel_push_records  # noqa: F401  (channels out: listings and pushes)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

@@ -118,7 +118,7 @@ def outbox_relay(idle):
 
 @click.group()
 def channels():
-    """Shop channels that send orders by webhook (Shopify, WooCommerce)."""
+    """Shop channels that send orders by webhook (Shopify, WooCommerce) and are told our stock and parcels."""
 
 
 def secret_variable(slug: str) -> str:
@@ -135,8 +135,11 @@ def secret_variable(slug: str) -> str:
               help="Environment variable holding the shop's webhook secret (default WAYBILL_CHANNEL_SECRET_<SLUG>).")
 @click.option("--keep-secret", is_flag=True, help="Change the other settings and keep the secret it has.")
 @click.option("--inactive", is_flag=True, help="Refuse its webhooks (401) until set again.")
+@click.option("--api-url", default=None, help="The shop's base address stock and parcels are pushed to ('' stops).")
+@click.option("--stock-buffer", type=click.IntRange(0), default=None, help="Units kept back from the shop.")
+@click.option("--location", default=None, help="Shopify: the location id whose stock is set.")
 @with_appcontext
-def set_channel(slug, kind, currency, name, secret_env, keep_secret, inactive):
+def set_channel(slug, kind, currency, name, secret_env, keep_secret, inactive, api_url, stock_buffer, location):
     """Add or change a channel; its secret comes from the environment, or is asked for without echo.
 
     Never a command-line argument: those stay in shell histories and process lists.
@@ -147,14 +150,53 @@ def set_channel(slug, kind, currency, name, secret_env, keep_secret, inactive):
         secret = os.environ.get(secret_env or secret_variable(slug))
         if not secret:
             secret = click.prompt("The shop's webhook secret", hide_input=True)
+    _handle(commands.ConfigureChannel(slug, kind, (currency or current_app.config["WAYBILL_CURRENCY"]).upper(),
+                                      name=name, secret=secret, active=not inactive, api_url=api_url,
+                                      stock_buffer=stock_buffer, location_id=location))
+    click.echo(f"Channel {slug} ({kind}) is set; its shop sends webhooks to /api/v1/channels/{slug}/webhooks.")
+
+
+def _handle(command):
+    """Run a command as the system; a refusal is the command line's error, with its field messages."""
     from .domain.errors import DomainError
     try:
-        bus().handle(commands.ConfigureChannel(slug, kind, (currency or current_app.config["WAYBILL_CURRENCY"]).upper(),
-                                               name=name, secret=secret, active=not inactive), SYSTEM)
+        return bus().handle(command, SYSTEM)
     except DomainError as exc:
         details = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
         raise click.ClickException(exc.message + (f" ({details})" if details else "")) from exc
-    click.echo(f"Channel {slug} ({kind}) is set; its shop sends webhooks to /api/v1/channels/{slug}/webhooks.")
+
+
+@channels.command("listing")
+@click.argument("slug")
+@click.argument("sku")
+@click.option("--item", required=True, help="Shopify inventory item id, or WooCommerce product/variation id.")
+@click.option("--parent", default=None, help="WooCommerce: the variable product's id of a variation.")
+@click.option("--buffer", type=int, default=None, help="Units kept back from this shop for this product.")
+@with_appcontext
+def set_listing(slug, sku, item, parent, buffer):
+    """List one of our products on a channel's shop; its available quantity is pushed from then on."""
+    _handle(commands.SetChannelListing(slug, sku, item, parent, buffer))
+    click.echo(f"{sku} is listed on {slug} as {item}.")
+
+
+@channels.command("worker")
+@click.option("--idle", default=1.0, show_default=True, help="Seconds between polls for due pushes.")
+@click.option("--once", is_flag=True, help="Take in and push what is due now, then stop.")
+@with_appcontext
+def channels_worker(idle, once):
+    """Push stock levels and fulfilments to the shops, retrying with backoff, until stopped."""
+    import threading
+
+    from .adapters.channel_push_worker import channel_worker_for_app
+    worker = channel_worker_for_app(current_app)
+    if once:
+        click.echo(f"Channel push worker: {worker.run_once()} pushes made or tried.")
+        return
+    click.echo("Channel push worker running; Ctrl-C stops it.")
+    try:
+        worker.run_until(threading.Event(), idle_seconds=idle)
+    except KeyboardInterrupt:
+        click.echo("Channel push worker stopped.")
 
 
 @click.group()

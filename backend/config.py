@@ -200,6 +200,12 @@ def load_config(instance_path: str) -> dict:
         "WAYBILL_WEBHOOK_RETRY_BASE_SECONDS": _env_int("WAYBILL_WEBHOOK_RETRY_BASE_SECONDS", 30),
         "WAYBILL_WEBHOOK_MAX_ATTEMPTS": _env_int("WAYBILL_WEBHOOK_MAX_ATTEMPTS", 8),
         "WAYBILL_WEBHOOK_DISABLE_AFTER": _env_int("WAYBILL_WEBHOOK_DISABLE_AFTER", 5),
+        # Channels out (adapters/channel_push_worker.py): each shop's API token, WAYBILL_CHANNEL_TOKEN_<SLUG>
+        # (WooCommerce: "consumer_key:consumer_secret"), and whether shops on private addresses may be called.
+        "WAYBILL_CHANNEL_TOKENS": {name: value for name, value in os.environ.items()
+                                   if name.startswith("WAYBILL_CHANNEL_TOKEN_") and value},
+        "WAYBILL_CHANNELS_ALLOW_PRIVATE": os.environ.get("WAYBILL_CHANNELS_ALLOW_PRIVATE", "0").lower()
+        in ("1", "true", "yes"),
         # Order e-mails to customers (backend/adapters/mail.py describes each): the SMTP server (none: messages
         # are written to MAIL_OUTBOX_DIR, not sent), the From address, and the shop's address for links.
         "MAIL_SMTP_HOST": os.environ.get("MAIL_SMTP_HOST", ""),

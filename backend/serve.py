@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from . import create_app
+from .adapters.channel_push_worker import start_channel_push_thread
 from .adapters.mail import start_mail_thread
 from .adapters.push import PushNotConfigured, start_push_thread
 from .adapters.realtime import SocketIOPublisher
@@ -13,9 +14,11 @@ from .extensions import socketio
 
 
 def publishers(app):
-    """The relay's publish callable: Socket.IO nudges, then wake-ups for the webhook, mail and push workers."""
+    """The relay's publish callable: Socket.IO nudges, then wake-ups for the webhook, channel push, mail and push
+    workers."""
     sockets = SocketIOPublisher.for_app(app)
     webhook_dispatcher, _stop_webhooks = start_webhook_thread(app)
+    channel_dispatcher, _stop_channels = start_channel_push_thread(app)
     mail_dispatcher, _stop_mail = start_mail_thread(app)
     if not app.config.get("MAIL_SMTP_HOST"):
         print("  Order e-mails are not sent (no MAIL_SMTP_HOST): each is written to instance/mail-outbox/.",
@@ -29,6 +32,7 @@ def publishers(app):
     def publish(batch):
         sockets(batch)
         webhook_dispatcher(batch)
+        channel_dispatcher(batch)
         mail_dispatcher(batch)
         if push_dispatcher is not None:
             push_dispatcher(batch)

@@ -10,7 +10,9 @@ from .tables import UTCDateTime
 
 
 class SalesChannel(db.Model):
-    """A shop that sends us orders by webhook: its kind, currency and the secret it signs them with."""
+    """A shop that sends us orders by webhook (its kind, currency and the secret it signs them with) and that we
+    tell about stock and parcels through its API at `api_url` (its token comes from the environment, never here).
+    """
 
     __tablename__ = "sales_channel"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,6 +26,12 @@ class SalesChannel(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Channels out (domain/channels_out.py): nothing is pushed until the shop's API address is set.
+    api_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    stock_buffer: Mapped[int] = mapped_column(default=0)
+    location_id: Mapped[str | None] = mapped_column(sa.String(20))  # Shopify: the location whose stock we set
+    push_stock: Mapped[bool] = mapped_column(default=True)
+    push_fulfilment: Mapped[bool] = mapped_column(default=True)
 
 
 class ChannelOrderRecord(db.Model):

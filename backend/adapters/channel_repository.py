@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..domain.events import utcnow
+from .channel_push_records import ChannelListing, ChannelPush
 from .channel_records import ChannelOrderRecord, IntakeException, SalesChannel
 from .precompiled import Precompiled, typed_bind
 from .tables import customers
@@ -86,3 +87,27 @@ class ChannelRepository:
     def add_channel_order(self, **fields) -> None:
         """Write the channel's record of an order placed from it (in the order's transaction)."""
         _INSERT_CHANNEL_ORDER.run(self.session, {**fields, "received_at": utcnow()})
+
+    # -- channels out: listings and pushes ---------------------------------------------------------------
+    def listing_for_update(self, channel_id: int, product_id: int) -> ChannelListing | None:
+        """A product's listing on a channel, locked, to change or remove it."""
+        return self.session.execute(sa.select(ChannelListing).where(
+            ChannelListing.sales_channel_id == channel_id, ChannelListing.product_id == product_id)
+            .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+
+    def add_listing(self, **fields) -> ChannelListing:
+        """Stage a new listing and give it its id."""
+        row = ChannelListing(**fields)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def remove_listing(self, row: ChannelListing) -> None:
+        """Delete a listing and the stock push it owed."""
+        self.session.execute(sa.delete(ChannelPush).where(ChannelPush.listing_id == row.id))
+        self.session.delete(row)
+
+    def push_for_update(self, push_id: int) -> ChannelPush | None:
+        """One push to a shop, locked, to send it again."""
+        return self.session.execute(sa.select(ChannelPush).where(ChannelPush.id == push_id).with_for_update()
+                                    .execution_options(populate_existing=True)).scalar_one_or_none()

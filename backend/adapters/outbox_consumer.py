@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..domain.events import utcnow
+from .records import OutboxEvent
 from .sqlite import fresh_write
 
 
@@ -53,3 +59,35 @@ class CursorIntake:
                 return made, len(events) == self.batch_size
         finally:
             session.close()
+
+
+class CursorReads:
+    """Mixin for an intake repository: its one cursor row (`cursor_model`, id 1) and the published events after it."""
+
+    cursor_model: type
+
+    def cursor(self, *, for_update: bool = False):
+        """The intake's single cursor row (made on first use); locked so two intakes run one at a time."""
+        model = self.cursor_model
+        query = sa.select(model).where(model.id == 1)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).scalar_one_or_none()
+        if row is None:  # first use: two intakes may get here at once; one insert wins, the other waits on it
+            insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            self.session.execute(insert(model).values(id=1, last_sequence=0, updated_at=utcnow())
+                                 .on_conflict_do_nothing(index_elements=["id"]))
+            row = self.session.execute(query.execution_options(populate_existing=True)).scalar_one()
+        return row
+
+    def anything_new(self) -> bool:
+        """A cheap read: is there a published event after the cursor? (Idle rounds then take no write lock.)"""
+        model = self.cursor_model
+        last = self.session.execute(sa.select(model.last_sequence).where(model.id == 1)).scalar() or 0
+        return self.session.execute(sa.select(OutboxEvent.id).where(OutboxEvent.publish_seq > last).limit(1)
+                                    ).first() is not None
+
+    def published_after(self, sequence: int, limit: int) -> list:
+        """Published events after `sequence`, in publish order."""
+        return list(self.session.execute(sa.select(OutboxEvent).where(OutboxEvent.publish_seq > sequence)
+                                         .order_by(OutboxEvent.publish_seq).limit(limit)).scalars())

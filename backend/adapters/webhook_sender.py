@@ -21,6 +21,26 @@ from ..domain.webhooks import (DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, 
 from .push import retry_after_seconds
 
 
+def refused_address(url: str, *, allow_private: bool) -> str | None:
+    """Why the URL's host may not be called now (it resolves to an internal address), or None.
+
+    Checked at every send, not only when the address is set: a name may be pointed at 127.0.0.1 later.
+    """
+    if allow_private:
+        return None
+    host = urlsplit(url).hostname or ""
+    if host_is_internal(host):
+        return f"refused: {host} is not a public address"
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        return f"cannot resolve {host}: {exc}"
+    for info in infos:
+        if address_is_internal(ipaddress.ip_address(info[4][0].split("%", 1)[0])):
+            return f"refused: {host} resolves to an internal address"
+    return None
+
+
 @dataclass(frozen=True)
 class SendResult:
     """What one request got back (status None: no answer at all)."""
@@ -49,23 +69,8 @@ class HttpWebhookSender:
         return session
 
     def refused_address(self, url: str) -> str | None:
-        """Why the URL's host may not be called now (it resolves to an internal address), or None.
-
-        Checked at every send, not only at subscribe time: a name may be pointed at 127.0.0.1 later.
-        """
-        if self.allow_private:
-            return None
-        host = urlsplit(url).hostname or ""
-        if host_is_internal(host):
-            return f"refused: {host} is not a public address"
-        try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except OSError as exc:
-            return f"cannot resolve {host}: {exc}"
-        for info in infos:
-            if address_is_internal(ipaddress.ip_address(info[4][0].split("%", 1)[0])):
-                return f"refused: {host} resolves to an internal address"
-        return None
+        """Why the URL's host may not be called now (module-level `refused_address`), or None."""
+        return refused_address(url, allow_private=self.allow_private)
 
     def send(self, url: str, secret: str, body: str, *, delivery_id: str, event_type: str) -> SendResult:
         """POST the body with its signature; report the answer (or why there was none)."""

@@ -32,7 +32,8 @@ class WaybillApi(Api):
     # factory registers sync's two after the API's own, and they stay next to stock. Others go last.
     SECTIONS = ("api_auth", "catalogue", "customers", "exceptions", "api_orders", "api_counter", "stock", "sync",
                 "sync_blobs", "api_shipments", "api_runs", "api_settlements", "api_bank", "api_picking", "api_imports",
-                "channels", "channel_webhooks", "push", "webhooks")
+                "channels", "channel_webhooks", "channel_listings", "push",
+                "webhooks")
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         super()._init_spec(extra_plugins=[ProblemResponses(), *(extra_plugins or ())], **kwargs)
@@ -103,8 +104,9 @@ def init_api(app: Flask) -> WaybillApi:
     from . import picking  # floor: pick lists, picking, packing
     csrf.exempt(picking.blp)
     api.register_blueprint(picking.blp)
-    from . import channels  # shop channels: their signed webhooks (no token: the signature is the proof) and intake
-    for channel_blueprint in (channels.webhooks, channels.blp):
+    from . import channel_listings, channels  # shop channels: their signed webhooks (no token: the signature is
+    # the proof), intake, and what is pushed to them
+    for channel_blueprint in (channels.webhooks, channels.blp, channel_listings.blp):
         csrf.exempt(channel_blueprint)
         api.register_blueprint(channel_blueprint)
     from . import imports  # CSV files: raw text/csv bodies with their own size cap

@@ -17,6 +17,7 @@ from ..edge.text import Text
 from ..extensions import db
 from ..queries.channel_intake import channel_totals_of, channel_view, list_channels, list_intake_exceptions
 from ..queries.orders import order_for
+from .channel_listings import ChannelOutboundSchema, ChannelOutboundSettingsSchema, outbound_settings
 
 # The shops call this one: no bearer token, the body's HMAC signature is the proof (checked by the handler).
 webhooks = Blueprint("channel_webhooks", __name__, url_prefix="/api/v1/channels",
@@ -102,8 +103,8 @@ class ChannelWebhook(MethodView):
         return current_app.json.response(body), _OUTCOME_STATUS.get(outcome.status, 200)
 
 
-class ChannelSchema(Schema):
-    """A configured shop channel (its secret is never read out)."""
+class ChannelSchema(ChannelOutboundSchema):
+    """A configured shop channel (its secret and its API token are never read out)."""
 
     slug = fields.String()
     name = fields.String()
@@ -115,7 +116,7 @@ class ChannelSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class ChannelSettingsSchema(Schema):
+class ChannelSettingsSchema(ChannelOutboundSettingsSchema):
     """A channel's settings; the secret is the one the shop signs its webhooks with (Shopify: the app's client
     secret; WooCommerce: the webhook's secret). Leave it out to keep the current one."""
 
@@ -144,9 +145,10 @@ class ChannelItem(MethodView):
     @blp.arguments(ChannelSettingsSchema())
     @blp.response(200, ChannelSchema)
     def put(self, data, slug):
-        """Add or change a channel (owner): its kind, currency and webhook secret."""
+        """Add or change a channel (owner): its kind, currency, webhook secret, and where stock and parcels go."""
         bus().handle(commands.ConfigureChannel(slug, data["kind"], data["currency"], name=data["name"],
-                                               secret=data["secret"], active=data["active"]), current_actor())
+                                               secret=data["secret"], active=data["active"],
+                                               **outbound_settings(data)), current_actor())
         return channel_view(db.session, slug)
 
 

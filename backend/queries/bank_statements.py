@@ -50,7 +50,8 @@ def _line(row: BankStatementLine, settled_by: str | None) -> dict:
 
 def order_id_for_number(session, number: str) -> int | None:
     """The id of an order named as a person types it ('WB-000123', 'wb123', '123'), if it exists."""
-    digits = "".join(ch for ch in (number or "") if ch.isdigit())
+    # isdecimal, not isdigit: a superscript '³' is a digit that int() cannot read (it would be a 500).
+    digits = "".join(ch for ch in (number or "") if ch.isdecimal())
     if not digits or len(digits) > 9:
         return None
     return session.execute(sa.select(orders.c.id).where(orders.c.id == int(digits))).scalar_one_or_none()

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..adapters.channel_records import ChannelOrderRecord, IntakeException, SalesChannel
 from ..adapters.records import User
 from ..domain.channel_intake import OPEN
+from .channels_out import outbound_view
 
 
 def list_channels(session) -> list[dict]:
@@ -15,7 +16,7 @@ def list_channels(session) -> list[dict]:
     rows = session.execute(sa.select(SalesChannel).order_by(SalesChannel.slug)).scalars().all()
     return [{"slug": c.slug, "name": c.name, "kind": c.kind, "currency": c.currency, "active": c.active,
              "webhook_path": f"/api/v1/channels/{c.slug}/webhooks", "created_at": c.created_at,
-             "updated_at": c.updated_at} for c in rows]
+             "updated_at": c.updated_at, **outbound_view(c)} for c in rows]
 
 
 def channel_view(session, slug: str) -> dict | None:

@@ -21,6 +21,7 @@ from ..domain.errors import DomainError, InvalidOrder, NotFound
 from ..domain.events import DomainEvent, utcnow
 from ..domain.orders import OrderStatus
 from . import orders
+from .channels_out import apply_outbound_settings
 from .settings import Settings
 from .unit_of_work import UnitOfWork
 
@@ -59,6 +60,7 @@ def configure_channel(cmd: commands.ConfigureChannel, actor: Actor, uow: UnitOfW
         if cmd.secret is not None:
             row.webhook_secret = cmd.secret
         row.updated_at = utcnow()
+    apply_outbound_settings(row, cmd)
     uow.publish(DomainEvent(name="channel.configured", aggregate_type="sales_channel", aggregate_id=row.id,
                             aggregate_version=1, data={"actor_id": actor.user_id, "slug": cmd.slug,
                                                        "kind": cmd.kind, "active": cmd.active}))

@@ -10,7 +10,7 @@ from . import accounts
 from . import bank_statements
 from . import order_changes, order_undo, packing, picking, short_picks
 from . import catalogue, counter, exception_queue, orders, stock
-from . import channel_intake
+from . import channel_intake, channels_out
 from . import csv_import, csv_import_run
 from . import delivery, failed_deliveries
 from . import dispatch, shipping
@@ -55,6 +55,10 @@ HANDLERS: dict[type, Handler] = {
     commands.ReceiveChannelWebhook: channel_intake.receive_webhook,
     commands.ReleaseIntakeException: channel_intake.release_intake_exception,
     commands.DiscardIntakeException: channel_intake.discard_intake_exception,
+    # channels out: what each shop lists, and a push sent again by hand (the worker sends the rest)
+    commands.SetChannelListing: channels_out.set_channel_listing,
+    commands.RemoveChannelListing: channels_out.remove_channel_listing,
+    commands.RetryChannelPush: channels_out.retry_channel_push,
     commands.SellAtCounter: counter.sell_at_counter,
     commands.AdjustStock: stock.adjust_stock,
     commands.CreateProduct: catalogue.create_product,

@@ -36,8 +36,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(shipping.bp)
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(exceptions.bp)
-    from . import intake
+    from . import channels, intake
     app.register_blueprint(intake.bp)
+    app.register_blueprint(channels.bp)
     from . import settlements
     app.register_blueprint(settlements.bp)
     from . import webhooks

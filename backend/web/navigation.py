@@ -12,7 +12,8 @@ _OFFICE = (("owner.dashboard", "Dashboard"), ("orders.index", "Orders"), ("order
            ("counter.sale", "Counter"), ("floor.stock", "Stock"),
            ("picking.index", "Pick lists"), ("shipping.index", "Shipping"), ("dispatch.index", "Dispatch"),
            ("settlements.index", "Cash"), ("bank.index", "Bank"), ("exception_queue.index", "Exceptions"),
-           ("intake.index", "Shop orders to fix"), ("imports.index", "Import"), ("account.staff", "Staff"))
+           ("intake.index", "Shop orders to fix"), ("channel_pages.index", "Shop channels"),
+           ("imports.index", "Import"), ("account.staff", "Staff"))
 MENUS = {
     "owner": (*_OFFICE, ("webhook_pages.index", "Webhooks")),
     "manager": _OFFICE,

@@ -1,6 +1,6 @@
 """Chromium for the browser tests (Debian's /usr/bin/chromium through Playwright's own sync API; no browser
 download): the browser, a phone-sized page that fails the test on any script error or CSP violation,
-signing in as a person would, and the floor's stock page (fixtures registered by tests/e2e/conftest.py)."""
+signing in as a person would, axe-core's accessibility check, and the floor's stock page (fixtures registered by tests/e2e/conftest.py)."""
 from __future__ import annotations
 
 import os
@@ -18,6 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
                   "--disable-default-apps", "--disable-extensions", "--no-pings"]
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.1" / "axe.min.js"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 # Every visible form control must have a label a screen reader announces.
@@ -26,6 +27,16 @@ UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input, select, tex
   .filter(el => !(el.labels && el.labels.length)
                 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
   .map(el => el.outerHTML)"""
+
+
+def axe_problems(page) -> list[str]:
+    """Serious and critical axe-core violations on the page, one line each (the page's context must bypass the
+    CSP: axe-core is injected as an inline script)."""
+    page.add_script_tag(content=AXE.read_text())
+    return page.evaluate("""async () => (await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)""")
 
 
 @pytest.fixture(scope="module")

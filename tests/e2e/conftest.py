@@ -18,8 +18,8 @@ pytest.register_assert_rewrite("tests.e2e.chromium", "tests.e2e.client_checks", 
 
 # Fixtures are registered, and the shared names re-exported, by importing them: none is unused.
 # ruff: noqa: F401
-from tests.e2e.chromium import (CHROMIUM, CHROMIUM_FLAGS, PHONE, UNLABELLED_CONTROLS, browser, browser_sign_in,
-                                open_menu, screenshot_dir, tap_menu,
+from tests.e2e.chromium import (CHROMIUM, CHROMIUM_FLAGS, PHONE, UNLABELLED_CONTROLS, axe_problems, browser,
+                                browser_sign_in, open_menu, screenshot_dir, tap_menu,
                                 phone, playwright, stock_page)
 from tests.e2e.client_checks import (CSRF_INPUT, WRITE_TABLES, assert_problem, csrf_token_of, order_body, rows,
                                      sign_in, unchanged_rows)

@@ -109,6 +109,14 @@ def test_a_credit_that_names_no_order_changes_nothing_until_a_person_matches_it(
     assert assert_problem(again, 409)["code"] == "bank.line_settled"
 
 
+def test_an_order_named_with_a_superscript_digit_is_no_such_order_not_a_server_error(client, app, world, awaiting):
+    _post(client, world, _csv("2026-12-01,10.00,GBP,birthday mug,A Friend,TX-9"))
+    [line] = client.get("/api/v1/bank/lines", headers=world.headers("owner")).get_json()["lines"]
+    matched = client.post(f"/api/v1/bank/lines/{line['id']}/match", json={"order": "WB-\u00b30"},
+                          headers=world.headers("manager"))
+    assert assert_problem(matched, 404)["errors"] == {"order": ["No order WB-\u00b30."]}
+
+
 def test_a_credit_naming_a_card_order_is_not_recorded_on_it(client, app, world):
     order_id = world.place([("MUG", 1)], method="card")
     number = _order(app, order_id).number

@@ -159,4 +159,4 @@ def test_the_sections_keep_their_order_though_sync_is_registered_after_the_api(d
     assert [tag["name"] for tag in document["tags"]] == [
         "api_auth", "catalogue", "customers", "exceptions", "api_orders", "api_counter", "stock", "sync", "sync_blobs",
         "api_shipments", "api_runs", "api_settlements", "api_bank", "api_picking", "api_imports", "channels",
-        "channel_webhooks", "push", "webhooks", "api_payments", "api_payment_webhooks"]
+        "channel_webhooks", "channel_listings", "push", "webhooks", "api_payments", "api_payment_webhooks"]

@@ -25,7 +25,7 @@ def _menu_labels(html: str) -> list[str]:
 
 @pytest.mark.parametrize("who, expected", [
     ("owner", ["Dashboard", "Orders", "New order", "Counter", "Stock", "Pick lists", "Shipping", "Dispatch", "Cash",
-               "Bank", "Exceptions", "Shop orders to fix", "Import", "Staff", "Webhooks",
+               "Bank", "Exceptions", "Shop orders to fix", "Shop channels", "Import", "Staff", "Webhooks",
                "Changes on this phone", "Account"]),
     ("floor", ["Pick queue", "Pick lists", "Stock", "Shipping", "Changes on this phone", "Account"]),
     ("driver", ["Today's run", "Changes on this phone", "Account"]),

@@ -6,8 +6,6 @@ accessibility violation on any of them, and no page may scroll sideways.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,17 +14,17 @@ from backend.adapters.tables import orders
 from backend.demo import load_demo
 from backend.extensions import db
 from tests.conftest import make_app
-from tests.e2e.conftest import PHONE, browser_sign_in, serving
+from tests.e2e.conftest import PHONE, axe_problems, browser_sign_in, serving
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.1" / "axe.min.js"
 # Each role's main pages ({order}, {stop} and {token} are filled from the demo shop).
 PAGES = {
     "owner": ["/dashboard/", "/orders/", "/orders/{order}", "/floor/stock", "/floor/pick-lists", "/shipping",
               "/dispatch", "/office/cash/", "/office/exceptions/", "/staff", "/account", "/sync", "/orders/new",
-              "/counter/", "/office/bank/", "/office/intake/", "/office/imports/", "/office/webhooks/"],
+              "/counter/", "/office/bank/", "/office/intake/", "/office/channels/", "/office/imports/",
+              "/office/webhooks/"],
     "floor": ["/floor", "/floor/pick-lists", "/floor/pick-lists/1", "/floor/stock", "/shipping", "/account"],
     "driver": ["/driver", "/driver/stops/{stop}", "/account", "/sync"],
     "customer": ["/orders/", "/orders/{customer_order}", "/account"],
@@ -51,16 +49,6 @@ def demo_shop(tmp_path_factory, sqlite_template):
         yield server, {"order": busiest, "customer_order": first_order, "stop": stop, "token": token}
 
 
-def _axe_problems(page) -> list[str]:
-    """Serious and critical axe-core violations on the page, one line each."""
-    page.add_script_tag(content=AXE.read_text())
-    result = page.evaluate("""async () => (await axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations
-        .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)""")
-    return result
-
-
 @pytest.mark.parametrize("role", list(PAGES), ids=lambda role: role or "signed_out")
 def test_each_roles_pages_are_kept_as_screenshots_and_pass_axe(browser, demo_shop, screenshot_dir, role):
     server, ids = demo_shop
@@ -81,7 +69,7 @@ def test_each_roles_pages_are_kept_as_screenshots_and_pass_axe(browser, demo_sho
         width = page.evaluate("document.scrollingElement.scrollWidth")
         if width > 360:
             problems.append(f"{path}: {width} px wide at 360 px")
-        problems += [f"{path}: {line}" for line in _axe_problems(page)]
+        problems += [f"{path}: {line}" for line in axe_problems(page)]
     context.close()
     assert not errors, errors
     assert not problems, "\n".join(problems)
@@ -94,7 +82,7 @@ def test_the_axe_check_finds_a_real_violation(browser, demo_shop):
     page = context.new_page()
     page.goto("/sign-in")
     page.evaluate("document.body.insertAdjacentHTML('beforeend', '<img src=\"/x.png\"><input id=\"stray\">')")
-    problems = _axe_problems(page)
+    problems = axe_problems(page)
     context.close()
     assert any(p.startswith("image-alt (critical)") for p in problems)
     assert any(p.startswith("label (critical)") for p in problems)

@@ -7,7 +7,8 @@ knowing which module holds it.
 from .accounts import (ChangePassword, CreateUser, EndAllSignIns, EndSignIn, IssueApiToken, ResetPassword,
                        RevokeApiToken, StartSignIn)
 from .bank import ImportBankStatement, MatchStatementLine, SettleStatementLine
-from .channels import ConfigureChannel, DiscardIntakeException, ReceiveChannelWebhook, ReleaseIntakeException
+from .channels import (ConfigureChannel, DiscardIntakeException, ReceiveChannelWebhook, ReleaseIntakeException,
+                       RemoveChannelListing, RetryChannelPush, SetChannelListing)
 from .catalogue import AdjustStock, CreateCustomer, CreateProduct, CreateWarehouse, ResolveException, UpdateProduct
 from .counter import SellAtCounter
 from .delivery import (BlobRef, ConfirmDelivery, DecideFailedDelivery, RecordBlobUpload, RecordFailedAttempt,

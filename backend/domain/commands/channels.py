@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ConfigureChannel:
-    """The owner adds or changes a shop channel; `secret` None keeps the one it has."""
+    """The owner adds or changes a shop channel; `secret` None keeps the one it has, and so does None for each
+    of the channels-out settings (the shop's API address, default stock buffer, Shopify location, what is pushed).
+    """
 
     slug: str
     kind: str
@@ -14,6 +16,11 @@ class ConfigureChannel:
     name: str = ""
     secret: str | None = None
     active: bool = True
+    api_url: str | None = None
+    stock_buffer: int | None = None
+    location_id: str | None = None
+    push_stock: bool | None = None
+    push_fulfilment: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -40,3 +47,30 @@ class DiscardIntakeException:
 
     exception_id: int
     reason: str
+
+
+@dataclass(frozen=True)
+class SetChannelListing:
+    """A manager says under which ids a shop lists one of our products, and how many units it keeps back for it
+    (`buffer` None: the channel's default)."""
+
+    slug: str
+    sku: str
+    item_id: str
+    parent_id: str | None = None
+    buffer: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoveChannelListing:
+    """A manager stops telling a shop about one of our products."""
+
+    slug: str
+    sku: str
+
+
+@dataclass(frozen=True)
+class RetryChannelPush:
+    """A manager sends a failed or waiting push to its shop again now."""
+
+    push_id: int
