@@ -72,6 +72,7 @@ def load_demo(password: str) -> None:
     run(commands.CreateUser("floor.manchester@example.com", password, "floor", name="Milo Floor",
                             warehouse_ids=(warehouse_ids[1],)), SYSTEM)
     _demo_orders(run, owner, customers)
+    _demo_channel(run)
     _demo_picking(run, owner, warehouse_ids[0])
     _demo_run(run, owner, driver)
 
@@ -96,6 +97,16 @@ def _demo_orders(run, owner, customers) -> None:
     place(casey, [("TEE-L", 2)], method="bank_transfer")
     cancelled = place(robin, [("MUG-RED", 1)])
     run(commands.CancelOrder(cancelled.id, "customer changed their mind"), actor)
+
+
+def _demo_channel(run) -> None:
+    """A Shopify shop with two products listed, so the Shop channels page shows one. It has no shop address (there
+    is no shop to call): the owner sets one and the webhook secret with `channels set` to connect a real one."""
+    import secrets
+    run(commands.ConfigureChannel("demo-shopify", "shopify", "GBP", name="Demo Shopify shop",
+                                  secret=secrets.token_urlsafe(32), stock_buffer=2), SYSTEM)
+    run(commands.SetChannelListing("demo-shopify", "MUG-BLUE", "40427301158945"), SYSTEM)
+    run(commands.SetChannelListing("demo-shopify", "LAMP-01", "40427301191713", buffer=0), SYSTEM)
 
 
 def reset_demo(password: str) -> None:

@@ -24,8 +24,8 @@ def _menu_labels(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("who, expected", [
-    ("owner", ["Dashboard", "Orders", "New order", "Counter", "Stock", "Pick lists", "Shipping", "Dispatch", "Cash",
-               "Bank", "Exceptions", "Shop orders to fix", "Shop channels", "Import", "Staff", "Webhooks",
+    ("owner", ["Dashboard", "Orders", "New order", "Counter", "Exceptions", "Stock", "Pick lists", "Shipping",
+               "Dispatch", "Cash", "Bank", "Shop orders to fix", "Shop channels", "Import", "Webhooks", "Staff",
                "Changes on this phone", "Account"]),
     ("floor", ["Pick queue", "Pick lists", "Stock", "Shipping", "Changes on this phone", "Account"]),
     ("driver", ["Today's run", "Changes on this phone", "Account"]),
@@ -35,6 +35,20 @@ def test_each_role_has_its_own_menu(client, world, who, expected):
     sign_in(client, world.emails[who])
     html = client.get("/account").get_data(as_text=True)
     assert _menu_labels(html) == expected
+
+
+def test_the_office_menu_is_grouped_under_headings_and_a_short_menu_has_none(client, world):
+    sign_in(client, world.emails["manager"])
+    html = client.get("/account").get_data(as_text=True)
+    menu = html[html.index('<nav aria-label="Main">'):html.index("</nav>", html.index('<nav aria-label="Main">'))]
+    headings = re.findall(r'<p class="menu-heading" id="(menu-group-\d+)">([^<]+)</p>\s*<ul aria-labelledby="([^"]+)"',
+                          menu)
+    assert [(name, labelled == heading_id) for heading_id, name, labelled in headings] == [
+        ("Orders", True), ("Warehouse", True), ("Money", True), ("Shops and imports", True),
+        ("You and your team", True)]
+    client.post("/sign-out", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)})
+    sign_in(client, world.emails["driver"])
+    assert 'class="menu-heading"' not in client.get("/account").get_data(as_text=True)
 
 
 def test_a_driver_asking_for_the_order_list_is_sent_to_their_run(client, world):
