@@ -74,9 +74,11 @@ def shopify_parcel_lines(items, fulfillment_orders, sku_of_line_item: dict) -> l
         lines = [(order, line) for order in fulfillment_orders for line in _dicts(order.get("line_items"))
                  if _same_product(item, line, sku_of_line_item)]
         if not lines:
-            how = f"inventory item {item.item_id}" if item.item_id else "that SKU (the product is not listed)"
-            raise ParcelNotMatched(f"No line of the shop's order has {item.sku} by {how}: nothing was fulfilled; "
-                                   "fix the listing and retry.")
+            raise ParcelNotMatched(
+                f"The shop's order has no line for {item.sku} (inventory item {item.item_id}): nothing was "
+                "fulfilled; correct the listing, then retry." if item.item_id else
+                f"The shop's order has no line with SKU {item.sku}, and {item.sku} is not listed on the channel: "
+                "nothing was fulfilled; list it, then retry.")
         wanted = item.quantity
         for order, line in lines:
             take = min(wanted, _count(line.get("fulfillable_quantity")))

@@ -126,7 +126,7 @@ def test_a_split_parcel_the_shop_order_has_no_line_of_fails_with_the_reason_and_
     pushes_done(out_app)
     [push] = _fulfilment_pushes(out_app)
     assert (push.status, push.attempts) == ("failed", 1)
-    assert "No line of the shop's order has MUG by inventory item 999" in push.last_error
+    assert "The shop's order has no line for MUG (inventory item 999)" in push.last_error
     assert shop_api.fulfillments["7304"] == [] and shop_api.calls("POST", r"/fulfillments\.json$") == []
 
 
@@ -155,3 +155,16 @@ def test_a_split_woocommerce_order_gets_a_note_per_parcel_and_is_completed_by_th
     assert [n["note"] for n in shop_api.woo_notes["741"]] == [
         london_note, f"Shipped with Own Fleet, tracking {_tracking_number(out_app, manchester)}"]
     assert shop_api.woo_orders["741"]["status"] == "completed"
+
+
+def test_a_lost_answer_to_a_split_parcels_note_still_makes_one_note_per_parcel(out_app, shop, shop_api, owner):
+    shop_api.woo_order("742")
+    shop_api.fail_next(DROP, DROP, method="POST", path=r"/orders/742/notes$")  # both kept, no answer either time
+    order_id = split_shop_order(out_app, shop, owner, "woo-uk", 742)
+    ship_part(out_app, shop, owner, order_id, "LON")
+    pushes_done(out_app)
+    assert (len(shop_api.woo_notes["742"]), shop_api.woo_orders["742"]["status"]) == (1, "processing")
+    ship_part(out_app, shop, owner, order_id, "MAN")
+    pushes_done(out_app)
+    assert (len(shop_api.woo_notes["742"]), shop_api.woo_orders["742"]["status"]) == (2, "completed")
+    assert [(push.status, push.attempts) for push in _fulfilment_pushes(out_app)] == [("sent", 2), ("sent", 2)]
