@@ -1,5 +1,6 @@
 """Helpers for channels-out tests: a shop channel pointed at the local shop API, its listings, a shop's order
-packed and shipped, and the push worker run until it has nothing left to do."""
+packed and shipped (whole, or split across London and Manchester and shipped part by part), and the push worker
+run until it has nothing left to do."""
 from __future__ import annotations
 
 from backend.adapters.channel_push_worker import channel_worker_for_app
@@ -74,3 +75,34 @@ def _pack_and_ship(app, actor, order_id: int) -> tuple[int, int]:
             uow.commit()
     shipment = run(app, commands.CreateShipment(order_id, "own_fleet"), actor)
     return order_id, shipment.id
+
+
+def split_shop_order(app, shop, actor, slug: str, shop_order_id: int) -> int:
+    """A shop's order of 7 MUG from Leeds that only London (5) and Manchester (2) together can fill, accepted and
+    so split in two parts; returns our order id. Ship each part with `ship_part`."""
+    for code, less in (("LON", 35), ("MAN", 8)):  # the standard shop's 40 and 10 down to 5 and 2
+        run(app, commands.AdjustStock(shop.warehouses[code], shop.products["MUG"], "adjustment", -less), SYSTEM)
+    if slug == "shopify-uk":
+        body = body_of(shopify_order(order_id=shop_order_id, lines=(("MUG", 7, "12.00"),), subtotal="84.00",
+                                     tax="0.00", total="89.99"))
+        headers = shopify_headers(body)
+    else:
+        body = body_of(woo_order(order_id=shop_order_id, lines=(("MUG", 7, 12.0),), tax="0.00", total="89.99"))
+        headers = woo_headers(body)
+    answer = app.test_client().post(f"/api/v1/channels/{slug}/webhooks", data=body, headers=headers)
+    assert answer.status_code == 201, answer.get_json()
+    order_id = answer.get_json()["order_id"]
+    run(app, commands.AcceptOrder(order_id), actor)
+    return order_id
+
+
+def ship_part(app, shop, actor, order_id: int, code: str) -> int:
+    """Pick, pack and ship the part of the order in warehouse `code`; returns the shipment id."""
+    warehouse_id = shop.warehouses[code]
+    pick_list = run(app, commands.CreatePickList(warehouse_id, (order_id,)), actor)
+    run(app, commands.ClaimPickList(pick_list.id), actor)
+    for line in pick_list.lines:
+        run(app, commands.RecordPick(line.id, line.remaining), actor)
+    run(app, commands.ClosePack(order_id, (("S", 900),), warehouse_id=warehouse_id), actor)
+    return run(app, commands.CreateShipment(order_id, "own_fleet", warehouse_id=warehouse_id), actor).id
+

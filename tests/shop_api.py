@@ -1,10 +1,12 @@
 """A small REAL shop API for tests (http.server in a thread) speaking both shapes channels out uses.
 
-Shopify Admin REST 2024-07 (X-Shopify-Access-Token): inventory_levels/set.json, an order's fulfillments.json
-and fulfillment_orders.json, fulfillments.json. WooCommerce REST v3 (HTTP Basic, consumer key and secret):
-products and variations (stock), an order's notes, the order's status. It keeps state (levels per inventory
-item, stock per product, fulfilments and notes per order), refuses a wrong credential with 401, and can be
-told to answer the next calls with a status (500, 429...) without acting, or to act and then drop the answer.
+Shopify Admin REST 2024-07 (X-Shopify-Access-Token): inventory_levels/set.json, an order (its line items),
+its fulfillments.json and fulfillment_orders.json, fulfillments.json (whole fulfillment orders, or some units of
+their line items: each line keeps its fulfillable quantity, and its order closes when nothing is left).
+WooCommerce REST v3 (HTTP Basic, consumer key and secret): products and variations (stock), an order's notes,
+the order's status. It keeps state (levels per inventory item, stock per product, fulfilments and notes per
+order), refuses a wrong credential with 401, and can be told to answer the next calls with a status (500,
+429...) without acting, or to act and then drop the answer.
 """
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ class ShopApiServer:
 
     def __init__(self):
         self.levels: dict[tuple[int, int], int] = {}  # (location_id, inventory_item_id) -> available
-        self.fulfillment_orders: dict[str, list[dict]] = {}  # Shopify order id -> [{id, status}]
+        self.fulfillment_orders: dict[str, list[dict]] = {}  # Shopify order id -> [{id, status, line_items}]
+        self.order_lines: dict[str, list[dict]] = {}  # Shopify order id -> its line items [{id, sku, quantity}]
         self.fulfillments: dict[str, list[dict]] = {}  # Shopify order id -> fulfilments made
         self.woo_stock: dict[str, dict] = {}  # "123" or "parent/variation" -> {manage_stock, stock_quantity}
         self.woo_orders: dict[str, dict] = {}  # WooCommerce order id -> {status}
@@ -74,9 +77,18 @@ class ShopApiServer:
         self.stop()
 
     # -- test set-up and checks -------------------------------------------------------------------------------
-    def shopify_order(self, order_id: str, *fulfillment_order_ids: int) -> None:
-        """A Shopify order waiting to be fulfilled, with its open fulfillment orders."""
-        self.fulfillment_orders[order_id] = [{"id": i, "status": "open"} for i in fulfillment_order_ids]
+    def shopify_order(self, order_id: str, *fulfillment_order_ids: int, lines=()) -> None:
+        """A Shopify order waiting to be fulfilled, with its open fulfillment orders; `lines`: the order's
+        (line item id, SKU, inventory item id, quantity), all assigned to its first fulfillment order."""
+        self.fulfillment_orders[order_id] = [{"id": i, "status": "open", "line_items": []}
+                                             for i in fulfillment_order_ids]
+        first = self.fulfillment_orders[order_id][0]
+        for line_item_id, _, inventory_item_id, quantity in lines:
+            first["line_items"].append({"id": line_item_id + 10_000, "fulfillment_order_id": first["id"],
+                                        "line_item_id": line_item_id, "inventory_item_id": inventory_item_id,
+                                        "quantity": quantity, "fulfillable_quantity": quantity})
+        self.order_lines[order_id] = [{"id": line_item_id, "sku": sku, "quantity": quantity}
+                                      for line_item_id, sku, _, quantity in lines]
         self.fulfillments[order_id] = []
 
     def woo_order(self, order_id: str) -> None:
@@ -133,6 +145,7 @@ class ShopApiServer:
         return handler.headers.get("Authorization") == expected
 
     def _answer(self, method: str, path: str, body) -> tuple[int, object]:
+        path = path.partition("?")[0]  # the only query asked for (fields=line_items) changes nothing here
         route = (method, path)
         if route == ("POST", f"{_SHOPIFY}/inventory_levels/set.json"):
             key = (body["location_id"], body["inventory_item_id"])
@@ -145,6 +158,10 @@ class ShopApiServer:
                 return 404, {"errors": "Not Found"}
             listing = self.fulfillments if what == "fulfillments" else self.fulfillment_orders
             return 200, {what: listing[order_id]}
+        if match := re.fullmatch(rf"{_SHOPIFY}/orders/(\w+)\.json", path):
+            if method != "GET" or match.group(1) not in self.order_lines:
+                return 404, {"errors": "Not Found"}
+            return 200, {"order": {"id": int(match.group(1)), "line_items": self.order_lines[match.group(1)]}}
         if route == ("POST", f"{_SHOPIFY}/fulfillments.json"):
             return self._fulfil(body["fulfillment"])
         if match := re.fullmatch(rf"{_WOO}/products/(\d+)(?:/variations/(\d+))?", path):
@@ -168,21 +185,37 @@ class ShopApiServer:
         return 404, {"errors": "Not Found"}
 
     def _fulfil(self, fulfillment: dict) -> tuple[int, object]:
-        asked = [item["fulfillment_order_id"] for item in fulfillment["line_items_by_fulfillment_order"]]
-        order_id = next((o for o, fos in self.fulfillment_orders.items() if any(fo["id"] in asked for fo in fos)),
+        asked = fulfillment["line_items_by_fulfillment_order"]
+        asked_ids = [item["fulfillment_order_id"] for item in asked]
+        order_id = next((o for o, fos in self.fulfillment_orders.items() if any(fo["id"] in asked_ids for fo in fos)),
                         None)
         if order_id is None:
             return 404, {"errors": "Not Found"}
-        open_ids = {fo["id"] for fo in self.fulfillment_orders[order_id] if fo["status"] == "open"}
-        if not set(asked) <= open_ids:
-            return 422, {"errors": ["Fulfillment order is not open"]}
-        for fo in self.fulfillment_orders[order_id]:
-            if fo["id"] in asked:
-                fo["status"] = "closed"
+        by_id = {fo["id"]: fo for fo in self.fulfillment_orders[order_id]}
+        taken = []  # (fulfillment order line item, units): checked whole before anything changes
+        for item in asked:
+            fo = by_id.get(item["fulfillment_order_id"])
+            if fo is None or fo["status"] not in ("open", "in_progress"):
+                return 422, {"errors": ["Fulfillment order is not open"]}
+            lines = {line["id"]: line for line in fo["line_items"]}
+            wanted = item.get("fulfillment_order_line_items") or [
+                {"id": line["id"], "quantity": line["fulfillable_quantity"]} for line in fo["line_items"]
+                if line["fulfillable_quantity"]]
+            for want in wanted:
+                line = lines.get(want["id"])
+                if line is None or not 0 < want["quantity"] <= line["fulfillable_quantity"]:
+                    return 422, {"errors": ["Invalid fulfillment order line item quantity requested."]}
+                taken.append((line, want["quantity"]))
+        for line, units in taken:
+            line["fulfillable_quantity"] -= units
+        for fo_id in asked_ids:
+            fo = by_id[fo_id]
+            fo["status"] = "in_progress" if any(line["fulfillable_quantity"] for line in fo["line_items"]) else "closed"
         tracking = fulfillment.get("tracking_info") or {}
         made = {"id": 1000 + sum(len(f) for f in self.fulfillments.values()), "status": "success",
                 "tracking_company": tracking.get("company"), "tracking_number": tracking.get("number"),
                 "tracking_numbers": [tracking["number"]] if tracking.get("number") else [],
-                "tracking_url": tracking.get("url"), "notify_customer": fulfillment.get("notify_customer")}
+                "tracking_url": tracking.get("url"), "notify_customer": fulfillment.get("notify_customer"),
+                "line_items": [{"id": line["line_item_id"], "quantity": units} for line, units in taken]}
         self.fulfillments[order_id].append(made)
         return 201, {"fulfillment": made}

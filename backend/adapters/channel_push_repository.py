@@ -5,10 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..domain.channels_out import FULFILMENT, PENDING, SENT, STOCK
+from ..domain.fulfilment import fulfilment_parts
+from ..domain.shop_parcels import parcel_contents
 from .channel_push_records import ChannelListing, ChannelPush, ChannelPushCursor
 from .channel_records import ChannelOrderRecord, SalesChannel
 from .fulfilment_tables import shipments
+from .mappings import reader
+from .order_repository import OrderRepository
 from .outbox_consumer import CursorReads
+from .picking_repository import PickingRepository
+from .shipping_repository import ShippingRepository
 from .tables import stock_levels, warehouses
 
 
@@ -116,9 +122,28 @@ class ChannelPushRepository(CursorReads):
                 shop_order_id = self.session.execute(sa.select(ChannelOrderRecord.channel_order_id).where(
                     ChannelOrderRecord.order_id == push.order_id)).scalar_one()
                 item.update(shop_order_id=shop_order_id, carrier=parcel.carrier,
-                            tracking_number=parcel.tracking_number)
+                            tracking_number=parcel.tracking_number,
+                            **self.parcel_contents(push.order_id, push.shipment_id, push.sales_channel_id))
             claimed.append(item)
         return claimed
+
+    def parcel_contents(self, order_id: int, shipment_id: int, channel_id: int) -> dict:
+        """What a shipment carries as its shop is told: items (SKU, units, the product's id on the channel),
+        whether the order is split, and whether no other part of it is still to ship (read as it is now)."""
+        read = reader(self.session)
+        order = OrderRepository(self.session, read).get(order_id)
+        picking = PickingRepository(self.session, read)
+        sent = ShippingRepository(self.session, read).shipments_of_order(order_id)
+        parts = fulfilment_parts(order, picking.lines_by_warehouse(order_id), picking.packed_warehouses(order_id),
+                                 sent)
+        contents = parcel_contents(order, parts, next((s.warehouse_id for s in sent if s.id == shipment_id), None))
+        item_ids = dict(self.session.execute(
+            sa.select(ChannelListing.product_id, ChannelListing.item_id)
+            .where(ChannelListing.sales_channel_id == channel_id,
+                   ChannelListing.product_id.in_([product_id for product_id, _, _ in contents.units]))).all())
+        return {"items": [{"sku": sku, "quantity": units, "item_id": item_ids.get(product_id)}
+                          for product_id, sku, units in contents.units],
+                "split": contents.split, "last": contents.last}
 
     def push(self, push_id: int, *, for_update: bool = False) -> ChannelPush | None:
         """One push, fresh from the database (locked to record an answer)."""

@@ -4,14 +4,16 @@ Shopify Admin REST (2024-07), header X-Shopify-Access-Token:
   stock       POST /admin/api/2024-07/inventory_levels/set.json {location_id, inventory_item_id, available}
   fulfilment  GET  /admin/api/2024-07/orders/{id}/fulfillments.json      (already there with our tracking? done)
               GET  /admin/api/2024-07/orders/{id}/fulfillment_orders.json (nothing open? done)
+              GET  /admin/api/2024-07/orders/{id}.json?fields=line_items  (split order, a product not listed: SKUs)
               POST /admin/api/2024-07/fulfillments.json {fulfillment: {line_items_by_fulfillment_order,
                    tracking_info: {company, number, url}, notify_customer: true}}
+                   (a parcel of a split order names its fulfillment order line items and quantities)
 WooCommerce REST v3, HTTP Basic with the consumer key and secret:
   stock       PUT  /wp-json/wc/v3/products/{id} (a variation: /products/{parent}/variations/{id})
                    {manage_stock: true, stock_quantity}
   fulfilment  GET  /wp-json/wc/v3/orders/{id}/notes (our tracking number in a note already? no second note)
               POST /wp-json/wc/v3/orders/{id}/notes {note, customer_note: true}
-              PUT  /wp-json/wc/v3/orders/{id} {status: completed}
+              PUT  /wp-json/wc/v3/orders/{id} {status: completed}   (a split order: only with its last parcel)
 
 A stock level is an absolute "set": sending it twice is harmless. A fulfilment looks before it creates, so a
 retry after a lost answer finds its own work done and reports it delivered instead of shipping twice.
@@ -25,12 +27,12 @@ from urllib.parse import quote
 import requests
 
 from ..domain.channels_out import STOCK, Fulfilment, token_variable
+from ..domain.shop_parcels import OPEN_FULFILMENT_ORDERS, ParcelItem, ParcelNotMatched, shopify_parcel_lines
 from .webhook_sender import SendResult, refused_address
 from .push import retry_after_seconds
 
 SHOPIFY_API = "/admin/api/2024-07"
 WOO_API = "/wp-json/wc/v3"
-_OPEN_FULFILMENT_ORDERS = ("open", "in_progress")
 
 
 class ShopApi:
@@ -62,7 +64,9 @@ class ShopApi:
             return shop.set_stock(push)
         number = push["tracking_number"]
         link = self.tracking_url.replace("{number}", quote(number, safe="")) if self.tracking_url else ""
-        return shop.fulfil(Fulfilment(push["shop_order_id"], push["carrier"].replace("_", " ").title(), number, link))
+        items = tuple(ParcelItem(**item) for item in push.get("items", ()))
+        return shop.fulfil(Fulfilment(push["shop_order_id"], push["carrier"].replace("_", " ").title(), number, link,
+                                      items, push.get("split", False), push.get("last", True)))
 
     def call(self, method: str, url: str, **kwargs) -> tuple[SendResult, object]:
         """One request: what it got back, and its JSON body (None if it had none)."""
@@ -119,16 +123,35 @@ class _Shopify:
         result, body = self.api.call("GET", f"{order}/fulfillment_orders.json", headers=self.headers)
         if not _ok(result):
             return result
-        open_orders = [{"fulfillment_order_id": fo.get("id")} for fo in _items(body, "fulfillment_orders")
-                       if fo.get("status") in _OPEN_FULFILMENT_ORDERS]
+        if parcel.split:
+            result, open_orders = self._parcel_lines(order, parcel, _items(body, "fulfillment_orders"), result)
+        else:
+            open_orders = [{"fulfillment_order_id": fo.get("id")} for fo in _items(body, "fulfillment_orders")
+                           if fo.get("status") in OPEN_FULFILMENT_ORDERS]
         if not open_orders:
-            return result  # nothing left to fulfil: the shop already counts the order as sent
+            return result  # nothing left to fulfil (the shop counts it as sent), or the reason none can be named
         tracking = {"company": parcel.carrier, "number": parcel.tracking_number}
         if parcel.tracking_url:
             tracking["url"] = parcel.tracking_url
         payload = {"fulfillment": {"line_items_by_fulfillment_order": open_orders, "tracking_info": tracking,
                                    "notify_customer": True}}
         return self.api.call("POST", f"{self.base}/fulfillments.json", json=payload, headers=self.headers)[0]
+
+    def _parcel_lines(self, order: str, parcel: Fulfilment, fulfillment_orders: list, result: SendResult):
+        """(result, line items by fulfillment order) of one parcel of a split order; no lines with a failed result
+        when the shop cannot be asked or a product cannot be recognised (never the whole order instead)."""
+        sku_of_line_item = {}
+        if any(not item.item_id for item in parcel.items):
+            result, body = self.api.call("GET", f"{order}.json", params={"fields": "line_items"},
+                                         headers=self.headers)
+            if not _ok(result):
+                return result, []
+            order_body = body.get("order") if isinstance(body, dict) else None
+            sku_of_line_item = {line.get("id"): line.get("sku") for line in _items(order_body, "line_items")}
+        try:
+            return result, shopify_parcel_lines(parcel.items, fulfillment_orders, sku_of_line_item)
+        except ParcelNotMatched as exc:
+            return SendResult(None, error=exc.message[:500], permanent=True), []
 
 
 class _WooCommerce:
@@ -154,4 +177,6 @@ class _WooCommerce:
                                    auth=self.auth)[0]
             if not _ok(result):
                 return result
+        if not parcel.last:
+            return result  # a split order is completed by its last parcel only: earlier ones leave the status
         return self.api.call("PUT", order, json={"status": "completed"}, auth=self.auth)[0]

@@ -62,12 +62,17 @@ def channel_quantity(levels, *, product_buffer: int | None, channel_buffer: int 
 
 @dataclass(frozen=True)
 class Fulfilment:
-    """A parcel as a shop is told about it: the shop's order id, the carrier, the tracking number and link."""
+    """A parcel as a shop is told about it: the shop's order id, the carrier, the tracking number and link; for
+    an order that leaves in several parcels, this one's items (shop_parcels.ParcelItem) and whether it is the last.
+    """
 
     shop_order_id: str
     carrier: str
     tracking_number: str
     tracking_url: str = ""
+    items: tuple = ()
+    split: bool = False
+    last: bool = True
 
     def note(self) -> str:
         """The customer-visible order note a shop without fulfilments (WooCommerce) gets."""
