@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from backend.extensions import db
+from tests.channels_out import CHANNELS_OUT_CONFIG
 from tests.conftest import make_app, migrate_to_head
+from tests.shop_api import ShopApiServer
 
 PG_ADMIN = os.environ.get("WAYBILL_TEST_PG_ADMIN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
 PG_PREFIX = "waybill_test_"
@@ -68,3 +70,20 @@ def pg_app(pg_session_app):
 def app(pg_app):
     """Tests written against `app` (the service tier) run here on PostgreSQL instead of SQLite."""
     return pg_app
+
+
+@pytest.fixture
+def shop_api():
+    """The local shop API (Shopify's and WooCommerce's shapes) that channels out talks to."""
+    with ShopApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def out_app(pg_app, pg_url):
+    """An app on the run's PostgreSQL database that reaches the local shop API (pg_app empties it after)."""
+    application = make_app(pg_url, **CHANNELS_OUT_CONFIG)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -15,31 +15,14 @@ from backend.domain import commands
 from backend.domain.access import SYSTEM
 from backend.domain.events import utcnow
 from backend.extensions import db
-from tests.channels_out import (CHANNELS_OUT_CONFIG, LOCATION_ID, list_product, pushes_done, shop_channels,
+from tests.channels_out import (LOCATION_ID, list_product, pushes_done, shop_channels,
                                 shopify_order_shipped, woo_order_shipped)
-from tests.conftest import make_app
 from tests.factories import run, shipped_own_fleet, standard_shop
 from tests.outbox import publish_everything
-from tests.shop_api import DROP, ShopApiServer
+from tests.shop_api import DROP
 
 MUG_ITEM, LAMP_ITEM = 808950810, 808950811
 LEVEL = (int(LOCATION_ID), MUG_ITEM)
-
-
-@pytest.fixture
-def shop_api():
-    with ShopApiServer() as server:
-        yield server
-
-
-@pytest.fixture
-def out_app(pg_app, pg_url):
-    """An app on the run's PostgreSQL database that reaches the local shop API (pg_app empties it after)."""
-    application = make_app(pg_url, **CHANNELS_OUT_CONFIG)
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

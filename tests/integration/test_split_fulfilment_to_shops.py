@@ -8,30 +8,13 @@ import sqlalchemy as sa
 
 from backend.adapters.channel_push_records import ChannelPush
 from backend.extensions import db
-from tests.channels_out import (CHANNELS_OUT_CONFIG, list_product, pushes_done, ship_part, shop_channels,
+from tests.channels_out import (list_product, pushes_done, ship_part, shop_channels,
                                 shopify_order_shipped, split_shop_order)
-from tests.conftest import make_app
 from tests.factories import picking_setup, standard_shop
-from tests.shop_api import DROP, ShopApiServer
+from tests.shop_api import DROP
 
 MUG_ITEM = 808950810
 MUG_LINE = 466157049  # the line item id tests/shop_webhooks.shopify_order gives the order's first line
-
-
-@pytest.fixture
-def shop_api():
-    with ShopApiServer() as server:
-        yield server
-
-
-@pytest.fixture
-def out_app(pg_app, pg_url):
-    """An app on the run's PostgreSQL database that reaches the local shop API (pg_app empties it after)."""
-    application = make_app(pg_url, **CHANNELS_OUT_CONFIG)
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
