@@ -23,8 +23,7 @@ from ..domain.channels_out import (FAILED, PARCEL_NEWS, PENDING, SENT, STOCK_NEW
 from ..domain.events import utcnow
 from ..domain.webhooks import RetryPolicy, after_attempt
 from .channel_push_repository import ChannelPushRepository
-from .outbox_consumer import CursorIntake
-from .sqlite import fresh_write
+from .outbox_consumer import OutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +46,12 @@ class ChannelPushDispatcher:
             self.wake.set()
 
 
-class ChannelPushWorker(CursorIntake):
+class ChannelPushWorker(OutboxWorker):
     """Intake (published events -> pushes) and delivery (send, record, retry) of channels out."""
 
     LEASE_SECONDS = 120  # longer than a fulfilment's three requests can take
-    intake_repository = ChannelPushRepository
+    intake_repository = delivery_repository = ChannelPushRepository
+    name = "channel push worker"
 
     def __init__(self, session_factory, shop_api, tokens, *, policy: RetryPolicy = RetryPolicy(),
                  batch_size: int = 100, clock=utcnow, rand=random.random):
@@ -98,46 +98,19 @@ class ChannelPushWorker(CursorIntake):
             return 0
         return int(repo.stage_fulfilment(channel.id, shipment_id, parcel.order_id, now))
 
-    # -- delivery
-    def deliver_due(self) -> int:
-        """Send every push that is due now; returns how many were tried."""
-        sent = 0
-        while True:
-            claimed = self._claim()
-            if not claimed:
-                return sent
-            for push in claimed:
-                result = self.shop_api.send(push, self.tokens(push["channel"]["slug"]))
-                self._record(push, result)
-                sent += 1
+    # -- delivery (outbox_consumer.OutboxWorker: the lease, the loop)
+    def lease(self, repo: ChannelPushRepository, now, lease_until) -> list[dict]:
+        return repo.claim_due(now, lease_until, self.batch_size)
 
-    def _claim(self) -> list[dict]:
-        session = self.session_factory()
-        try:
-            if not ChannelPushRepository(session).anything_due(self.clock()):
-                return []
-            with fresh_write(session):
-                now = self.clock()
-                claimed = ChannelPushRepository(session).claim_due(
-                    now, now + timedelta(seconds=self.LEASE_SECONDS), self.batch_size)
-                session.commit()
-                return claimed
-        finally:
-            session.close()
+    def deliver(self, push: dict) -> None:
+        result = self.shop_api.send(push, self.tokens(push["channel"]["slug"]))
+        self.in_write(lambda repo: self._record(repo, push, result))
 
-    def _record(self, push: dict, result) -> None:
-        session = self.session_factory()
-        try:
-            with fresh_write(session):
-                now = self.clock()
-                row = ChannelPushRepository(session).push(push["id"], for_update=True)
-                if row is not None:
-                    self._apply(row, push, result, now)
-                session.commit()
-        finally:
-            session.close()
-
-    def _apply(self, row, push: dict, result, now) -> None:
+    def _record(self, repo: ChannelPushRepository, push: dict, result) -> None:
+        row = repo.push(push["id"], for_update=True)
+        if row is None:
+            return
+        now = self.clock()
         row.leased_until, row.updated_at = None, now
         if row.revision != push["revision"] or row.status != PENDING:
             # A newer quantity (or a person's retry) arrived while this one was out: that one is still owed.
@@ -155,25 +128,6 @@ class ChannelPushWorker(CursorIntake):
             log.warning("channel push %s (%s) failed: %s", row.id, push["kind"], result.error)
         else:
             row.next_attempt_at = fate.retry_at
-
-    # -- loop
-    def run_once(self) -> int:
-        """Intake then deliver; returns how many pushes were staged plus how many were tried."""
-        return self.intake() + self.deliver_due()
-
-    def run_until(self, stop: threading.Event, *, wake: threading.Event | None = None,
-                  idle_seconds: float = 1.0) -> None:
-        """Work until `stop` is set; between rounds wait for `wake` or `idle_seconds` (retries come due by time)."""
-        wake = wake or threading.Event()
-        while not stop.is_set():
-            wake.clear()
-            try:
-                self.run_once()
-            except Exception:  # a lost database or one bad answer must not end pushes for good
-                log.exception("channel push worker: round failed; trying again shortly")
-            if stop.is_set():
-                return
-            wake.wait(idle_seconds)
 
 
 # -- composition: the worker of an app, in a thread (make run) or its own process (`channels worker`) ----------

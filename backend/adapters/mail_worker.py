@@ -21,7 +21,6 @@ customer never gets) whenever a crash or an SMTP timeout leaves the outcome unkn
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 from email.policy import SMTP
 
@@ -31,8 +30,7 @@ from ..domain.order_mail import MAIL_RETRY, after_smtp_reply, mail_kind_of
 from .mail_records import MailMessage
 from .mail_render import MailRenderer
 from .mail_repository import MailRepository
-from .outbox_consumer import CursorIntake
-from .sqlite import fresh_write
+from .outbox_consumer import OutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +39,11 @@ log = logging.getLogger(__name__)
 MAX_NEWS_AGE = timedelta(days=2)
 
 
-class MailWorker(CursorIntake):
+class MailWorker(OutboxWorker):
     """Intake (published events -> rendered messages) and delivery (send, record, retry) of order e-mails."""
 
     LEASE_SECONDS = 120  # longer than one SMTP conversation can take (the sender's timeout is 30 s)
+    name = "mail worker"
 
     def __init__(self, session_factory, sender, renderer: MailRenderer, *, policy=MAIL_RETRY,
                  batch_size: int = 50, clock=utcnow):
@@ -56,7 +55,7 @@ class MailWorker(CursorIntake):
         self.clock = clock
 
     # -- intake (outbox_consumer.CursorIntake: the cursor, the batch and its transaction)
-    intake_repository = MailRepository
+    intake_repository = delivery_repository = MailRepository
 
     def take_in_events(self, session, repo, events: list, now) -> int:
         """The e-mails a batch of published events becomes."""
@@ -128,77 +127,34 @@ class MailWorker(CursorIntake):
                                                          "at": proof.occurred_at, "photo_urls": photos}}
         return {}
 
-    # -- delivery
-    def deliver_due(self) -> int:
-        """Send every message that is due now, in publish order; returns how many sends were tried."""
-        tried = 0
-        while True:
-            claimed = self._claim()
-            if not claimed:
-                return tried
-            for message in claimed:
-                self._deliver(message)
-                tried += 1
+    # -- delivery (outbox_consumer.OutboxWorker: the lease, the loop)
+    def lease(self, repo: MailRepository, now, lease_until) -> list[dict]:
+        claimed = []
+        for row in repo.claim_due(now, lease_until, self.batch_size):
+            if not repo.wants_order_emails(row.customer_id):  # turned off after it was taken in
+                row.status, row.finished_at, row.next_attempt_at = "suppressed", now, None
+                continue
+            claimed.append({"id": row.id, "recipient": row.recipient, "content": bytes(row.content),
+                            "attempts": row.attempts})
+        return claimed
 
-    def _claim(self) -> list[dict]:
-        session = self.session_factory()
-        try:
-            if not MailRepository(session).anything_due(self.clock()):
-                return []
-            with fresh_write(session):
-                repo, now = MailRepository(session), self.clock()
-                claimed = []
-                for row in repo.claim_due(now, now + timedelta(seconds=self.LEASE_SECONDS), self.batch_size):
-                    if not repo.wants_order_emails(row.customer_id):  # turned off after it was taken in
-                        row.status, row.finished_at, row.next_attempt_at = "suppressed", now, None
-                        continue
-                    claimed.append({"id": row.id, "recipient": row.recipient, "content": bytes(row.content),
-                                    "attempts": row.attempts})
-                session.commit()
-                return claimed
-        finally:
-            session.close()
-
-    def _deliver(self, message: dict) -> None:
+    def deliver(self, message: dict) -> None:
         result = self.sender.send(message["recipient"], message["content"])
         done = self.clock()
-        session = self.session_factory()
-        try:
-            with fresh_write(session):
-                row = MailRepository(session).message(message["id"], for_update=True)
-                if row is None or row.status != "pending":
-                    session.rollback()
-                    return
-                row.attempts = message["attempts"] + 1
-                row.last_error = (result.error or "")[:500]
-                if result.filed:
-                    row.status, row.next_attempt_at, row.finished_at = "filed", None, done
-                else:
-                    fate = after_smtp_reply(result.code, attempt=row.attempts, now=done, policy=self.policy)
-                    row.status, row.next_attempt_at = fate.status, fate.retry_at
-                    if fate.status != "pending":
-                        row.finished_at = done
-                    if fate.status == "pending":
-                        log.warning("mail to customer not sent (%s); trying again at %s", result.error, fate.retry_at)
-                session.commit()
-        finally:
-            session.close()
+        self.in_write(lambda repo: self._record(repo, message, result, done))
 
-    # -- loop
-    def run_once(self) -> int:
-        """Intake then deliver; returns how many messages were written plus how many sends were tried."""
-        return self.intake() + self.deliver_due()
-
-    def run_until(self, stop: threading.Event, *, wake: threading.Event | None = None,
-                  idle_seconds: float = 1.0) -> None:
-        """Work until `stop` is set; between rounds wait for `wake` or `idle_seconds` (retries come due by time)."""
-        wake = wake or threading.Event()
-        while not stop.is_set():
-            wake.clear()
-            try:
-                self.run_once()
-            except Exception:  # a lost database or a bug in one message must not end e-mail for good
-                log.exception("mail worker: round failed; trying again shortly")
-            if stop.is_set():
-                return
-            wake.wait(idle_seconds)
+    def _record(self, repo: MailRepository, message: dict, result, done) -> None:
+        row = repo.message(message["id"], for_update=True)
+        if row is None or row.status != "pending":
+            return
+        row.attempts = message["attempts"] + 1
+        row.last_error = (result.error or "")[:500]
+        if result.filed:
+            row.status, row.next_attempt_at, row.finished_at = "filed", None, done
+            return
+        fate = after_smtp_reply(result.code, attempt=row.attempts, now=done, policy=self.policy)
+        row.status, row.next_attempt_at = fate.status, fate.retry_at
+        if fate.status != "pending":
+            row.finished_at = done
+        else:
+            log.warning("mail to customer not sent (%s); trying again at %s", result.error, fate.retry_at)

@@ -1,13 +1,17 @@
-"""What the push, mail and webhook workers share: taking in published outbox events after their own cursor.
+"""What the push, mail, webhook and channel push workers share: taking in published outbox events after their own
+cursor, then sending what is due, and the loop that does both.
 
 Each worker keeps a cursor (the publish sequence it has read up to). A batch of events after it becomes the
-worker's own rows (push messages, e-mails, webhook deliveries) in ONE write transaction that also moves the
-cursor, so an event is taken in once, whichever worker process gets there first, and a crash mid-batch takes
-nothing in. Sending happens later, outside any transaction.
+worker's own rows (push messages, e-mails, webhook deliveries, shop pushes) in ONE write transaction that also
+moves the cursor, so an event is taken in once, whichever worker process gets there first, and a crash mid-batch
+takes nothing in. Sending happens later: what is due is leased in a short write transaction (no other worker sends
+it meanwhile), sent with no transaction open, and its outcome written in a transaction of its own.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import threading
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,6 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..domain.events import utcnow
 from .records import OutboxEvent
 from .sqlite import fresh_write
+
+log = logging.getLogger(__name__)
 
 
 class CursorIntake:
@@ -59,6 +65,81 @@ class CursorIntake:
                 return made, len(events) == self.batch_size
         finally:
             session.close()
+
+
+class OutboxWorker(CursorIntake):
+    """An outbox worker's rounds: intake (CursorIntake), then `deliver_due()`, in `run_once` or `run_until`.
+
+    A subclass gives, besides what CursorIntake needs, `delivery_repository` (a class built on a session with
+    `anything_due(now)`), `lease(repo, now, lease_until)` (lease what is due, as plain values) and `deliver(item)`
+    (send one, with no transaction open, then write its outcome with `in_write`).
+    """
+
+    LEASE_SECONDS = 120  # longer than one send can take: a worker that died mid-send frees its items after this
+    delivery_repository: type
+    name = "outbox worker"  # in the log
+
+    def lease(self, repo, now: datetime, lease_until: datetime) -> list:
+        """Lease the items due now (at most batch_size, oldest first) in the caller's transaction; plain values."""
+        raise NotImplementedError
+
+    def deliver(self, item) -> None:
+        """Send one leased item and record what came of it."""
+        raise NotImplementedError
+
+    def deliver_due(self) -> int:
+        """Send everything that is due now, oldest first; returns how many sends were tried."""
+        tried = 0
+        while claimed := self._claim():
+            for item in claimed:
+                self.deliver(item)
+                tried += 1
+        return tried
+
+    def _claim(self) -> list:
+        session = self.session_factory()
+        try:
+            if not self.delivery_repository(session).anything_due(self.clock()):  # a cheap read before the lock
+                return []
+            with fresh_write(session):
+                now = self.clock()
+                claimed = self.lease(self.delivery_repository(session), now,
+                                     now + timedelta(seconds=self.LEASE_SECONDS))
+                session.commit()
+                return claimed
+        finally:
+            session.close()
+
+    def in_write(self, work) -> None:
+        """Run `work(repo)` (a `delivery_repository` on a fresh session) in a write transaction, committed."""
+        session = self.session_factory()
+        try:
+            with fresh_write(session):
+                work(self.delivery_repository(session))
+                session.commit()
+        finally:
+            session.close()
+
+    def run_once(self) -> int:
+        """Intake then deliver; returns how many rows were taken in plus how many sends were tried."""
+        return self.intake() + self.deliver_due()
+
+    def run_until(self, stop: threading.Event, *, wake: threading.Event | None = None,
+                  idle_seconds: float = 1.0) -> None:
+        """Work until `stop` is set; between rounds wait for `wake` (the dispatcher) or `idle_seconds`.
+
+        Retries come due by time, so the worker polls even when nothing wakes it.
+        """
+        wake = wake or threading.Event()
+        while not stop.is_set():
+            wake.clear()
+            try:
+                self.run_once()
+            except Exception:  # a lost database or one bad send must not stop this worker for good
+                log.exception("%s: round failed; trying again shortly", self.name)
+            if stop.is_set():
+                return
+            wake.wait(idle_seconds)
 
 
 class CursorReads:

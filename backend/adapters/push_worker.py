@@ -29,8 +29,7 @@ from ..domain.timefmt import ShopClock
 from ..domain.push_delivery import Next, RetryPolicy, after_response, remaining_ttl
 from .push_records import PushAttempt, PushMessage
 from .push_repository import PushRepository
-from .outbox_consumer import CursorIntake
-from .sqlite import fresh_write
+from .outbox_consumer import OutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +63,11 @@ def _eta_of(data: dict) -> datetime | None:
     return eta if eta.tzinfo is not None else None
 
 
-class PushWorker(CursorIntake):
+class PushWorker(OutboxWorker):
     """Intake (published events -> notifications) and delivery (send, record, retry) for web push."""
 
     LEASE_SECONDS = 120  # longer than a send can take (timeout 10 s each, sent one by one)
+    name = "push worker"
 
     def __init__(self, session_factory, sender, *, policy: RetryPolicy = RetryPolicy(), batch_size: int = 100,
                  clock=utcnow, shop_clock: ShopClock = ShopClock()):
@@ -79,7 +79,7 @@ class PushWorker(CursorIntake):
         self.shop_clock = shop_clock  # the zone and locale messages show times in
 
     # -- intake (outbox_consumer.CursorIntake: the cursor, the batch and its transaction)
-    intake_repository = PushRepository
+    intake_repository = delivery_repository = PushRepository
 
     def take_in_events(self, session, repo, events: list, now) -> int:
         """The notifications a batch of published events becomes."""
@@ -137,104 +137,51 @@ class PushWorker(CursorIntake):
             made += 1
         return made
 
-    # -- delivery
-    def deliver_due(self) -> int:
-        """Send every notification that is due now, in publish order; returns how many requests were made."""
-        sent = 0
-        while True:
-            claimed = self._claim()
-            if not claimed:
-                return sent
-            for message, info in claimed:
-                self._deliver(message, info)
-                sent += 1
+    # -- delivery (outbox_consumer.OutboxWorker: the lease, the loop)
+    def lease(self, repo: PushRepository, now, lease_until) -> list[tuple[dict, dict | None]]:
+        """Each message with its browser's keys (None: the subscription was revoked after it was queued)."""
+        return [({"id": m.id, "event_id": m.event_id, "attempts": m.attempts, "ttl": m.ttl, "topic": m.topic,
+                  "urgency": m.urgency, "payload": bytes(m.payload), "created_at": m.created_at,
+                  "subscription_id": s.id}, s.info() if s.revoked_at is None else None)
+                for m, s in repo.claim_due(now, lease_until, self.batch_size)]
 
-    def _claim(self) -> list[tuple[dict, dict]]:
-        session = self.session_factory()
-        try:
-            if not PushRepository(session).anything_due(self.clock()):
-                return []
-            with fresh_write(session):
-                now = self.clock()
-                claimed = PushRepository(session).claim_due(now, now + timedelta(seconds=self.LEASE_SECONDS),
-                                                            self.batch_size)
-                result = [({"id": m.id, "event_id": m.event_id, "attempts": m.attempts, "ttl": m.ttl,
-                            "topic": m.topic, "urgency": m.urgency, "payload": bytes(m.payload),
-                            "created_at": m.created_at, "subscription_id": s.id},
-                           s.info() if s.revoked_at is None else None) for m, s in claimed]
-                session.commit()
-                return result
-        finally:
-            session.close()
-
-    def _deliver(self, message: dict, info: dict | None) -> None:
+    def deliver(self, item: tuple[dict, dict | None]) -> None:
+        message, info = item
         now = self.clock()
-        attempt = message["attempts"] + 1
         ttl = remaining_ttl(message["ttl"], message["created_at"], now)
         result = None
         if info is not None and ttl > 0:
             result = self.sender.send(info, message["payload"], ttl=ttl, topic=message["topic"],
                                       urgency=message["urgency"])
         done = self.clock()
-        session = self.session_factory()
-        try:
-            with fresh_write(session):
-                repo = PushRepository(session)
-                row = repo.message(message["id"])
-                if row is None or row.status != "pending":  # turned off while it was being sent
-                    session.rollback()
-                    return
-                if info is None:  # the subscription was revoked after this message was queued
-                    row.status, row.finished_at, row.next_attempt_at = "cancelled", done, None
-                    session.commit()
-                    return
-                if result is None:  # its TTL ran out while it waited
-                    row.status, row.finished_at, row.next_attempt_at = "expired", done, None
-                    session.commit()
-                    return
-                fate = Next("failed") if result.permanent else after_response(
-                    result.status_code, attempt=attempt, now=done,
-                    expires_at=message["created_at"] + timedelta(seconds=message["ttl"]),
-                    retry_after_seconds=result.retry_after_seconds, policy=self.policy)
-                row.attempts = attempt
-                row.status = fate.status
-                row.next_attempt_at = fate.retry_at
-                if fate.status != "pending":
-                    row.finished_at = done
-                repo.add_attempt(PushAttempt(message_id=row.id, subscription_id=message["subscription_id"],
-                                             event_id=message["event_id"], attempt=attempt,
-                                             status_code=result.status_code, error=result.error,
-                                             retry_after_seconds=result.retry_after_seconds,
-                                             next_retry_at=fate.retry_at, topic=message["topic"], ttl=ttl,
-                                             urgency=message["urgency"], sent_at=now))
-                if fate.status == "sent":
-                    repo.supersede_older(row, done)
-                elif fate.status == "gone":
-                    ids = repo.revoke_endpoint(info["endpoint"], "gone", done)
-                    repo.cancel_pending(ids, "gone", done)
-                    log.info("push subscription gone (%s): deactivated %d", result.status_code, len(ids))
-                session.commit()
-        finally:
-            session.close()
+        self.in_write(lambda repo: self._record(repo, message, info, result, now=now, done=done, ttl=ttl))
 
-    # -- loop
-    def run_once(self) -> int:
-        """Intake then deliver; returns how many notifications were made plus how many requests were sent."""
-        return self.intake() + self.deliver_due()
-
-    def run_until(self, stop: threading.Event, *, wake: threading.Event | None = None,
-                  idle_seconds: float = 1.0) -> None:
-        """Work until `stop` is set; between rounds wait for `wake` (the dispatcher) or `idle_seconds`.
-
-        Retries come due by time, so the worker polls even when nothing wakes it.
-        """
-        wake = wake or threading.Event()
-        while not stop.is_set():
-            wake.clear()
-            try:
-                self.run_once()
-            except Exception:  # a lost database or a bug in one send must not end notifications for good
-                log.exception("push worker: round failed; trying again shortly")
-            if stop.is_set():
-                return
-            wake.wait(idle_seconds)
+    def _record(self, repo: PushRepository, message: dict, info: dict | None, result, *, now, done, ttl) -> None:
+        row = repo.message(message["id"])
+        if row is None or row.status != "pending":  # turned off while it was being sent
+            return
+        if info is None:  # the subscription was revoked after this message was queued
+            row.status, row.finished_at, row.next_attempt_at = "cancelled", done, None
+            return
+        if result is None:  # its TTL ran out while it waited
+            row.status, row.finished_at, row.next_attempt_at = "expired", done, None
+            return
+        attempt = message["attempts"] + 1
+        fate = Next("failed") if result.permanent else after_response(
+            result.status_code, attempt=attempt, now=done,
+            expires_at=message["created_at"] + timedelta(seconds=message["ttl"]),
+            retry_after_seconds=result.retry_after_seconds, policy=self.policy)
+        row.attempts, row.status, row.next_attempt_at = attempt, fate.status, fate.retry_at
+        if fate.status != "pending":
+            row.finished_at = done
+        repo.add_attempt(PushAttempt(message_id=row.id, subscription_id=message["subscription_id"],
+                                     event_id=message["event_id"], attempt=attempt, status_code=result.status_code,
+                                     error=result.error, retry_after_seconds=result.retry_after_seconds,
+                                     next_retry_at=fate.retry_at, topic=message["topic"], ttl=ttl,
+                                     urgency=message["urgency"], sent_at=now))
+        if fate.status == "sent":
+            repo.supersede_older(row, done)
+        elif fate.status == "gone":
+            ids = repo.revoke_endpoint(info["endpoint"], "gone", done)
+            repo.cancel_pending(ids, "gone", done)
+            log.info("push subscription gone (%s): deactivated %d", result.status_code, len(ids))

@@ -17,12 +17,10 @@ import logging
 import random
 import threading
 import uuid
-from datetime import timedelta
 
 from ..domain.events import utcnow
 from ..domain.webhooks import RetryPolicy, after_attempt, delivery_body, type_for
-from .outbox_consumer import CursorIntake
-from .sqlite import fresh_write
+from .outbox_consumer import OutboxWorker
 from .webhook_records import WebhookAttempt, WebhookDelivery
 from .webhook_repository import WebhookRepository
 
@@ -40,10 +38,11 @@ class WebhookDispatcher:
             self.wake.set()
 
 
-class WebhookWorker(CursorIntake):
+class WebhookWorker(OutboxWorker):
     """Intake (published events -> deliveries) and delivery (send, record, retry) of outgoing webhooks."""
 
     LEASE_SECONDS = 120  # longer than a send can take (its timeout), sent one by one
+    name = "webhook worker"
 
     def __init__(self, session_factory, sender, *, policy: RetryPolicy = RetryPolicy(), batch_size: int = 100,
                  disable_after: int = 5, clock=utcnow, rand=random.random):
@@ -56,7 +55,7 @@ class WebhookWorker(CursorIntake):
         self.rand = rand
 
     # -- intake (outbox_consumer.CursorIntake: the cursor, the batch and its transaction)
-    intake_repository = WebhookRepository
+    intake_repository = delivery_repository = WebhookRepository
 
     def take_in_events(self, session, repo, events: list, now) -> int:
         """The webhook deliveries a batch of published events becomes."""
@@ -83,49 +82,20 @@ class WebhookWorker(CursorIntake):
                 made += 1
         return made
 
-    # -- delivery
-    def deliver_due(self) -> int:
-        """Send every delivery that is due now, in publish order; returns how many requests were made."""
-        sent = 0
-        while True:
-            claimed = self._claim()
-            if not claimed:
-                return sent
-            for delivery in claimed:
-                self._deliver(delivery)
-                sent += 1
+    # -- delivery (outbox_consumer.OutboxWorker: the lease, the loop)
+    def lease(self, repo: WebhookRepository, now, lease_until) -> list[dict]:
+        return [{"id": d.id, "delivery_id": d.delivery_id, "attempts": d.attempts, "body": d.body,
+                 "event_type": d.event_type, "url": s.url, "secret": s.secret, "active": s.active}
+                for d, s in repo.claim_due(now, lease_until, self.batch_size)]
 
-    def _claim(self) -> list[dict]:
-        session = self.session_factory()
-        try:
-            if not WebhookRepository(session).anything_due(self.clock()):
-                return []
-            with fresh_write(session):
-                now = self.clock()
-                claimed = WebhookRepository(session).claim_due(
-                    now, now + timedelta(seconds=self.LEASE_SECONDS), self.batch_size)
-                result = [{"id": d.id, "delivery_id": d.delivery_id, "attempts": d.attempts, "body": d.body,
-                           "event_type": d.event_type, "url": s.url, "secret": s.secret, "active": s.active}
-                          for d, s in claimed]
-                session.commit()
-                return result
-        finally:
-            session.close()
-
-    def _deliver(self, delivery: dict) -> None:
+    def deliver(self, delivery: dict) -> None:
         # The request goes out with no transaction open: a slow receiver holds no lock and no connection.
         result = None
         if delivery["active"]:
             result = self.sender.send(delivery["url"], delivery["secret"], delivery["body"],
                                       delivery_id=delivery["delivery_id"], event_type=delivery["event_type"])
         sent_at = self.clock()
-        session = self.session_factory()
-        try:
-            with fresh_write(session):
-                self._record(WebhookRepository(session), delivery, result, sent_at)
-                session.commit()
-        finally:
-            session.close()
+        self.in_write(lambda repo: self._record(repo, delivery, result, sent_at))
 
     def _record(self, repo: WebhookRepository, delivery: dict, result, now) -> None:
         row = repo.delivery(delivery["id"], for_update=True)
@@ -161,25 +131,3 @@ class WebhookWorker(CursorIntake):
                                        f"(last: {answer} {result.error})".strip()[:290] + ").")
                 repo.cancel_pending(sub.id, now)
                 log.warning("webhook subscription %s disabled: %s", sub.id, sub.disabled_reason)
-
-    # -- loop
-    def run_once(self) -> int:
-        """Intake then deliver; returns how many deliveries were made plus how many requests were sent."""
-        return self.intake() + self.deliver_due()
-
-    def run_until(self, stop: threading.Event, *, wake: threading.Event | None = None,
-                  idle_seconds: float = 1.0) -> None:
-        """Work until `stop` is set; between rounds wait for `wake` (the dispatcher) or `idle_seconds`.
-
-        Retries come due by time, so the worker polls even when nothing wakes it.
-        """
-        wake = wake or threading.Event()
-        while not stop.is_set():
-            wake.clear()
-            try:
-                self.run_once()
-            except Exception:  # a lost database or one bad send must not end deliveries for good
-                log.exception("webhook worker: round failed; trying again shortly")
-            if stop.is_set():
-                return
-            wake.wait(idle_seconds)
