@@ -8,10 +8,11 @@ from marshmallow import Schema, fields, validate
 from ..bootstrap import bus
 from ..domain import commands
 from ..domain.access import OFFICE, require_role
-from ..domain.channels_out import FAILED, MAX_BUFFER, PENDING, SENT
+from ..domain.channels_out import FAILED, PENDING, SENT
 from ..domain.errors import NotFound
 from ..edge.authentication import authenticate
 from ..edge.blueprint import Blueprint
+from ..edge.channel_schemas import BUFFER, ChannelListingInSchema
 from ..edge.errors import current_actor
 from ..edge.text import Text
 from ..extensions import db
@@ -26,8 +27,6 @@ blp = Blueprint("channel_listings", __name__, url_prefix="/api/v1/channels",
                 description="Channels out: the products each shop lists, and stock and parcels pushed to it. "
                 + PUSHING)
 blp.before_request(authenticate)
-_SHOP_ID = validate.Regexp(r"^[0-9]{1,20}$", error="Use the shop's numeric id.")
-_BUFFER = validate.Range(0, MAX_BUFFER)
 
 
 class ChannelOutboundSchema(Schema):
@@ -46,7 +45,7 @@ class ChannelOutboundSettingsSchema(Schema):
 
     api_url = Text(load_default=None, validate=validate.Length(0, 500),
                    metadata={"description": "The shop's base address (https://shop.example); empty stops pushes"})
-    stock_buffer = fields.Integer(load_default=None, validate=_BUFFER)
+    stock_buffer = fields.Integer(load_default=None, validate=BUFFER)
     location_id = Text(load_default=None, validate=validate.Length(0, 20),
                        metadata={"description": "Shopify location id (digits); empty clears it"})
     push_stock = fields.Boolean(load_default=None)
@@ -68,14 +67,6 @@ class ChannelListingSchema(Schema):
     buffer = fields.Integer(allow_none=True, metadata={"description": "Its own buffer; null: the channel's"})
     buffer_applied = fields.Integer()
     updated_at = fields.DateTime()
-
-
-class ChannelListingInSchema(Schema):
-    """The shop's ids for a product, and (optionally) how many units to keep back from that shop."""
-
-    item_id = fields.String(required=True, validate=_SHOP_ID)
-    parent_id = fields.String(load_default=None, validate=_SHOP_ID)
-    buffer = fields.Integer(load_default=None, validate=_BUFFER)
 
 
 class ChannelPushSchema(Schema):

@@ -49,7 +49,7 @@ def _channel(uow: UnitOfWork, slug: str):
 def _product(uow: UnitOfWork, sku: str):
     product = uow.catalogue.product_by_sku(sku)
     if product is None:
-        raise NotFound(f"No product with SKU {sku}.")
+        raise NotFound(f"No product with SKU {sku}.", field="sku")
     return product
 
 
