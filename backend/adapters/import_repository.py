@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import weakref
 
 import sqlalchemy as sa
@@ -27,6 +28,11 @@ _FIELDS = ("kind", "filename", "file_key", "size", "status", "rows", "rows_done"
 _MEMORY: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # SQLite engine -> {import id: rows done}
 _MEMORY_LOCK = threading.Lock()
 _RUNNING: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # engine -> {import id: threads running it}
+# engine -> {import id: when its run ended in this process}: a page that read the record just before the run
+# committed must not call it stalled (its next read shows the end); after the grace, a record a run left
+# unfinished (its failure could not be written either) is stalled like any other.
+_ENDED_HERE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+ENDED_GRACE_SECONDS = 10.0
 # The first key of the advisory locks of CSV imports (the second is the import's id): b"WBci" as an int4.
 _ADVISORY_CLASS = 0x57426369
 
@@ -59,13 +65,16 @@ def running_here(engine, import_id: int):
             counts[import_id] -= 1
             if not counts[import_id]:
                 del counts[import_id]
+            _ENDED_HERE.setdefault(engine, {})[import_id] = time.monotonic()
 
 
 def runner_alive(session, import_id: int) -> bool:
-    """Whether some process is running the import (read only: takes no lock)."""
+    """Whether some process runs the import, or this one ran it to its end (read only: takes no lock)."""
     engine = session.get_bind()
     with _MEMORY_LOCK:
-        if _RUNNING.get(engine, {}).get(import_id):
+        ended = _ENDED_HERE.get(engine, {}).get(import_id)
+        if _RUNNING.get(engine, {}).get(import_id) or (
+                ended is not None and time.monotonic() - ended < ENDED_GRACE_SECONDS):
             return True
     if engine.dialect.name == "sqlite":
         return False  # SQLite is served by one process (make run): what it does not run, no one runs
