@@ -7,6 +7,7 @@ publishes nothing does not mean nothing is left. Tests wait for the outbox to be
 """
 from __future__ import annotations
 
+import threading
 import time
 
 import sqlalchemy as sa
@@ -34,3 +35,23 @@ def publish_everything(app, publish=lambda batch: None, *, timeout: float = 15.0
         if time.monotonic() > deadline:
             raise AssertionError(f"{left} outbox events still unpublished after {timeout} s")
         time.sleep(0.02)  # another transaction on the server holds the relay's line back for a moment
+
+
+def run_side_by_side(workers, rounds: int = 3) -> list[Exception]:
+    """Run outbox workers at the same instant, each `rounds` times, in threads of their own; what they raised."""
+    start, errors = threading.Barrier(len(workers)), []
+
+    def work(worker):
+        try:
+            start.wait()
+            for _ in range(rounds):
+                worker.run_once()
+        except Exception as exc:  # noqa: BLE001 - returned to the test, which asserts there is none
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return errors

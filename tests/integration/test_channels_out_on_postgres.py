@@ -3,7 +3,6 @@
 fulfilment even when an answer is lost."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from backend.extensions import db
 from tests.channels_out import (LOCATION_ID, list_product, pushes_done, shop_channels,
                                 shopify_order_shipped, woo_order_shipped)
 from tests.factories import run, shipped_own_fleet, standard_shop
-from tests.outbox import publish_everything
+from tests.outbox import publish_everything, run_side_by_side
 from tests.shop_api import DROP
 
 MUG_ITEM, LAMP_ITEM = 808950810, 808950811
@@ -160,22 +159,7 @@ def test_two_workers_at_once_make_one_fulfilment_per_parcel_and_leave_the_newest
         shopify_order_shipped(out_app, _owner(shop), int(shop_order))
     publish_everything(out_app)
     workers = [channel_worker_for_app(out_app) for _ in range(2)]
-    start, errors = threading.Barrier(2), []
-
-    def work(worker):
-        try:
-            start.wait()
-            for _ in range(3):
-                worker.run_once()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    assert run_side_by_side(workers) == []
     pushes_done(out_app)
     assert {order: len(made) for order, made in shop_api.fulfillments.items()} == {"7101": 1, "7102": 1, "7103": 1}
     assert len(shop_api.calls("POST", r"/fulfillments\.json$")) == 3

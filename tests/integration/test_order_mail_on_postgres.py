@@ -1,7 +1,6 @@
 """Mail workers on PostgreSQL: two of them at once take in each event once and send each e-mail once."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import sqlalchemy as sa
@@ -12,7 +11,7 @@ from backend.domain import commands
 from backend.domain.access import Actor, Role
 from backend.extensions import db
 from tests.factories import run, standard_shop
-from tests.outbox import publish_everything
+from tests.outbox import publish_everything, run_side_by_side
 from tests.smtp_server import LocalSmtpServer
 
 MANAGER = Actor(user_id=None, role=Role.MANAGER)
@@ -30,22 +29,7 @@ def test_two_workers_at_once_send_every_email_exactly_once(pg_app):
         publish_everything(pg_app)
         sender = SmtpSender("127.0.0.1", smtp.port, starttls=False, envelope_from="orders@waybill-shop.co.uk")
         workers = [mail_worker_for_app(pg_app, sender, batch_size=2) for _ in range(2)]
-        start, errors = threading.Barrier(2), []
-
-        def work(worker):
-            try:
-                start.wait()
-                for _ in range(3):
-                    worker.run_once()
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work, args=(w,)) for w in workers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert errors == []
+        assert run_side_by_side(workers) == []
         assert len(smtp.messages) == 6
         assert sorted(Counter(str(m["Message-ID"]) for m in smtp.messages).values()) == [1] * 6
         with pg_app.app_context():

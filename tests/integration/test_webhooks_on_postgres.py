@@ -2,7 +2,6 @@
 a retried delivery keeps its delivery id; the subscription handlers write through the real unit of work."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
@@ -18,7 +17,7 @@ from backend.domain.webhooks import RetryPolicy
 from backend.extensions import db
 from tests.conftest import make_app
 from tests.factories import run, standard_shop
-from tests.outbox import publish_everything
+from tests.outbox import publish_everything, run_side_by_side
 from tests.webhook_receiver import WebhookReceiver, verify
 
 
@@ -55,22 +54,7 @@ def test_two_workers_at_once_deliver_every_event_once_per_subscription(hooks_app
         with pg_app.app_context():
             engine = db.engine
         workers = [_worker(engine, batch_size=2) for _ in range(2)]
-        start, errors = threading.Barrier(2), []
-
-        def work(worker):
-            try:
-                start.wait()
-                for _ in range(3):
-                    worker.run_once()
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work, args=(w,)) for w in workers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert errors == []
+        assert run_side_by_side(workers) == []
         counts = Counter((r.path, r.json["id"]) for r in receiver.received)
         assert len(counts) == 12 and set(counts.values()) == {1}
         assert sorted(r.json["data"]["order_id"] for r in receiver.at("/a")) == sorted(order_ids)
