@@ -49,7 +49,9 @@ class CookieSessions(SecureCookieSessionInterface):
     """
 
     def open_session(self, app, request):
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all (an API client): not even a parse of the cookies.
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ
+                               or not request.cookies.get(self.get_cookie_name(app))):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -58,7 +60,22 @@ class CookieSessions(SecureCookieSessionInterface):
         # would add `Vary: Cookie` and make browsers fetch a year-long cached file again after each sign-in.
         if request.endpoint == "static":
             return
+        if not session and not session.modified:
+            # Nothing to write or delete (every API call with a token). As Flask does, the answer varies by
+            # cookie if the session was looked at; said without parsing the Vary header into a set and back.
+            if session.accessed:
+                _vary_on(response, "Cookie")
+            return
         super().save_session(app, session, response)
+
+
+def _vary_on(response, header: str) -> None:
+    """Add `header` to the answer's Vary (once)."""
+    vary = response.headers.get("Vary")
+    if not vary:
+        response.headers["Vary"] = header
+    elif header.lower() not in {part.strip().lower() for part in vary.split(",")}:
+        response.headers["Vary"] = f"{vary}, {header}"
 
 
 def create_app(config: dict | None = None) -> Flask:

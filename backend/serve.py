@@ -1,6 +1,7 @@
 """`make run`: serve Waybill on the embedded default (SQLite, in-process Socket.IO, threading)."""
 from __future__ import annotations
 
+import gc
 import os
 
 from . import create_app
@@ -53,6 +54,7 @@ def main() -> None:
     # The embedded default publishes committed events from a thread of this process: to Socket.IO, to the
     # webhook worker, and customers' news to the web push worker (threads) when VAPID keys are set up.
     start_relay_thread(app, publishers(app))
+    gc.freeze()  # the app's own objects live as long as the process: no collection need walk them (gunicorn.conf.py)
     # Werkzeug's threaded server is the embedded default; production runs gunicorn (see README).
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
 

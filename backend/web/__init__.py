@@ -20,6 +20,16 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ])
 
+# What every answer tells the browser, unless the view set its own; (header, value).
+SAFETY_RULES = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),  # frame-ancestors for browsers without CSP 2
+)
+# Served over HTTPS: browsers must never fall back to HTTP.
+SECURE_TRANSPORT_RULES = SAFETY_RULES + (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+
 
 def init_web(app: Flask) -> None:
     """Register page blueprints and the session user loader."""
@@ -82,13 +92,18 @@ def init_web(app: Flask) -> None:
         script, style or event handler, and must stay that way. A view that serves something else
         (an uploaded photo) sets a stricter policy of its own, which is kept.
         """
-        response.vary.add("HX-Request")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for browsers without CSP 2
-        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: browsers must never fall back to HTTP
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        headers = response.headers
+        # Every answer passes here: one pass over the few headers it has, not a look-up per rule (Werkzeug
+        # answers a missing name with a raised and caught KeyError).
+        present = {name.lower() for name in headers.keys()}
+        if "vary" in present:
+            response.vary.add("HX-Request")
+        else:
+            headers.add("Vary", "HX-Request")
+        rules = SECURE_TRANSPORT_RULES if app.config["SESSION_COOKIE_SECURE"] else SAFETY_RULES
+        for name, value in rules:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response
 
     app.jinja_env.filters["money"] = format_money

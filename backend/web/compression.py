@@ -63,10 +63,11 @@ def compressed_variant(key, body: bytes, encoding: str) -> bytes:
 
 def compress_response(request: Request, response: Response) -> Response:
     """Compress a page, fragment or the worker's script on its way out, when the browser accepts it."""
+    # The type first: most answers (the API's JSON) stop at this cheapest test.
+    if not (response.mimetype or "").startswith(COMPRESSED_AS_BUILT):
+        return response
     if (response.direct_passthrough or response.is_streamed or "Content-Encoding" in response.headers
             or response.status_code < 200 or response.status_code in (204, 304) or request.method == "HEAD"):
-        return response
-    if not (response.mimetype or "").startswith(COMPRESSED_AS_BUILT):
         return response
     encoding = negotiated_encoding(request, response.mimetype)
     response.vary.add("Accept-Encoding")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_app
-from tests.e2e.conftest import browser_sign_in
+from tests.e2e.conftest import browser_sign_in, sign_in
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "pwa" / "templates"
 # Collects every Content-Security-Policy violation a page causes, from its first script on.
@@ -28,6 +28,31 @@ def test_pages_and_api_answers_carry_a_strict_content_security_policy(client, pa
     assert policy["script-src"] == "script-src 'self' 'wasm-unsafe-eval'"
     assert policy["frame-ancestors"] == "frame-ancestors 'none'"
     assert policy["object-src"] == "object-src 'none'" and policy["base-uri"] == "base-uri 'none'"
+
+
+SAFETY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
+
+
+def _vary(response) -> list[str]:
+    return [part.strip() for part in response.headers["Vary"].split(",")]
+
+
+def test_an_api_answer_to_a_token_carries_each_safety_header_once(client, world):
+    # No cookie is sent or set; the answer still says it varies by cookie, as the session was looked at.
+    response = client.get("/api/v1/orders", headers=world.headers("owner"))
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert [len(response.headers.getlist(name)) for name in SAFETY_HEADERS] == [1, 1, 1, 1]
+    assert response.headers["X-Frame-Options"] == "DENY" and response.headers["Referrer-Policy"] == "same-origin"
+    assert sorted(_vary(response)) == ["Cookie", "HX-Request"]
+
+
+def test_a_signed_in_page_varies_on_the_cookie_and_on_htmx_each_named_once(client, world):
+    sign_in(client, world.emails["owner"])
+    response = client.get("/orders/")
+    assert response.status_code == 200
+    vary = _vary(response)
+    assert {"Cookie", "HX-Request"} <= set(vary) and len(vary) == len(set(vary))
+    assert [len(response.headers.getlist(name)) for name in SAFETY_HEADERS] == [1, 1, 1, 1]
 
 
 def test_hsts_is_sent_only_when_the_shop_runs_behind_https(client, tmp_path, sqlite_template):
