@@ -11,6 +11,7 @@ from ..domain import commands
 from ..domain.catalogue import Channel
 from ..domain.counter import Tender
 from ..domain.payments import AddressCheck, PaymentMethod
+from .compiled_load import CompiledLoadSchema
 from .fields import ID_RANGE
 from .idempotency import request_fingerprint
 from .text import Email, Text
@@ -59,7 +60,7 @@ def _one_line_per_sku(data: dict) -> None:
         raise ValidationError("Each SKU may appear once; add up the quantities.", "lines")
 
 
-class OrderCreateSchema(Schema):
+class OrderCreateSchema(CompiledLoadSchema):  # every order intake loads it: compiled (compiled_load.py)
     customer_id = fields.Integer(strict=True, validate=ID_RANGE,
                                  metadata={"description": "Required for staff; customers order for themselves"})
     channel = Text(load_default=None, validate=_enum(Channel), metadata={
@@ -84,7 +85,7 @@ class OrderCreateSchema(Schema):
         _one_line_per_sku(data)
 
 
-class CounterSaleSchema(Schema):
+class CounterSaleSchema(CompiledLoadSchema):
     """A sale at the counter: what leaves the store's shelf and how it was paid."""
 
     lines = fields.List(fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(1, 200))
