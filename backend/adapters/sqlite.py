@@ -35,11 +35,15 @@ def begin_write(session) -> None:
     change that follows run in the same transaction (`fresh_write` keeps it) instead of rolling back
     and beginning again: one transaction and one connection checkout per write request, not two.
     """
-    if _transaction(session) is not None:  # nothing to end at the start of a request
-        session.rollback()
-    with write_intent():
-        session.connection()  # BEGIN happens here, while the intent is set
-    session.info[_WRITE_TRANSACTION] = weakref.ref(_transaction(session))
+    actual = session if isinstance(session, Session) else session()  # every API write comes here: one look-up
+    if actual.get_transaction() is not None:  # nothing to end at the start of a request
+        actual.rollback()
+    intent = _write_intent.set(True)
+    try:
+        actual.connection()  # BEGIN happens here, while the intent is set
+    finally:
+        _write_intent.reset(intent)
+    actual.info[_WRITE_TRANSACTION] = weakref.ref(actual.get_transaction())
 
 
 def _transaction(session):

@@ -41,12 +41,21 @@ class UTCDateTime(sa.TypeDecorator):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
+        # A write repeats one moment many times (an order's rows, its ledger, outbox and audit rows): the last
+        # value and its text are kept, as one tuple so that threads sharing this processor never mix two pairs.
+        last = [(None, None)]
+
         def process(value):
             if value is None:
                 return None
+            kept = last[0]
+            if kept[0] == value:
+                return kept[1]
             if value.tzinfo is None:
                 raise ValueError("naive datetime given; Waybill stores UTC only")
-            return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+            text = value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last[0] = (value, text)
+            return text
         return process
 
 

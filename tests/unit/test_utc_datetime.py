@@ -26,6 +26,17 @@ def test_the_sqlite_text_is_the_one_sqlalchemys_datetime_writes(moment):
     assert ours(None) is None
 
 
+def test_one_processor_writing_moments_in_turn_and_again_gives_each_its_own_text():
+    # The processor keeps the last moment's text: a repeat, a change and a return must each be right.
+    dialect = sqlite.dialect()
+    ours = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    theirs = sa.DateTime().dialect_impl(dialect).bind_processor(dialect)
+    for moment in [MOMENTS[0], MOMENTS[0], MOMENTS[1], MOMENTS[2], MOMENTS[1], MOMENTS[0], MOMENTS[3], MOMENTS[3]]:
+        assert ours(moment) == theirs(moment.astimezone(timezone.utc).replace(tzinfo=None))
+    with pytest.raises(ValueError, match="naive"):  # the same wall time without a zone is still refused
+        ours(MOMENTS[3].replace(tzinfo=None))
+
+
 def test_a_naive_datetime_is_refused():
     dialect = sqlite.dialect()
     with pytest.raises(ValueError, match="naive"):
