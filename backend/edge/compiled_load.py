@@ -127,24 +127,16 @@ def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
 
 def _list_converter(inner: fields.Field) -> Callable[[list], list] | None:
     if type(inner) is fields.Nested:
-        # marshmallow loads a list of Nested as the nested schema with many=True, then the inner field's checks.
-        if inner.validators:
-            return None
-        item = _converter(inner)
-        if item is None:
-            return None
-
-        def nested_items(value):
-            if type(value) is not list:
-                raise _DOUBT
-            return [item(each) for each in value]
-        return nested_items
-    item = _present_value_loader(inner)
+        # marshmallow loads a list of Nested as the nested schema with many=True (no null items, no per-item
+        # defaults), then runs the inner field's validators on the list: none are taught here.
+        item = None if inner.validators else _converter(inner)
+    else:
+        item = _present_value_loader(inner)
     if item is None:
         return None
 
     def items(value):
-        if type(value) is not list:
+        if type(value) is not list:  # marshmallow takes other collections too: it decides those
             raise _DOUBT
         return [item(each) for each in value]
     return items
