@@ -84,12 +84,12 @@ def carrier():
 
 @pytest.fixture
 def carrier_app(tmp_path, sqlite_template, carrier):
-    """An app on a fresh database whose external carrier 'express' is the local fake (0.5 s timeout)."""
+    """An app on a fresh database whose external carrier 'express' is the local fake (1.5 s timeout: time enough for a loaded CI machine)."""
     from backend.extensions import db
     path = tmp_path / "waybill.db"
     shutil.copy(sqlite_template, path)
     application = make_app(f"sqlite:///{path}", CARRIER_API_URL=carrier.url, CARRIER_API_KEY="test-key",
-                           CARRIER_CODE="express", CARRIER_NAME="Express Parcels", CARRIER_TIMEOUT_SECONDS=0.5)
+                           CARRIER_CODE="express", CARRIER_NAME="Express Parcels", CARRIER_TIMEOUT_SECONDS=1.5)
     yield application
     with application.app_context():
         db.session.remove()

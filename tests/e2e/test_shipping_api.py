@@ -19,9 +19,9 @@ TODAY = datetime.now(timezone.utc).date().isoformat()
 
 @pytest.fixture
 def app(tmp_path, world_template, carrier):
-    """The e2e world, with the external carrier 'express' pointing at the local fake (0.5 s timeout)."""
+    """The e2e world, with the external carrier 'express' pointing at the local fake (1.5 s timeout: time enough for a loaded CI machine)."""
     application = _app_on_copy(world_template[0], tmp_path / "waybill.db", CARRIER_API_URL=carrier.url,
-                               CARRIER_API_KEY="test-key", CARRIER_CODE="express", CARRIER_TIMEOUT_SECONDS=0.5)
+                               CARRIER_API_KEY="test-key", CARRIER_CODE="express", CARRIER_TIMEOUT_SECONDS=1.5)
     yield application
     _dispose(application)
 
@@ -64,7 +64,7 @@ def test_external_carrier_success_gives_tracking_and_a_downloadable_pdf_label(cl
                                               ("error422", 422, "carrier.rejected")])
 def test_carrier_failure_is_a_problem_and_nothing_is_written(client, world, app, carrier, mode, status, code):
     order_id = _packed(world)
-    carrier.mode, carrier.delay = mode, 2.0
+    carrier.mode, carrier.delay = mode, 3.0
     body = assert_problem(_ship(client, world, order_id, "express"), status)
     assert body["code"] == code
     assert _order_status(app, order_id) == "packed" and _shipped_movements(app, order_id) == 0

@@ -87,7 +87,7 @@ def test_external_carrier_returns_tracking_and_pdf_label(shop, carrier):
 def test_carrier_failure_writes_nothing_and_the_order_stays_packed(shop, carrier, mode, code):
     order_id = packed_order(shop, MANAGER, (("MUG", 2),))
     before = _level(shop.app, shop, "LON", "MUG")
-    carrier.mode, carrier.delay = mode, 2.0
+    carrier.mode, carrier.delay = mode, 3.0
     error = refused(shop.app, commands.CreateShipment(order_id, "express"), MANAGER, CarrierError)
     assert error.code == code
     assert _status(shop.app, order_id) == "packed"
