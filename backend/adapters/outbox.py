@@ -17,9 +17,12 @@ _INSERT_AUDIT = PrecompiledInsert(AuditEvent.__table__, ("order_id", "actor_id",
                                                          "to_status", "data", "created_at"))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None), list, dict})  # most values: stored as they are
+
+
 def _json_safe(data: dict) -> dict:
     """Enums and other str-like values become plain strings for the JSON column."""
-    return {k: (v.value if hasattr(v, "value") else v) for k, v in data.items()}
+    return {k: (v if type(v) in _PLAIN else v.value if hasattr(v, "value") else v) for k, v in data.items()}
 
 
 def write_events(session, events) -> None:

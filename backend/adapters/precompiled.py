@@ -144,20 +144,23 @@ class PrecompiledInsert:
     def run(self, session, rows: list) -> None:
         """Insert `rows` (dicts with every column) in the session's transaction, in order."""
         if len(rows) >= self.MANY_FROM:
-            self._statement(1).run(session, many=[{f"{c}_0": row[c] for c in self.columns} for row in rows])
+            statement, (names,) = self._statement(1)
+            statement.run(session, many=[{name: row[c] for name, c in names} for row in rows])
             return
         for start in range(0, len(rows), self.ROWS_PER_STATEMENT):
             chunk = rows[start:start + self.ROWS_PER_STATEMENT]
-            self._statement(len(chunk)).run(session, {f"{c}_{i}": row[c] for i, row in enumerate(chunk)
-                                                      for c in self.columns})
+            statement, names_by_row = self._statement(len(chunk))
+            statement.run(session, {name: row[c] for row, names in zip(chunk, names_by_row) for name, c in names})
 
-    def _statement(self, size: int) -> Precompiled:
-        statement = self._sizes.get(size)
-        if statement is None:
-            statement = self._sizes[size] = Precompiled(self.table.insert().values([
-                {c: bindparam(f"{c}_{i}", type_=self.table.c[c].type) for c in self.columns}
-                for i in range(size)]))
-        return statement
+    def _statement(self, size: int) -> tuple[Precompiled, list]:
+        """The statement for `size` rows, and each row's (parameter name, column) pairs (named once, not per run)."""
+        kept = self._sizes.get(size)
+        if kept is None:
+            names_by_row = [[(f"{c}_{i}", c) for c in self.columns] for i in range(size)]
+            statement = Precompiled(self.table.insert().values([
+                {c: bindparam(name, type_=self.table.c[c].type) for name, c in names} for names in names_by_row]))
+            kept = self._sizes[size] = (statement, names_by_row)
+        return kept
 
 
 class PrecompiledBySize:
