@@ -1,7 +1,6 @@
 """Push workers on PostgreSQL: two of them at once take in each event once and send each notification once."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from backend.domain import commands
 from backend.domain.access import VISITOR, Actor, Role
 from backend.extensions import db
 from backend.adapters.push_worker import PushWorker
-from tests.outbox import publish_everything
+from tests.outbox import publish_everything, run_side_by_side
 from tests.factories import run, standard_shop
 from tests.push_service import LocalPushService
 
@@ -47,22 +46,7 @@ def test_two_workers_at_once_send_every_notification_exactly_once_in_order_per_p
         sender = WebPushSender(VapidKeys(key, application_server_key(key), "mailto:ops@waybill-shop.co.uk"))
         workers = [PushWorker(lambda: Session(engine, expire_on_commit=False), sender, batch_size=2)
                    for _ in range(2)]
-        start = threading.Barrier(2)
-        errors = []
-
-        def work(worker):
-            try:
-                start.wait()
-                for _ in range(3):
-                    worker.run_once()
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work, args=(w,)) for w in workers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        errors = run_side_by_side(workers)
         assert errors == []
         counts = Counter(r.path for r in service.received)
         assert sorted(counts.values()) == [1] * 6  # one 'accepted' each, no double
