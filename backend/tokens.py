@@ -33,11 +33,12 @@ def token_holder(plain: str, *, for_write: bool):
     """The token's row joined to its user (id, revoked_at, last_used_at, user_id, role, customer_id, active).
 
     None for a token never issued. One narrow query that selects columns, not ORM objects. For a write
-    request the write transaction begins first, so the lookup and the change share one transaction.
+    request the write is prepared first, so the lookup and the change share one connection (and, where
+    the write begins before the lookup, one transaction): see adapters/sqlite.py begin_write.
     """
     if for_write:
         begin_write(db.session)
-    rows = _TOKEN_LOOKUP.run(db.session, {"token_hash": digest(plain)})
+    rows = _TOKEN_LOOKUP.run(db.session, {"token_hash": digest(plain)}, read_ahead=for_write)
     return rows[0] if rows else None
 
 

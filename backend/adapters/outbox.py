@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .precompiled import PrecompiledInsert, transaction_connection
+from .precompiled import PrecompiledInsert, transaction_connection, transaction_driver
 from .records import AuditEvent, OutboxEvent
 
 # The channel a relay in another process LISTENs on (see outbox_signal.py). PostgreSQL delivers a NOTIFY
@@ -43,9 +43,8 @@ def write_events(session, events) -> None:
                                "to_status": data.get("to_status"), "data": data, "created_at": event.occurred_at})
     if outbox_rows:  # compiled once, run on the transaction's connection (see precompiled.py)
         _INSERT_OUTBOX.run(session, outbox_rows)
-        connection = transaction_connection(session)
-        if connection.dialect.name == "postgresql":  # wake the relay process at commit, not at its next poll
-            connection.exec_driver_sql(f"NOTIFY {OUTBOX_CHANNEL}")
+        if transaction_driver(session)[1].name == "postgresql":  # wake the relay process at commit, not at its next poll
+            transaction_connection(session).exec_driver_sql(f"NOTIFY {OUTBOX_CHANNEL}")
     if audit_rows:
         _INSERT_AUDIT.run(session, audit_rows)
 

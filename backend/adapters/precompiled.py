@@ -15,6 +15,8 @@ from sqlalchemy import bindparam, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, scoped_session
 
+from ..extensions import HELD_WRITE
+
 _CONNECTION = "waybill.connection"  # Session.info key: (root SessionTransaction, its Connection)
 _CURSOR = "waybill.cursor"  # DB-API connection info key: a cursor kept for these statements
 
@@ -36,9 +38,22 @@ def transaction_connection(session):
     return real.connection()
 
 
-def _cursor(connection):
-    """A DB-API cursor of the connection, created once and reused (statements run one at a time on it)."""
-    proxied = connection.connection
+def transaction_driver(session, *, read_ahead: bool = False):
+    """(pooled driver connection, dialect) of the session's current transaction, beginning one if needed.
+
+    A write held below the ORM (adapters/sqlite.py HeldWrite) is used as it is: no session transaction.
+    `read_ahead`: a read that may run before that write's transaction begins (the token lookup).
+    """
+    real = session.registry() if isinstance(session, scoped_session) else session
+    held = real.info.get(HELD_WRITE)
+    if held is not None:
+        return held.read_ahead() if read_ahead else held.driver(), held.dialect
+    connection = transaction_connection(real)
+    return connection.connection, connection.dialect
+
+
+def _cursor(proxied):
+    """A DB-API cursor of the pooled connection, created once and reused (statements run one at a time on it)."""
     dbapi_connection = proxied.dbapi_connection
     kept = proxied.info.get(_CURSOR)
     if kept is None or kept[0] is not dbapi_connection:  # never a cursor of a connection since replaced
@@ -59,11 +74,13 @@ class _Form:
         self.sql = compiled.string
         self.positional = compiled.positional
         self.names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-        binds = compiled.binds
-        self.plan = []  # per driver parameter: (key in the caller's dict, type's bind processor, default)
-        for name in self.names:
-            bind = binds[name]
-            self.plan.append((bind.key, bind.type.dialect_impl(dialect).bind_processor(dialect), bind.value))
+        binds = [compiled.binds[name] for name in self.names]
+        self.keys = [bind.key for bind in binds]  # per driver parameter: its key in the caller's dict
+        self.defaults = [bind.value for bind in binds]  # and its value when the caller gives none
+        self.any_default = any(value is not None for value in self.defaults)
+        # (position, type's bind processor) of the parameters whose values the type converts
+        self.processors = [(i, processor) for i, bind in enumerate(binds)
+                           if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None]
         columns = list(statement.exported_columns)  # selected columns, or RETURNING's; none for plain DML
         self.returns_rows = bool(columns)
         self.row = namedtuple("Row", [c.name for c in columns], rename=True) if self.returns_rows else None
@@ -73,9 +90,13 @@ class _Form:
 
     def bind(self, params: dict):
         """Driver parameters for one execution: in the dialect's paramstyle, values processed by their types."""
-        get = params.get
-        values = [get(key, default) if processor is None else processor(get(key, default))
-                  for key, processor, default in self.plan]
+        if self.any_default:
+            get = params.get
+            values = [get(key, default) for key, default in zip(self.keys, self.defaults)]
+        else:
+            values = list(map(params.get, self.keys))
+        for i, processor in self.processors:
+            values[i] = processor(values[i])
         return tuple(values) if self.positional else dict(zip(self.names, values))
 
     def rows(self, raw, cursor):
@@ -104,15 +125,15 @@ class Precompiled:
             form = self._forms[key] = _Form(self.statement, dialect)
         return form
 
-    def run(self, session, params: dict | None = None, *, many: list | None = None):
+    def run(self, session, params: dict | None = None, *, many: list | None = None, read_ahead: bool = False):
         """Execute in the session's transaction; returns the rows (named tuples), or None without any.
 
         `many`: a list of parameter dicts for one statement without RETURNING (executemany).
+        `read_ahead`: a read that may run ahead of the request's held write transaction (see transaction_driver).
         """
-        connection = transaction_connection(session)
-        dialect = connection.dialect
+        proxied, dialect = transaction_driver(session, read_ahead=read_ahead)
         form = self._form(dialect)
-        cursor = _cursor(connection)
+        cursor = _cursor(proxied)
         try:
             if many is not None:
                 cursor.executemany(form.sql, [form.bind(p) for p in many])

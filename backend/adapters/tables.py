@@ -13,6 +13,12 @@ from ..domain.order_mail import new_mail_token
 from ..extensions import db
 
 
+# A write repeats one moment many times (an order's rows, its ledger, outbox and audit rows, each a parameter
+# with its own processor): the last moment written and its text are kept for all of them, as one tuple so that
+# threads never mix two pairs. Equal moments have equal UTC text, whatever zone they were given in.
+_LAST_SQLITE_MOMENT = [(None, None)]
+
+
 class UTCDateTime(sa.TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone otherwise)."""
 
@@ -41,9 +47,7 @@ class UTCDateTime(sa.TypeDecorator):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
-        # A write repeats one moment many times (an order's rows, its ledger, outbox and audit rows): the last
-        # value and its text are kept, as one tuple so that threads sharing this processor never mix two pairs.
-        last = [(None, None)]
+        last = _LAST_SQLITE_MOMENT
 
         def process(value):
             if value is None:

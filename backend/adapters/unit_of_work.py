@@ -24,7 +24,7 @@ from .mappings import MAPPINGS
 from .order_repository import OrderRepository
 from .payment_repository import PaymentRepository
 from .outbox import with_aggregate_id, write_events
-from .precompiled import transaction_connection
+from .precompiled import transaction_driver
 from .picking_repository import PickingRepository
 from .push_repository import PushRepository
 from .shipping_repository import ShippingRepository
@@ -254,7 +254,7 @@ def _note_row_of_step(session, record) -> None:
 
 def _run(session, sql: str) -> None:
     """A statement without parameters on the transaction's connection (the savepoint of a batch)."""
-    cursor = transaction_connection(session).connection.dbapi_connection.cursor()
+    cursor = transaction_driver(session)[0].dbapi_connection.cursor()
     try:
         cursor.execute(sql)
     finally:

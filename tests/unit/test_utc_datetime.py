@@ -37,6 +37,17 @@ def test_one_processor_writing_moments_in_turn_and_again_gives_each_its_own_text
         ours(MOMENTS[3].replace(tzinfo=None))
 
 
+def test_processors_of_different_columns_writing_in_turn_each_give_the_right_text():
+    # The kept moment is shared by every column's processor; the same instant given in another zone is the same text.
+    dialect = sqlite.dialect()
+    first, second = (UTCDateTime().dialect_impl(dialect).bind_processor(dialect) for _ in range(2))
+    theirs = sa.DateTime().dialect_impl(dialect).bind_processor(dialect)
+    same_instant_elsewhere = MOMENTS[1].astimezone(timezone(timedelta(hours=-5)))
+    for ours, moment in [(first, MOMENTS[1]), (second, MOMENTS[1]), (second, same_instant_elsewhere),
+                         (first, MOMENTS[2]), (second, MOMENTS[0]), (first, MOMENTS[0])]:
+        assert ours(moment) == theirs(moment.astimezone(timezone.utc).replace(tzinfo=None))
+
+
 def test_a_naive_datetime_is_refused():
     dialect = sqlite.dialect()
     with pytest.raises(ValueError, match="naive"):
