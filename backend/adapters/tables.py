@@ -17,6 +17,7 @@ from ..extensions import db
 # with its own processor): the last moment written and its text are kept for all of them, as one tuple so that
 # threads never mix two pairs. Equal moments have equal UTC text, whatever zone they were given in.
 _LAST_SQLITE_MOMENT = [(None, None)]
+_SQLITE_MOMENT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # SQLAlchemy's SQLite DATETIME text (isoformat costs twice)
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -57,7 +58,8 @@ class UTCDateTime(sa.TypeDecorator):
                 return kept[1]
             if value.tzinfo is None:
                 raise ValueError("naive datetime given; Waybill stores UTC only")
-            text = value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+            utc = value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
+            text = _SQLITE_MOMENT % (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond)
             last[0] = (value, text)
             return text
         return process
