@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from . import throttle
 from .adapters.records import User
+from .adapters.sqlite import fresh_write
 from .extensions import db
 from .passwords import verify_password
 from .security_log import record_event
@@ -73,5 +74,21 @@ def authenticate(email: str, password: str) -> User:
     user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
     if not check_password_of(user, email, password) or not user.active:
         raise SignInRefused(WRONG_CREDENTIALS)
-    db.session.commit()  # keeps a transparent rehash, if any
+    _keep_rehash(user)
     return user
+
+
+def _keep_rehash(user: User) -> None:
+    """Store the hash a right password was rehashed to (stronger parameters), in a write transaction of its own.
+
+    The user was read in a read transaction, and the rehash takes a while: committing the change there would
+    upgrade that transaction to a write, which SQLite refuses at once ("database is locked") if any other
+    writer committed meanwhile. A write transaction begun for it queues for its turn instead.
+    """
+    user_id, new_hash = user.id, user.password_hash
+    if not sa.inspect(user).attrs.password_hash.history.has_changes():
+        db.session.commit()  # ends the read transaction; nothing to write
+        return
+    with fresh_write(db.session) as session:  # ends the read transaction (the object is read again after)
+        session.execute(sa.update(User).where(User.id == user_id).values(password_hash=new_hash))
+        session.commit()
