@@ -68,7 +68,10 @@ class Session(_FlaskSession):
         held = self.info.pop(HELD_WRITE, None)
         if held is not None:
             try:
-                held.commit() if commit else held.rollback()
+                if commit:
+                    held.commit()
+                else:
+                    held.rollback()
             finally:
                 held.release()
 

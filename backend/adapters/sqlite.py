@@ -89,11 +89,8 @@ class HeldWrite:
     def driver(self):
         """The pooled connection, in the write transaction (begun now if it was not: queued, IMMEDIATE)."""
         if not self._begun:
-            intent = _write_intent.set(True)
-            try:
+            with write_intent():
                 _as_sqlalchemy_error(self.dialect, "BEGIN IMMEDIATE", self.dialect.do_begin, self.pooled)
-            finally:
-                _write_intent.reset(intent)
             self._begun = True
         return self.pooled
 
